@@ -1,0 +1,64 @@
+# Set-up and everyday commands. From a fresh clone: `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint serve worker beat bench chromium clean help
+
+help:
+	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
+	@echo "make test    - install dev tools and run ruff and the whole test suite"
+	@echo "make serve   - gunicorn with production settings from the environment"
+	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
+
+# Each stamp is rebuilt when its requirements file changes.
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests drive Debian's Chromium; install it when it is missing
+# (as root, as on CI; otherwise say how).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+	      || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' to run the browser tests"; \
+	  fi; \
+	fi
+
+run: export DEBUG ?= true
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev chromium lint
+	$(BIN)/pytest
+
+serve: $(VENV)/.runtime
+	$(PY) manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn newsroom.wsgi -c newsroom/gunicorn.conf.py
+
+worker: $(VENV)/.runtime
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	$(BIN)/celery -A newsroom worker -B --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

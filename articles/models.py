@@ -1,0 +1,299 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import uri_to_iri
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from .html import clean_html, plain_text
+
+SLUG_MAX_LENGTH = 200
+
+
+class ArticleQuerySet(models.QuerySet):
+    def live(self):
+        """Articles a reader may see now: published, and due."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published articles whose time has not come yet."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def for_category(self, category):
+        """Articles filed under `category`."""
+        return self.filter(category=category)
+
+    def for_listing(self):
+        """Load what a card shows (category, bylines, tags) up front."""
+        return self.select_related("category").prefetch_related("bylines__author", "tags")
+
+    def latest_first(self):
+        """Newest first; the id breaks ties so that pages never overlap."""
+        return self.order_by("-publish_at", "-id")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The last part of the address. Filled from the title when left empty.",
+    )
+    dek = models.TextField(
+        "excerpt",
+        blank=True,
+        help_text="One or two sentences under the headline, on cards and in feeds.",
+    )
+    body = models.TextField(blank=True)
+    dateline = models.CharField(
+        max_length=100, blank=True, help_text='Where the story was filed, e.g. "STEPANAKERT".'
+    )
+    category = models.ForeignKey(
+        "categories.Category", on_delete=models.PROTECT, related_name="articles"
+    )
+    tags = TaggableManager(blank=True)
+    authors = models.ManyToManyField(
+        "authors.Author", through="ArticleAuthor", related_name="articles", blank=True
+    )
+
+    featured_image = models.ImageField(
+        upload_to="articles/%Y/%m/",
+        blank=True,
+        width_field="featured_image_width",
+        height_field="featured_image_height",
+    )
+    featured_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    featured_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    featured_image_alt = models.CharField(
+        "image alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the picture shows, for readers who cannot see it.",
+    )
+    featured_image_caption = models.CharField("image caption", max_length=500, blank=True)
+    featured_image_credit = models.CharField("image credit", max_length=200, blank=True)
+
+    canonical_url = models.URLField(
+        "source / canonical URL",
+        max_length=500,
+        blank=True,
+        help_text="For syndicated pieces: the original article's address.",
+    )
+
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        help_text="A published article with a time in the future is scheduled.",
+    )
+    is_featured = models.BooleanField(
+        "featured",
+        default=False,
+        help_text="Sticky: leads the home page while it is the newest featured story.",
+    )
+    content_updated_at = models.DateTimeField(
+        "last substantial update",
+        null=True,
+        blank=True,
+        help_text="Shown to readers as 'Updated'; set by corrections and substantial edits.",
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; refuses stale saves."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="article_status_publish"),
+            models.Index(
+                fields=["category", "status", "publish_at"], name="article_category_publish"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember the address as loaded, so a slug or date change can leave a redirect.
+        if "slug" in field_names and "publish_at" in field_names:
+            instance._loaded_path = instance.path if instance.publish_at else None
+        return instance
+
+    # -- addresses ---------------------------------------------------------
+
+    @property
+    def local_publish_at(self):
+        """`publish_at` in the site's time zone (addresses and archives use local dates)."""
+        return timezone.localtime(self.publish_at) if self.publish_at else None
+
+    def get_absolute_url(self):
+        when = self.local_publish_at or timezone.localtime()
+        return reverse(
+            "articles:detail",
+            kwargs={"year": when.year, "month": f"{when.month:02d}", "slug": self.slug},
+        )
+
+    @property
+    def path(self):
+        """The address as `request.path` spells it (decoded, for Unicode slugs)."""
+        return uri_to_iri(self.get_absolute_url())
+
+    # -- derived values ----------------------------------------------------
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def excerpt(self):
+        """The dek, or the start of the body when there is none."""
+        if self.dek:
+            return self.dek
+        text = plain_text(self.body)
+        if len(text) <= 200:
+            return text
+        return text[:200].rsplit(" ", 1)[0] + "…"
+
+    @property
+    def modified_at(self):
+        """When readers were last told of a change (publication or a substantial update)."""
+        updated, published = self.content_updated_at, self.publish_at
+        if updated and published and updated > published:
+            return updated
+        return self.publish_at
+
+    @property
+    def ordered_authors(self):
+        """Bylines in their order; uses the prefetch of `for_listing()` when present."""
+        return [byline.author for byline in self.bylines.all()]
+
+    def _unique_slug(self, base):
+        base = base[:SLUG_MAX_LENGTH] or "article"
+        slug, n = base, 2
+        others = Article.objects.exclude(pk=self.pk) if self.pk else Article.objects.all()
+        while others.filter(slug=slug).exists():
+            suffix = f"-{n}"
+            slug = base[: SLUG_MAX_LENGTH - len(suffix)] + suffix
+            n += 1
+        return slug
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug(slugify(self.title, allow_unicode=True))
+        self.body = clean_html(self.body)
+        super().save(*args, **kwargs)
+        self._keep_old_address()
+
+    def _keep_old_address(self):
+        # Part of the row's integrity rather than a side effect: an address
+        # readers and search engines know must keep answering (with a 301).
+        old_path = getattr(self, "_loaded_path", None)
+        new_path = self.path if self.publish_at else None
+        if new_path:
+            ArticleRedirect.objects.filter(old_path=new_path).delete()
+        if old_path and new_path and old_path != new_path:
+            ArticleRedirect.objects.update_or_create(
+                old_path=old_path, defaults={"article": self}
+            )
+        self._loaded_path = new_path
+
+
+class ArticleAuthor(models.Model):
+    """One byline of an article, in order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class Correction(models.Model):
+    """A dated note telling readers what was corrected or updated."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField()
+    noted_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["noted_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.article} ({self.noted_at:%Y-%m-%d})"
+
+
+class ArticleRedirect(models.Model):
+    """An old address of an article (changed slug or date, imported permalink) -> 301."""
+
+    old_path = models.CharField(max_length=500, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_path} -> {self.article}"

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Author(models.Model):
+    """A byline: a staff writer, a guest, or an organisation such as a news agency."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organisation"
+
+    name = models.CharField("display name", max_length=150)
+    slug = models.SlugField(
+        max_length=160,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="Used in the address /author/<slug>/. Filled from the name when left empty.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="authors/%Y/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The staff login of this author, if any. Guest and agency bylines have none.",
+    )
+    email = models.EmailField(blank=True, help_text="Not shown on the site.")
+    website = models.URLField(blank=True)
+    x_url = models.URLField("X (Twitter)", blank=True)
+    facebook_url = models.URLField("Facebook", blank=True)
+    instagram_url = models.URLField("Instagram", blank=True)
+    telegram_url = models.URLField("Telegram", blank=True)
+    mastodon_url = models.URLField("Mastodon", blank=True)
+    bluesky_url = models.URLField("Bluesky", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("authors:detail", kwargs={"slug": self.slug})
+
+    @property
+    def social_links(self):
+        """(label, url) pairs of the profiles this author has filled in."""
+        fields = [
+            ("Website", self.website),
+            ("X", self.x_url),
+            ("Facebook", self.facebook_url),
+            ("Instagram", self.instagram_url),
+            ("Telegram", self.telegram_url),
+            ("Mastodon", self.mastodon_url),
+            ("Bluesky", self.bluesky_url),
+        ]
+        return [(label, url) for label, url in fields if url]
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name, allow_unicode=True)[:160]
+        super().save(*args, **kwargs)

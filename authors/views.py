@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.views.generic import ListView
+
+from .models import Author
+
+
+class AuthorDetailView(ListView):
+    """An author's profile and their live articles, newest first."""
+
+    template_name = "authors/author_detail.html"
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    @cached_property
+    def author(self):
+        return get_object_or_404(Author, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        # Reached through the reverse relation: authors does not import articles.
+        return self.author.articles.live().for_listing().latest_first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["author"] = self.author
+        return context

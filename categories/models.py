@@ -1,0 +1,58 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Category(models.Model):
+    """A section of the site, such as "Artsakh" or "Opinion"."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="Used in the address /category/<slug>/. Filled from the name when left empty.",
+    )
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(
+        default=0, help_text="Lower numbers come first in menus and on the home page."
+    )
+    show_on_home = models.BooleanField(
+        default=True, help_text="Give this category its own block on the home page."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("categories:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # A category cannot be its own ancestor: that would loop every breadcrumb.
+        ancestor = self.parent
+        seen = set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be placed under itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name, allow_unicode=True)[:120]
+        super().save(*args, **kwargs)

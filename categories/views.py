@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.views.generic import ListView
+
+from .models import Category
+
+
+class CategoryDetailView(ListView):
+    """A category's live articles, its subcategories' included, newest first."""
+
+    template_name = "categories/category_detail.html"
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    @cached_property
+    def category(self):
+        return get_object_or_404(
+            Category.objects.select_related("parent").prefetch_related("children"),
+            slug=self.kwargs["slug"],
+        )
+
+    def get_queryset(self):
+        # Reached through the reverse relation: categories does not import articles.
+        articles = self.category.articles.model.objects
+        category_ids = [self.category.pk, *(c.pk for c in self.category.children.all())]
+        return articles.live().filter(category_id__in=category_ids).for_listing().latest_first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["category"] = self.category
+        return context

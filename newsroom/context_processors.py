@@ -1,0 +1,10 @@
+from django.conf import settings
+
+
+def site(request):
+    """Site name, description and public URL for every template."""
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_DESCRIPTION": settings.SITE_DESCRIPTION,
+        "SITE_URL": settings.SITE_URL,
+    }

@@ -1,0 +1,100 @@
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from newsroom.celery import app as celery_app
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = PROJECT_DIR / "test-artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip Redis and worker tests, with the reason, only where REDIS_URL is unset (never on CI)."""
+    skip_redis = pytest.mark.skip(reason="needs a real Redis: set REDIS_URL (CI always does)")
+    skip_browser = pytest.mark.skip(reason="needs Debian's chromium at /usr/bin/chromium")
+    for item in items:
+        if ("redis" in item.keywords or "worker" in item.keywords) and not settings.REDIS_URL:
+            item.add_marker(skip_redis)
+        if "browser" in item.keywords and not Path("/usr/bin/chromium").exists():
+            if os.environ.get("CI"):
+                continue  # on CI a missing browser must fail, not skip
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
+    """Each test starts with an empty cache, its own media folder, and in-process tasks.
+
+    Tests marked `worker` talk to a real Celery worker instead.
+    """
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    eager = "worker" not in request.keywords
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+    cache.clear()
+
+
+@pytest.fixture
+def artifacts_dir():
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real `celery worker` process on its own queue, against REDIS_URL and the test database.
+
+    Yields the queue name; tasks sent with `queue=` that name reach this worker only.
+    """
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    if db["ENGINE"].endswith("postgresql"):
+        password = db.get("PASSWORD") or ""
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    proc = subprocess.Popen(
+        [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1",
+         "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
+         "-n", f"{queue}@%h"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        reply = None
+        while time.monotonic() < deadline and not reply:
+            if proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited early:\n{proc.stdout.read()}")
+            reply = celery_app.control.ping(
+                destination=[f"{queue}@{os.uname().nodename}"], timeout=1
+            )
+        if not reply:
+            raise RuntimeError("celery worker did not answer a ping within 60 s")
+        yield queue
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,24 @@
+"""Reads for page blocks that appear on many pages."""
+
+from articles.models import Article
+from categories.models import Category
+
+from .models import BreakingNews
+
+
+def recent_posts(*, exclude=None, limit):
+    """The newest live articles, without `exclude` (the article being read)."""
+    articles = Article.objects.live().select_related("category").latest_first()
+    if exclude is not None and exclude.pk:
+        articles = articles.exclude(pk=exclude.pk)
+    return list(articles[:limit])
+
+
+def current_breaking_news():
+    """The newest banner that is switched on and not expired, or None."""
+    return BreakingNews.objects.current().first()
+
+
+def top_level_categories():
+    """Sections for the navigation bar, in their editorial order."""
+    return list(Category.objects.filter(parent__isnull=True))
