@@ -110,6 +110,12 @@ class Article(models.Model):
         blank=True,
         help_text="Shown to readers as 'Updated'; set by corrections and substantial edits.",
     )
+    went_live_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the go-live side effects of the current publication were run.",
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; refuses stale saves."
     )
