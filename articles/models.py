@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,6 +22,12 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         """Published articles whose time has not come yet."""
         return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def side_effects_overdue(self, grace=timedelta(minutes=2)):
+        """Live articles whose go-live side effects have not run `grace` after their time."""
+        return self.live().filter(
+            went_live_at__isnull=True, publish_at__lte=timezone.now() - grace
+        )
 
     def for_category(self, category):
         """Articles filed under `category`."""
