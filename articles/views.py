@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import cached_property
 from django.views.generic import (
     DetailView,
@@ -40,15 +41,17 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        live = Article.objects.live().for_listing()
+        live = Article.objects.live().select_related("category").latest_first()
         # The newest featured story leads; without one, the newest story does.
-        lead = live.filter(is_featured=True).latest_first().first() or live.latest_first().first()
-        latest = live.latest_first()
-        if lead is not None:
-            latest = latest.exclude(pk=lead.pk)
-        context["lead"] = lead
-        context["latest"] = list(latest[:HOME_LATEST])
-        context["category_blocks"] = self.category_blocks(exclude=lead)
+        featured = live.filter(is_featured=True).first()
+        newest = list(live[: HOME_LATEST + 1])
+        lead = featured or (newest[0] if newest else None)
+        latest = [article for article in newest if article != lead][:HOME_LATEST]
+        blocks = self.category_blocks(exclude=lead)
+        # One round of prefetching for every card on the page, however many blocks.
+        cards = ([lead] if lead else []) + latest + [a for _, items in blocks for a in items]
+        prefetch_related_objects(cards, "bylines__author", "tags")
+        context.update(lead=lead, latest=latest, category_blocks=blocks)
         return context
 
     def category_blocks(self, exclude=None):
@@ -68,7 +71,6 @@ class HomeView(TemplateView):
             )
             .filter(rank__lte=HOME_BLOCK_SIZE)
             .select_related("category")
-            .prefetch_related("bylines__author")
             .order_by("category_id", "rank")
         )
         if exclude is not None:
@@ -104,7 +106,13 @@ class ArticleDetailView(DetailView):
         ):
             return redirect(self.object.get_absolute_url(), permanent=True)
         context = self.get_context_data(object=self.object)
-        return self.render_to_response(context)
+        response = self.render_to_response(context)
+        if not self.object.is_live:
+            # A preview must never be stored by a shared cache or indexed.
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -37,6 +37,24 @@ SITE_DESCRIPTION = env(
     "SITE_DESCRIPTION", default="News, analysis and opinion from our newsroom."
 )
 
+# Feeds, sitemaps and search-engine metadata (articles/feeds.py, sitemaps.py, seo.py).
+# The language feeds, news sitemaps and og:locale declare (an IETF tag, e.g. "hy" or "en-us").
+SITE_LANGUAGE = env("SITE_LANGUAGE", default=env("LANGUAGE_CODE", default="en-us"))
+# The Organization named as publisher in JSON-LD and the Google News sitemap.
+PUBLISHER_NAME = env("PUBLISHER_NAME", default=SITE_NAME)
+# Absolute URL of a raster logo (PNG/JPEG, at least 112x112) for JSON-LD; Google
+# shows no publisher logo without one. Also the share image of pages without their own.
+PUBLISHER_LOGO_URL = env("PUBLISHER_LOGO_URL", default="")
+# "@handle" of the site on X, for twitter:site; empty leaves the tag out.
+TWITTER_SITE = env("TWITTER_SITE", default="")
+# How many of the newest live articles each feed carries.
+FEED_SIZE = env.int("FEED_SIZE", default=20)
+# Full text in feeds (content:encoded / Atom content) unless a category says otherwise.
+FEED_FULL_TEXT = env.bool("FEED_FULL_TEXT", default=True)
+# Upper bound on how long a rendered feed or sitemap is kept; every content change
+# and the next scheduled publication end it sooner (articles/freshness.py).
+FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=60 * 15)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -46,7 +64,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "taggit",
+    "django_ckeditor_5",
+    "reversion",
     "categories",
     "authors",
     "articles",
@@ -64,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "articles.middleware.ArticleRedirectFallbackMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -236,6 +258,69 @@ LOGGING = {
     },
 }
 
+# Go-live side effects and social sharing (sharing app). Tasks named
+# articles.* and sharing.* go to this queue when it is set (see newsroom/celery.py),
+# so publishing can have its own workers.
+SIDE_EFFECTS_QUEUE = env("SIDE_EFFECTS_QUEUE", default="")
+# Fernet key (urlsafe base64, 32 bytes) for channel secrets stored in the
+# database; without it a key is derived from SECRET_KEY (rotating SECRET_KEY
+# then makes stored secrets unreadable: enter them again).
+SHARING_ENCRYPTION_KEY = env("SHARING_ENCRYPTION_KEY", default="")
+SHARING_HTTP_TIMEOUT = env.float("SHARING_HTTP_TIMEOUT", default=10.0)
+SHARING_MAX_ATTEMPTS = env.int("SHARING_MAX_ATTEMPTS", default=6)
+SHARING_RETRY_BASE = env.int("SHARING_RETRY_BASE", default=30)  # seconds, doubled per attempt
+SHARING_RETRY_MAX_DELAY = env.int("SHARING_RETRY_MAX_DELAY", default=60 * 60)
+# A delivery still "sending" this long after it started was cut off by a dead
+# worker: a task cannot outlive CELERY_TASK_TIME_LIMIT.
+SHARING_STALE_AFTER = env.int("SHARING_STALE_AFTER", default=CELERY_TASK_TIME_LIMIT + 60)
+# WebSub (PubSubHubbub): the hub told of new and corrected articles; empty = no pings.
+WEBSUB_HUB_URL = env("WEBSUB_HUB_URL", default="")
+
 # Public pages
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
 RECENT_POSTS_COUNT = env.int("RECENT_POSTS_COUNT", default=6)
+
+# Editorial admin (articles/admin.py). CKEditor 5 is limited to what the
+# server-side sanitiser (articles/html.py) keeps: no raw HTML, styles, fonts or
+# Markdown output; uploads go through the article admin's validating view.
+CKEDITOR_5_CONFIGS = {
+    "article": {
+        "removePlugins": [
+            "Markdown", "HtmlEmbed", "FullPage", "GeneralHtmlSupport", "SourceEditing",
+            "Style", "Font", "Highlight", "TodoList", "Mention", "PageBreak", "Alignment",
+            "IndentBlock", "TableProperties", "TableCellProperties", "ImageResize",
+            "CKFinderUploadAdapter",
+        ],
+        "toolbar": [
+            "heading", "|", "bold", "italic", "link", "|", "bulletedList", "numberedList",
+            "blockQuote", "|", "insertImage", "mediaEmbed", "insertTable", "|",
+            "undo", "redo",
+        ],
+        "heading": {
+            "options": [
+                {"model": "paragraph", "title": "Paragraph"},
+                {"model": "heading2", "view": "h2", "title": "Heading"},
+                {"model": "heading3", "view": "h3", "title": "Subheading"},
+                {"model": "heading4", "view": "h4", "title": "Minor heading"},
+            ]
+        },
+        "image": {
+            "toolbar": ["imageTextAlternative", "toggleImageCaption", "|",
+                        "imageStyle:inline", "imageStyle:block", "imageStyle:side"],
+        },
+        "table": {
+            "contentToolbar": ["tableColumn", "tableRow", "mergeTableCells", "toggleTableCaption"]
+        },
+        "mediaEmbed": {"previewsInData": False},
+        "link": {"defaultProtocol": "https://"},
+    },
+}
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:articles_article_upload"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
+ARTICLE_IMAGE_MAX_BYTES = env.int("ARTICLE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+ARTICLE_IMAGE_MAX_PIXELS = env.int("ARTICLE_IMAGE_MAX_PIXELS", default=40_000_000)
+# How long a shared preview link works (seconds).
+ARTICLE_PREVIEW_MAX_AGE = env.int("ARTICLE_PREVIEW_MAX_AGE", default=60 * 60 * 24 * 3)
+# A soft edit lock lapses when its holder's page stops sending heartbeats.
+ARTICLE_LOCK_TIMEOUT = env.int("ARTICLE_LOCK_TIMEOUT", default=90)
+ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
