@@ -3,3 +3,21 @@ from django.apps import AppConfig
 
 class ArticlesConfig(AppConfig):
     name = "articles"
+
+    def ready(self):
+        from taggit.models import Tag, TaggedItem
+
+        from authors.models import Author
+        from categories.models import Category
+
+        from . import freshness
+        from .models import Article, ArticleAuthor, ArticleRedirect, Correction
+        from .signals import article_changed, article_went_live
+
+        # Everything a feed, sitemap or public page shows of an article. Admin
+        # edits bypass the services, so model signals are watched as well.
+        freshness.watch(
+            Article, ArticleAuthor, Correction, ArticleRedirect, Category, Author, Tag, TaggedItem
+        )
+        freshness.watch_m2m(Article.tags.through, Article.authors.through)
+        freshness.watch_signals(article_changed, article_went_live)

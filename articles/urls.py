@@ -1,6 +1,8 @@
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
-from . import views
+from . import feeds, sitemaps, views
+from .freshness import cached_until_changed
 
 app_name = "articles"
 
@@ -8,7 +10,46 @@ app_name = "articles"
 # Django's <slug:> converter refuses; [-\w]+ accepts any letters.
 SLUG = r"(?P<slug>[-\w]+)"
 
-urlpatterns = [
+
+def _feed(feed_class):
+    return cached_until_changed("feed")(feed_class())
+
+
+# Feeds and crawler files, at the addresses WordPress used (subscribers keep them).
+feed_patterns = [
+    path("feed/", _feed(feeds.ArticleFeed), name="feed"),
+    path("feed/atom/", _feed(feeds.ArticleAtomFeed), name="feed-atom"),
+    re_path(
+        r"^feed/(?:rss2|rss|rdf)/$",
+        RedirectView.as_view(pattern_name="articles:feed", permanent=True),
+    ),
+    re_path(rf"^category/{SLUG}/feed/$", _feed(feeds.CategoryFeed), name="category-feed"),
+    re_path(
+        rf"^category/{SLUG}/feed/atom/$", _feed(feeds.CategoryAtomFeed),
+        name="category-feed-atom",
+    ),
+    re_path(rf"^tag/{SLUG}/feed/$", _feed(feeds.TagFeed), name="tag-feed"),
+    re_path(rf"^tag/{SLUG}/feed/atom/$", _feed(feeds.TagAtomFeed), name="tag-feed-atom"),
+    re_path(rf"^author/{SLUG}/feed/$", _feed(feeds.AuthorFeed), name="author-feed"),
+    re_path(
+        rf"^author/{SLUG}/feed/atom/$", _feed(feeds.AuthorAtomFeed), name="author-feed-atom"
+    ),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap-index"),
+    re_path(
+        r"^sitemap-articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$",
+        sitemaps.sitemap_month,
+        name="sitemap-month",
+    ),
+    re_path(
+        r"^sitemap-(?P<section>categories|tags|authors)\.xml$",
+        sitemaps.sitemap_section,
+        name="sitemap-section",
+    ),
+    path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+]
+
+urlpatterns = feed_patterns + [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
     re_path(rf"^tag/{SLUG}/$", views.TagView.as_view(), name="tag"),

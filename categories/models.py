@@ -31,6 +31,20 @@ class Category(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    feed_content = models.CharField(
+        "feed content",
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[("", "Site default"), ("full", "Full text"), ("excerpt", "Excerpt only")],
+        help_text="What this category's own feed carries: the whole story or its excerpt.",
+    )
+    exclude_from_main_feed = models.BooleanField(
+        "leave out of the main feed",
+        default=False,
+        help_text="Keep its stories (and its subcategories') out of /feed/, e.g. Opinion. "
+        "They stay in this category's own feed.",
+    )
 
     class Meta:
         ordering = ["order", "name"]

@@ -1,0 +1,405 @@
+"""RSS 2.0 and Atom feeds of live articles: the site, and each category, tag and author.
+
+Built on django.contrib.syndication with generators that add what readers and
+aggregators expect of a news feed (content:encoded, dc:creator, media:content,
+atom:updated, a WebSub hub link). Every address is absolute on settings.SITE_URL,
+including links and pictures inside the story body. GUIDs are "<SITE_URL>/?p=<id>",
+the WordPress form: they survive slug and date changes and an import keeps them.
+"""
+
+import mimetypes
+from html import escape
+from urllib.parse import urljoin
+
+import nh3
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
+from django.utils.html import format_html, format_html_join
+from taggit.models import Tag
+
+from authors.models import Author
+from categories.models import Category
+
+from .html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from .models import Article
+from .seo import absolute_url
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+FULL, EXCERPT = "full", "excerpt"
+
+
+# -- generators --------------------------------------------------------------------
+
+
+def _hub_url():
+    # WebSub subscribers learn of new and corrected stories by push instead of polling.
+    return getattr(settings, "WEBSUB_HUB_URL", "")
+
+
+def _add_media(handler, item):
+    media = item.get("media")
+    if not media:
+        return
+    attrs = {"url": media["url"], "medium": "image"}
+    for key, attr in (("type", "type"), ("width", "width"), ("height", "height"),
+                      ("length", "fileSize")):
+        if media.get(key):
+            attrs[attr] = str(media[key])
+    handler.startElement("media:content", attrs)
+    if media.get("description"):
+        handler.addQuickElement("media:description", media["description"])
+    if media.get("credit"):
+        handler.addQuickElement("media:credit", media["credit"])
+    handler.endElement("media:content")
+
+
+class NewsRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the content, Dublin Core, Media RSS and Atom extensions."""
+
+    def rss_attributes(self):
+        attrs = super().rss_attributes()
+        attrs["xmlns:content"] = CONTENT_NS
+        attrs["xmlns:dc"] = DC_NS
+        attrs["xmlns:media"] = MEDIA_NS
+        return attrs
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if _hub_url():
+            handler.addQuickElement("atom:link", None, {"rel": "hub", "href": _hub_url()})
+        if settings.PUBLISHER_LOGO_URL:
+            handler.startElement("image", {})
+            handler.addQuickElement("url", absolute_url(settings.PUBLISHER_LOGO_URL))
+            handler.addQuickElement("title", self.feed["title"])
+            handler.addQuickElement("link", self.feed["link"])
+            handler.endElement("image")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("updateddate"):
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        for name, _url in item.get("creators", ()):
+            handler.addQuickElement("dc:creator", name)
+        if item.get("content_html"):
+            handler.addQuickElement("content:encoded", item["content_html"])
+        _add_media(handler, item)
+
+
+class NewsAtomFeed(Atom1Feed):
+    """Atom 1.0 with every byline, the full story as <content> and Media RSS."""
+
+    def root_attributes(self):
+        attrs = super().root_attributes()
+        attrs["xmlns:media"] = MEDIA_NS
+        return attrs
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if _hub_url():
+            handler.addQuickElement("link", None, {"rel": "hub", "href": _hub_url()})
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item.get("creators", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            if url:
+                handler.addQuickElement("uri", url)
+            handler.endElement("author")
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        _add_media(handler, item)
+
+
+# -- item content ------------------------------------------------------------------
+
+
+def absolute_body(html, base_url):
+    """Sanitised `html` with every relative href/src made absolute against `base_url`."""
+
+    def absolutise(tag, attr, value):
+        if attr in ("href", "src", "cite") and value:
+            return urljoin(base_url, value)
+        return value
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        attribute_filter=absolutise,
+    )
+
+
+def image_info(article):
+    """The featured image as media:content / enclosure data, or None."""
+    image = article.featured_image
+    if not image:
+        return None
+    try:
+        length = image.size
+    except (OSError, ValueError):
+        length = 0  # the file is missing from storage; the item must still go out
+    return {
+        "url": absolute_url(image.url),
+        "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
+        "width": article.featured_image_width,
+        "height": article.featured_image_height,
+        "length": length,
+        "description": article.featured_image_caption or article.featured_image_alt,
+        "credit": article.featured_image_credit,
+    }
+
+
+def full_content(article, url):
+    """What a full-text reader shows: picture, dateline, body and corrections."""
+    parts = []
+    media = image_info(article)
+    if media:
+        caption = " ".join(
+            p for p in (article.featured_image_caption, article.featured_image_credit) if p
+        )
+        parts.append(
+            format_html(
+                '<figure><img src="{}" alt="{}"{}>{}</figure>',
+                media["url"],
+                article.featured_image_alt,
+                format_html(' width="{}" height="{}"', media["width"], media["height"])
+                if media["width"] and media["height"]
+                else "",
+                format_html("<figcaption>{}</figcaption>", caption) if caption else "",
+            )
+        )
+    if article.dateline:
+        parts.append(format_html("<p><strong>{}</strong></p>", article.dateline))
+    parts.append(absolute_body(article.body, url))
+    corrections = list(article.corrections.all())
+    if corrections:
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong> ({}): {}</li>",
+            (
+                (c.get_kind_display(), timezone.localtime(c.noted_at).strftime("%Y-%m-%d"),
+                 c.text)
+                for c in corrections
+            ),
+        )
+        parts.append(
+            format_html("<h2>Corrections and updates</h2><ul>{}</ul>", items)
+        )
+    return "".join(str(p) for p in parts)
+
+
+# -- feeds -------------------------------------------------------------------------
+
+
+class ArticleFeed(Feed):
+    """The newest live articles of the whole site (RSS 2.0)."""
+
+    feed_type = NewsRssFeed
+    url_name = "articles:feed"
+    item_guid_is_permalink = False
+
+    @property
+    def language(self):
+        return settings.SITE_LANGUAGE
+
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def title(self, obj):
+        return settings.SITE_NAME
+
+    def link(self, obj):
+        return absolute_url(reverse("articles:home"))
+
+    def description(self, obj):
+        return settings.SITE_DESCRIPTION
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+    def feed_url(self, obj):
+        return absolute_url(reverse(self.url_name, kwargs=self.url_kwargs(obj)))
+
+    def url_kwargs(self, obj):
+        return {}
+
+    def feed_guid(self, obj):
+        return self.link(obj)
+
+    def feed_copyright(self, obj):
+        return f"© {timezone.localtime().year} {settings.PUBLISHER_NAME}"
+
+    def articles(self, obj):
+        """Live articles this feed is about; the site feed leaves out the excluded sections."""
+        return Article.objects.live().exclude(
+            Q(category__exclude_from_main_feed=True)
+            | Q(category__parent__exclude_from_main_feed=True)
+        )
+
+    def content_mode(self, obj):
+        return FULL if settings.FEED_FULL_TEXT else EXCERPT
+
+    def items(self, obj):
+        articles = list(
+            self.articles(obj)
+            .select_related("category")
+            .prefetch_related("bylines__author", "tags", "corrections")
+            .latest_first()[: max(settings.FEED_SIZE, 0)]
+        )
+        # Feed instances serve every request; per-request choices ride on the items.
+        mode = self.content_mode(obj)
+        for article in articles:
+            article.feed_content_mode = mode
+        return articles
+
+    def item_title(self, item):
+        return item.title
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return f"{settings.SITE_URL}/?p={item.pk}"
+
+    def item_description(self, item):
+        # Readers treat <description> as HTML; the excerpt is plain text.
+        return escape(item.excerpt, quote=False)
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.modified_at
+
+    def item_categories(self, item):
+        return [item.category.name, *(tag.name for tag in item.tags.all())]
+
+    def item_enclosures(self, item):
+        media = image_info(item)
+        if not media:
+            return []
+        return [Enclosure(media["url"], str(media["length"]), media["type"])]
+
+    def item_extra_kwargs(self, item):
+        url = self.item_link(item)
+        full = getattr(item, "feed_content_mode", FULL) == FULL
+        return {
+            "content_html": full_content(item, url) if full else None,
+            "creators": [
+                (author.name, absolute_url(author.get_absolute_url()))
+                for author in item.ordered_authors
+            ],
+            "media": image_info(item),
+        }
+
+
+class ArticleAtomFeed(ArticleFeed):
+    """The site feed as Atom 1.0."""
+
+    feed_type = NewsAtomFeed
+    url_name = "articles:feed-atom"
+
+
+class SectionFeedMixin:
+    """Feeds of one category, tag or author, found by the slug in the address."""
+
+    model = None
+    slug_field_length = 200
+
+    def get_object(self, request, slug):
+        if len(slug) > self.slug_field_length:
+            raise self.model.DoesNotExist  # answered 404 by Feed
+        return get_object_or_404(self.model, slug=slug)
+
+    def url_kwargs(self, obj):
+        return {"slug": obj.slug}
+
+    def title(self, obj):
+        return f"{settings.SITE_NAME} – {obj.name}"
+
+    def link(self, obj):
+        return absolute_url(self.page_url(obj))
+
+    def page_url(self, obj):
+        return obj.get_absolute_url()
+
+
+class CategoryFeed(SectionFeedMixin, ArticleFeed):
+    """A category's live articles, its subcategories' included (as on its page)."""
+
+    model = Category
+    url_name = "articles:category-feed"
+    slug_field_length = Category._meta.get_field("slug").max_length
+
+    def get_object(self, request, slug):
+        if len(slug) > self.slug_field_length:
+            raise Category.DoesNotExist
+        return get_object_or_404(Category.objects.prefetch_related("children"), slug=slug)
+
+    def description(self, obj):
+        return obj.description or f"{obj.name}: the latest stories from {settings.SITE_NAME}."
+
+    def articles(self, obj):
+        ids = [obj.pk, *(child.pk for child in obj.children.all())]
+        return Article.objects.live().filter(category_id__in=ids)
+
+    def content_mode(self, obj):
+        return obj.feed_content or super().content_mode(obj)
+
+
+class CategoryAtomFeed(CategoryFeed):
+    feed_type = NewsAtomFeed
+    url_name = "articles:category-feed-atom"
+
+
+class TagFeed(SectionFeedMixin, ArticleFeed):
+    """Live articles with a tag."""
+
+    model = Tag
+    url_name = "articles:tag-feed"
+    slug_field_length = Tag._meta.get_field("slug").max_length
+
+    def page_url(self, obj):
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def description(self, obj):
+        return f"Stories tagged {obj.name} from {settings.SITE_NAME}."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(tags=obj)
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = NewsAtomFeed
+    url_name = "articles:tag-feed-atom"
+
+
+class AuthorFeed(SectionFeedMixin, ArticleFeed):
+    """Live articles with an author's byline."""
+
+    model = Author
+    url_name = "articles:author-feed"
+    slug_field_length = Author._meta.get_field("slug").max_length
+
+    def description(self, obj):
+        return f"Stories by {obj.name} from {settings.SITE_NAME}."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(bylines__author=obj)
+
+
+class AuthorAtomFeed(AuthorFeed):
+    feed_type = NewsAtomFeed
+    url_name = "articles:author-feed-atom"

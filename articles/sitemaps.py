@@ -1,0 +1,329 @@
+"""Sitemaps for crawlers: an index of articles by month, categories, tags and authors,
+a Google News sitemap of the last 48 hours, and robots.txt naming both.
+
+The `Sitemap` classes say what is listed (items, location, lastmod) and page
+through it; the views write the XML themselves so that every address is on
+settings.SITE_URL (not the Host of the request) and every lastmod carries the
+time of day: a correction at 15:00 must change it, not only a new date.
+"""
+
+import math
+from datetime import datetime, timedelta
+from io import StringIO
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.core.paginator import EmptyPage, InvalidPage
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.xmlutils import SimplerXMLGenerator
+from django.views.decorators.http import require_safe
+
+from categories.models import Category
+
+from .freshness import cached_until_changed
+from .models import Article
+from .seo import absolute_url
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+# Google News reads stories of the last two days, at most 1,000 per sitemap.
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_LIMIT = 1000
+
+
+def modified(prefix=""):
+    """SQL for Article.modified_at: the later of publication and the last substantial update."""
+    published = F(f"{prefix}publish_at")
+    return Greatest(published, Coalesce(F(f"{prefix}content_updated_at"), published))
+
+
+def w3c(when):
+    return timezone.localtime(when).isoformat(timespec="seconds") if when else None
+
+
+class _SiteDomain:
+    def __init__(self, domain):
+        self.domain = domain
+
+
+class SiteSitemap(Sitemap):
+    """A Sitemap whose addresses are on settings.SITE_URL."""
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        parts = urlsplit(settings.SITE_URL)
+        site = _SiteDomain(parts.netloc + parts.path.rstrip("/"))
+        return super().get_urls(page=page, site=site, protocol=parts.scheme or "https")
+
+
+class ArticleMonthSitemap(SiteSitemap):
+    """Live articles published in one month (site time zone)."""
+
+    def __init__(self, year, month):
+        try:
+            self.start = timezone.make_aware(datetime(year, month, 1))
+        except (ValueError, OverflowError) as exc:
+            raise Http404("No such month") from exc
+        following = datetime(year + (month == 12), month % 12 + 1, 1)
+        self.end = timezone.make_aware(following) if year < 9999 or month < 12 else None
+
+    def items(self):
+        articles = Article.objects.live().filter(publish_at__gte=self.start)
+        if self.end is not None:
+            articles = articles.filter(publish_at__lt=self.end)
+        return articles.only("id", "slug", "publish_at", "content_updated_at").order_by(
+            "publish_at", "id"
+        )
+
+    def lastmod(self, item):
+        return item.modified_at
+
+
+class CategorySitemap(SiteSitemap):
+    """Categories with at least one live article."""
+
+    def items(self):
+        now = timezone.now()
+        live = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=now)
+        return (
+            Category.objects.annotate(last_modified=Max(modified("articles__"), filter=live))
+            .filter(last_modified__isnull=False)
+            .only("id", "slug")
+            .order_by("id")
+        )
+
+    def lastmod(self, item):
+        return item.last_modified
+
+
+class TagSitemap(SiteSitemap):
+    """Tags with at least one live article."""
+
+    def items(self):
+        return (
+            Article.objects.live()
+            .filter(tags__isnull=False)
+            .values("tags__slug")
+            .annotate(last_modified=Max(modified()))
+            .order_by("tags__slug")
+        )
+
+    def location(self, item):
+        return reverse("articles:tag", kwargs={"slug": item["tags__slug"]})
+
+    def lastmod(self, item):
+        return item["last_modified"]
+
+
+class AuthorSitemap(SiteSitemap):
+    """Authors with a byline on at least one live article."""
+
+    def items(self):
+        return (
+            Article.objects.live()
+            .filter(bylines__isnull=False)
+            .values("bylines__author__slug")
+            .annotate(last_modified=Max(modified()))
+            .order_by("bylines__author__slug")
+        )
+
+    def location(self, item):
+        return reverse("authors:detail", kwargs={"slug": item["bylines__author__slug"]})
+
+    def lastmod(self, item):
+        return item["last_modified"]
+
+
+SECTIONS = {
+    "categories": CategorySitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
+
+
+# -- XML ---------------------------------------------------------------------------
+
+
+def _xml_response(write):
+    out = StringIO()
+    handler = SimplerXMLGenerator(out, "utf-8")
+    handler.startDocument()
+    write(handler)
+    handler.endDocument()
+    return HttpResponse(out.getvalue(), content_type=XML_CONTENT_TYPE)
+
+
+def _urlset_response(urls):
+    def write(handler):
+        handler.startElement("urlset", {"xmlns": SITEMAP_NS})
+        for url in urls:
+            handler.startElement("url", {})
+            handler.addQuickElement("loc", url["location"])
+            if url.get("lastmod"):
+                handler.addQuickElement("lastmod", w3c(url["lastmod"]))
+            handler.endElement("url")
+        handler.endElement("urlset")
+
+    return _xml_response(write)
+
+
+def _page_number(request):
+    raw = request.GET.get("p", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        raise Http404("No such sitemap page")
+    return int(raw)
+
+
+def _section_pages(count, limit=Sitemap.limit):
+    return max(1, math.ceil(count / limit))
+
+
+def _paged(url, pages):
+    return [url if n == 1 else f"{url}?p={n}" for n in range(1, pages + 1)]
+
+
+# -- views -------------------------------------------------------------------------
+
+
+@cached_until_changed("sitemap")
+def sitemap_index(request):
+    """/sitemap.xml: one sitemap per month of articles, and for categories, tags, authors."""
+    entries = []
+    months = (
+        Article.objects.live()
+        .annotate(month=TruncMonth("publish_at"))
+        .values("month")
+        .annotate(last_modified=Max(modified()), count=Count("id"))
+        .order_by("-month")
+    )
+    for row in months:
+        month = timezone.localtime(row["month"])
+        url = absolute_url(
+            reverse("articles:sitemap-month", kwargs={"year": f"{month.year:04d}",
+                                                       "month": f"{month.month:02d}"})
+        )
+        for loc in _paged(url, _section_pages(row["count"])):
+            entries.append((loc, row["last_modified"]))
+    now = timezone.now()
+    live = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=now)
+    category_stats = Category.objects.filter(live).aggregate(
+        last_modified=Max(modified("articles__")), count=Count("id", distinct=True)
+    )
+    tag_stats = Article.objects.live().filter(tags__isnull=False).aggregate(
+        last_modified=Max(modified()), count=Count("tags", distinct=True)
+    )
+    author_stats = Article.objects.live().filter(bylines__isnull=False).aggregate(
+        last_modified=Max(modified()), count=Count("bylines__author", distinct=True)
+    )
+    for section, stats in (
+        ("categories", category_stats),
+        ("tags", tag_stats),
+        ("authors", author_stats),
+    ):
+        if stats["count"]:
+            url = absolute_url(reverse("articles:sitemap-section", kwargs={"section": section}))
+            for loc in _paged(url, _section_pages(stats["count"])):
+                entries.append((loc, stats["last_modified"]))
+
+    def write(handler):
+        handler.startElement("sitemapindex", {"xmlns": SITEMAP_NS})
+        for loc, last_modified in entries:
+            handler.startElement("sitemap", {})
+            handler.addQuickElement("loc", loc)
+            if last_modified:
+                handler.addQuickElement("lastmod", w3c(last_modified))
+            handler.endElement("sitemap")
+        handler.endElement("sitemapindex")
+
+    return _xml_response(write)
+
+
+def _sitemap_page(request, sitemap, *, allow_empty):
+    page = _page_number(request)
+    try:
+        urls = sitemap.get_urls(page=page)
+    except (EmptyPage, InvalidPage) as exc:
+        if page == 1 and allow_empty:
+            urls = []
+        else:
+            raise Http404("No such sitemap page") from exc
+    if not urls and not allow_empty:
+        raise Http404("Nothing was published then")
+    return _urlset_response(urls)
+
+
+@cached_until_changed("sitemap", vary_on_params=("p",))
+def sitemap_month(request, year, month):
+    """/sitemap-articles-<yyyy>-<mm>.xml: the live articles of a month."""
+    return _sitemap_page(request, ArticleMonthSitemap(int(year), int(month)), allow_empty=False)
+
+
+@cached_until_changed("sitemap", vary_on_params=("p",))
+def sitemap_section(request, section):
+    """/sitemap-<categories|tags|authors>.xml."""
+    sitemap_class = SECTIONS.get(section)
+    if sitemap_class is None:
+        raise Http404("No such sitemap")
+    return _sitemap_page(request, sitemap_class(), allow_empty=True)
+
+
+def news_language(language=None):
+    """The ISO 639 code Google News expects: "en-us" -> "en"; Chinese keeps its script."""
+    language = (language or settings.SITE_LANGUAGE).lower().replace("_", "-")
+    if language in ("zh-cn", "zh-tw"):
+        return language
+    return language.split("-")[0]
+
+
+@cached_until_changed("news-sitemap")
+def news_sitemap(request):
+    """/news-sitemap.xml: Google News sitemap of live stories from the last 48 hours."""
+    since = timezone.now() - NEWS_WINDOW
+    articles = (
+        Article.objects.live()
+        .filter(publish_at__gte=since)
+        .only("id", "slug", "title", "publish_at")
+        .latest_first()[:NEWS_LIMIT]
+    )
+    name, language = settings.PUBLISHER_NAME, news_language()
+
+    def write(handler):
+        handler.startElement("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
+        for article in articles:
+            handler.startElement("url", {})
+            handler.addQuickElement("loc", absolute_url(article.get_absolute_url()))
+            handler.startElement("news:news", {})
+            handler.startElement("news:publication", {})
+            handler.addQuickElement("news:name", name)
+            handler.addQuickElement("news:language", language)
+            handler.endElement("news:publication")
+            handler.addQuickElement("news:publication_date", w3c(article.publish_at))
+            handler.addQuickElement("news:title", article.title)
+            handler.endElement("news:news")
+            handler.endElement("url")
+        handler.endElement("urlset")
+
+    return _xml_response(write)
+
+
+@require_safe
+def robots_txt(request):
+    """/robots.txt: keep crawlers out of the admin and search, point them at the sitemaps."""
+    return render(
+        request,
+        "robots.txt",
+        {
+            "sitemaps": [
+                absolute_url(reverse("articles:sitemap-index")),
+                absolute_url(reverse("articles:news-sitemap")),
+            ],
+            "disallow": [reverse("admin:index"), reverse("articles:search")],
+        },
+        content_type="text/plain; charset=utf-8",
+    )
