@@ -14,6 +14,28 @@ app.autodiscover_tasks()
 # schedule. Entries are added by the features that need them.
 app.conf.beat_schedule = {}
 
+# Catches go-live side effects that were missed (worker down, Redis flushed,
+# ETA lost) and deliveries cut off by a dead worker; the same as `manage.py publish_due`.
+app.conf.beat_schedule["publish-due"] = {
+    "task": "articles.tasks.publish_due",
+    "schedule": 60.0,
+    # A sweep that could not start within the minute is superseded by the next.
+    "options": {"expires": 55},
+}
+
+
+def route_side_effects(name, args, kwargs, options, task=None, **kw):
+    """Send publishing and sharing tasks to SIDE_EFFECTS_QUEUE when it is set (read per call)."""
+    from django.conf import settings
+
+    queue = getattr(settings, "SIDE_EFFECTS_QUEUE", "")
+    if queue and name.startswith(("articles.", "sharing.")):
+        return {"queue": queue}
+    return None
+
+
+app.conf.task_routes = (route_side_effects,)
+
 
 @app.task(name="newsroom.ping")
 def ping():

@@ -57,6 +57,24 @@ def check_broker():
     return True, conn.transport.driver_type
 
 
+def publishing_component():
+    """Live articles past their time whose go-live side effects have not run: a stopped worker."""
+    from articles.models import Article
+
+    try:
+        overdue = Article.objects.side_effects_overdue().count()
+    except Exception as exc:
+        return {"status": "error", "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    if overdue:
+        return {
+            "status": "error",
+            "overdue": overdue,
+            "detail": f"{overdue} live article(s) past their time without their go-live side "
+            "effects (sharing, pings): is a Celery worker with beat running?",
+        }
+    return {"status": "ok", "overdue": 0, "detail": "no go-live side effects overdue"}
+
+
 def _run(check):
     try:
         ok, detail = check()
@@ -74,6 +92,7 @@ def healthz(request):
         "broker": _executor.submit(_run, check_broker),
     }
     components = {"database": _run(check_database)}
+    components["publishing"] = publishing_component()
     for name, future in futures.items():
         remaining = max(0.0, HEALTH_TIMEOUT - (time.monotonic() - started))
         try:

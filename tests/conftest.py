@@ -68,6 +68,9 @@ def celery_worker_process(transactional_db):
             f"postgres://{db['USER']}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         )
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    # Follow-up tasks the worker sends (go-live side effects, retries) must come
+    # back to this worker, not to a default queue nobody consumes in tests.
+    env["SIDE_EFFECTS_QUEUE"] = queue
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     proc = subprocess.Popen(
         [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1",
