@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -162,6 +163,13 @@ class Article(models.Model):
                 name="article_published_has_time",
             ),
         ]
+        # Role rules (articles.services.can_*) read these; groups get them in a data migration.
+        permissions = [
+            ("publish_own_article", "Can publish, schedule and unpublish own articles"),
+            ("publish_article", "Can publish, schedule and unpublish any article"),
+            ("edit_any_article", "Can edit other people's articles"),
+            ("view_unpublished_article", "Can see other people's unpublished articles"),
+        ]
 
     def __str__(self):
         return self.title
@@ -311,3 +319,87 @@ class ArticleRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_path} -> {self.article}"
+
+
+class ArticleEvent(models.Model):
+    """One line of an article's audit trail: who did what to it, and when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        SUBMITTED = "submitted", "Submitted for review"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        SCHEDULE_CANCELLED = "schedule_cancelled", "Cancelled the schedule"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        RESTORED = "restored", "Restored a revision"
+        CORRECTED = "corrected", "Added a correction"
+        LOCK_TAKEN = "lock_taken", "Took over editing"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.article} by {self.user or 'the system'}"
+
+
+class ArticleDraft(models.Model):
+    """A user's autosaved, not yet saved work on an article (or on a new one).
+
+    One slot per user and article, overwritten by each autosave, so that a
+    crash or a closed tab loses seconds of work without filling the revisions.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_drafts"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="drafts"
+    )
+    title = models.CharField(max_length=255, blank=True)
+    dek = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="draft_one_per_article"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(article__isnull=True), name="draft_one_new_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosave of {self.article or 'a new article'} by {self.user}"
+
+
+class ArticleLock(models.Model):
+    """A soft edit lock: who has the article open, kept alive by their page's heartbeat."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="edit_lock")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    acquired_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.article} open by {self.user}"
+
+    @property
+    def is_active(self):
+        age = timezone.now() - self.heartbeat_at
+        return age.total_seconds() < settings.ARTICLE_LOCK_TIMEOUT
+
+
+# Revisions keep the article with its bylines; services record them.
+reversion.register(ArticleAuthor)
+reversion.register(Article, follow=["bylines"])

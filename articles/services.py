@@ -1,13 +1,128 @@
-"""Writes to articles: every change of state goes through here (admin, commands, tasks)."""
+"""Writes to articles: every change of state goes through here (admin, commands, tasks).
+
+Role rules live here too (`can_view`, `can_edit`, `can_publish`): the admin
+asks them, and each service given a `user` enforces them again, so a crafted
+request cannot do what the page does not offer. A service called without a
+user (tasks, commands) acts as the system.
+"""
 
 from functools import partial
 
+import reversion
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from . import tasks
-from .models import Article, Correction
+from .html import clean_html
+from .models import Article, ArticleAuthor, ArticleDraft, ArticleEvent, ArticleLock, Correction
 from .signals import article_changed
+
+Action = ArticleEvent.Action
+
+# What restoring a revision brings back: the story, not its publication state
+# or address (those have their own actions and would surprise readers).
+RESTORED_FIELDS = [
+    "title", "dek", "body", "dateline", "category_id", "featured_image",
+    "featured_image_alt", "featured_image_caption", "featured_image_credit", "canonical_url",
+]
+
+
+class StaleArticle(Exception):
+    """A save based on a version of the article that someone else has replaced since."""
+
+    def __init__(self, current, base_version):
+        self.current = current
+        self.base_version = base_version
+        super().__init__(self.message)
+
+    @property
+    def saved_by(self):
+        user = self.current.last_edited_by
+        if user is None:
+            return "Someone"
+        return user.get_full_name() or user.get_username()
+
+    @property
+    def message(self):
+        when = date_format(timezone.localtime(self.current.updated_at), "DATETIME_FORMAT")
+        return (
+            f"{self.saved_by} saved this article at {when} (version {self.current.version}) "
+            f"after you opened version {self.base_version}. Your changes were NOT saved: they "
+            "are still in this form and kept as your autosaved draft. Open the article again "
+            "to see the other changes, then restore your draft or apply your edits."
+        )
+
+
+# -- roles ------------------------------------------------------------------
+
+
+def display_name(user):
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
+
+
+def is_own(user, article):
+    """True when `user` created `article` or has a byline on it."""
+    if user is None or not user.is_authenticated:
+        return False
+    if article.pk is None:
+        return True  # whoever is writing a new article will own it
+    if article.created_by_id == user.pk:
+        return True
+    return ArticleAuthor.objects.filter(article_id=article.pk, author__user=user).exists()
+
+
+def _staff(user):
+    return user is not None and user.is_active and user.is_staff
+
+
+def can_view(user, article):
+    """Live articles to staff with the view right; unpublished ones to their people and editors."""
+    if not _staff(user) or not user.has_perm("articles.view_article"):
+        return False
+    return (
+        article.is_live
+        or user.has_perm("articles.view_unpublished_article")
+        or is_own(user, article)
+    )
+
+
+def can_edit(user, article):
+    """Editors edit anything; others their own, and contributors only before publication."""
+    if not _staff(user) or not user.has_perm("articles.change_article"):
+        return False
+    if user.has_perm("articles.edit_any_article"):
+        return True
+    if not is_own(user, article):
+        return False
+    if user.has_perm("articles.publish_own_article"):
+        return True
+    return article.status in (Article.Status.DRAFT, Article.Status.REVIEW)
+
+
+def can_publish(user, article):
+    """Publish, schedule, unpublish: editors for any article, authors for their own."""
+    if not _staff(user):
+        return False
+    if user.has_perm("articles.publish_article"):
+        return True
+    return user.has_perm("articles.publish_own_article") and is_own(user, article)
+
+
+def can_take_over(user):
+    """Only editors may take an article away from someone who has it open."""
+    return _staff(user) and user.has_perm("articles.publish_article")
+
+
+def _require(allowed, message):
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# -- helpers ------------------------------------------------------------------
 
 
 def _locked(article):
@@ -20,10 +135,123 @@ def _changed(article, reason):
     )
 
 
+def _event(article, action, user, detail=""):
+    return ArticleEvent.objects.create(
+        article_id=article.pk, action=action, user=user, detail=detail[:500]
+    )
+
+
+def _revision(article, user, comment):
+    with reversion.create_revision(atomic=False):
+        reversion.add_to_revision(article)
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+
+
+def _local(when):
+    return date_format(timezone.localtime(when), "DATETIME_FORMAT")
+
+
+# -- editing ------------------------------------------------------------------
+
+
+def check_version(article, base_version):
+    """Lock `article`'s row and return it; raise StaleArticle when `base_version` is behind."""
+    current = (
+        Article.objects.select_for_update(of=("self",))
+        .select_related("last_edited_by")
+        .get(pk=article.pk)
+    )
+    if base_version is not None and current.version != base_version:
+        raise StaleArticle(current, base_version)
+    return current
+
+
+@transaction.atomic
+def save_article(article, *, user=None, base_version=None, save_relations=None, comment=""):
+    """Save a new article or an edit, with its relations; refuse a stale or unpermitted one.
+
+    Status and publication are kept as stored (publish/unpublish change them),
+    except that a changed time of a published article reschedules it.
+    `save_relations` runs once the row is saved (bylines, tags, corrections).
+    """
+    is_new = article.pk is None
+    reschedule_to = None
+    if is_new:
+        if user is not None:
+            _require(_staff(user) and user.has_perm("articles.add_article"),
+                     "You may not write articles.")
+        article.created_by = article.created_by or user
+        article.status = Article.Status.DRAFT
+        article.version = 1
+    else:
+        current = check_version(article, base_version)
+        if user is not None:
+            _require(can_edit(user, current), "You may not edit this article.")
+        if current.status == Article.Status.PUBLISHED and article.publish_at != current.publish_at:
+            reschedule_to = article.publish_at
+        article.status = current.status
+        article.went_live_at = current.went_live_at
+        if current.status == Article.Status.PUBLISHED:
+            article.publish_at = current.publish_at
+        article.version = current.version + 1
+    article.last_edited_by = user or article.last_edited_by
+    article.save()
+    if save_relations is not None:
+        save_relations()
+    if user is not None:
+        ArticleDraft.objects.filter(user=user, article=article).delete()
+        if is_new:
+            ArticleDraft.objects.filter(user=user, article__isnull=True).delete()
+    _event(article, Action.CREATED if is_new else Action.EDITED, user)
+    if reschedule_to is not None:
+        article = publish(article, when=reschedule_to, user=user)
+    _revision(article, user, comment or ("Created" if is_new else "Edited"))
+    _changed(article, "edited")
+    return article
+
+
+@transaction.atomic
+def restore_revision(article, version, *, user=None):
+    """Bring back the story (text, image, category, bylines) as `version` of a revision had it."""
+    current = _locked(article)
+    if user is not None:
+        _require(can_edit(user, current), "You may not edit this article.")
+    if version.object_id != str(current.pk) or version.content_type.model_class() is not Article:
+        raise ValueError("This revision belongs to another article.")
+    data = version.field_dict
+    for field in RESTORED_FIELDS:
+        if field in data:
+            setattr(current, field, data[field])
+    current.version += 1
+    current.last_edited_by = user or current.last_edited_by
+    current.save()
+    bylines = [
+        v.field_dict for v in version.revision.version_set.all()
+        if v.content_type.model_class() is ArticleAuthor
+    ]
+    if bylines:
+        current.bylines.all().delete()
+        for line in sorted(bylines, key=lambda b: b["order"]):
+            ArticleAuthor.objects.create(
+                article=current, author_id=line["author_id"], order=line["order"]
+            )
+    saved = _local(version.revision.date_created)
+    _event(current, Action.RESTORED, user, f"Restored the revision of {saved}")
+    _revision(current, user, f"Restored the revision of {saved}")
+    _changed(current, "restored")
+    return current
+
+
+# -- publication --------------------------------------------------------------
+
+
 @transaction.atomic
 def publish(article, *, when=None, user=None):
     """Publish `article` now, or schedule it for `when`; a repeat with the same time is a no-op."""
     article = _locked(article)
+    if user is not None:
+        _require(can_publish(user, article), "You may not publish this article.")
     if article.status == Article.Status.PUBLISHED and when in (None, article.publish_at):
         return article  # a double click or a retry must be a no-op
     now = timezone.now()
@@ -45,6 +273,10 @@ def publish(article, *, when=None, user=None):
     transaction.on_commit(
         partial(tasks.go_live.apply_async, (article.pk,), eta=article.publish_at)
     )
+    if when > now:
+        _event(article, Action.SCHEDULED, user, f"For {_local(when)}")
+    else:
+        _event(article, Action.PUBLISHED, user)
     _changed(article, "published")
     return article
 
@@ -55,15 +287,39 @@ def schedule(article, when, *, user=None):
 
 
 @transaction.atomic
+def cancel_schedule(article, *, user=None):
+    """Take a scheduled article back to draft before its time comes."""
+    article = _locked(article)
+    if user is not None:
+        _require(can_publish(user, article), "You may not change this article's schedule.")
+    if not article.is_scheduled:
+        return article
+    was = article.publish_at
+    article.status = Article.Status.DRAFT
+    article.publish_at = None
+    article.went_live_at = None
+    article.version += 1
+    article.last_edited_by = user or article.last_edited_by
+    article.save(update_fields=["status", "publish_at", "went_live_at", "version",
+                                "last_edited_by", "updated_at"])
+    _event(article, Action.SCHEDULE_CANCELLED, user, f"Was scheduled for {_local(was)}")
+    _changed(article, "unpublished")
+    return article
+
+
+@transaction.atomic
 def unpublish(article, *, user=None):
     """Take `article` off the site (its address answers 404 until it is published again)."""
     article = _locked(article)
+    if user is not None:
+        _require(can_publish(user, article), "You may not unpublish this article.")
     if article.status == Article.Status.UNPUBLISHED:
         return article
     article.status = Article.Status.UNPUBLISHED
     article.version += 1
     article.last_edited_by = user or article.last_edited_by
     article.save(update_fields=["status", "version", "last_edited_by", "updated_at"])
+    _event(article, Action.UNPUBLISHED, user)
     _changed(article, "unpublished")
     return article
 
@@ -72,20 +328,98 @@ def unpublish(article, *, user=None):
 def submit_for_review(article, *, user=None):
     """Move a draft to review."""
     article = _locked(article)
+    if user is not None:
+        _require(can_edit(user, article), "You may not submit this article.")
     if article.status != Article.Status.DRAFT:
         return article
     article.status = Article.Status.REVIEW
     article.version += 1
     article.last_edited_by = user or article.last_edited_by
     article.save(update_fields=["status", "version", "last_edited_by", "updated_at"])
+    _event(article, Action.SUBMITTED, user)
     return article
 
 
 @transaction.atomic
 def add_correction(article, text, *, kind=Correction.Kind.CORRECTION, user=None, when=None):
     """Append a dated correction or update note; readers and feeds see the article as updated."""
+    if user is not None:
+        _require(_staff(user) and user.has_perm("articles.add_correction"),
+                 "You may not add corrections.")
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("A correction needs a text.")
     when = when or timezone.now()
     correction = Correction.objects.create(article=article, text=text, kind=kind, noted_at=when)
     Article.objects.filter(pk=article.pk).update(content_updated_at=when, updated_at=when)
+    _event(article, Action.CORRECTED, user, text[:200])
     _changed(article, "corrected")
     return correction
+
+
+# -- soft lock and autosave ---------------------------------------------------
+
+
+@transaction.atomic
+def hold_lock(article, user, *, take_over=False):
+    """Claim or renew `user`'s soft lock on `article`; return the lock, whoever holds it.
+
+    A lock whose holder stopped sending heartbeats lapses; a live one held by
+    someone else is only taken with `take_over` (editors), and the trail says so.
+    """
+    now = timezone.now()
+    lock, created = ArticleLock.objects.select_for_update().get_or_create(
+        article_id=article.pk, defaults={"user": user, "acquired_at": now, "heartbeat_at": now}
+    )
+    if created:
+        return lock
+    if lock.user_id != user.pk:
+        if lock.is_active:
+            if not take_over:
+                return lock
+            _require(can_take_over(user), "Only editors can take over an article.")
+            _event(article, Action.LOCK_TAKEN, user, f"From {display_name(lock.user)}")
+        lock.user = user
+        lock.acquired_at = now
+    lock.heartbeat_at = now
+    lock.save()
+    return lock
+
+
+def release_lock(article, user):
+    """Let go of `user`'s lock on `article` (closing the page); someone else's stays."""
+    ArticleLock.objects.filter(article_id=article.pk, user=user).delete()
+
+
+def active_lock(article):
+    """The live lock on `article`, or None."""
+    lock = ArticleLock.objects.filter(article_id=article.pk).select_related("user").first()
+    return lock if lock is not None and lock.is_active else None
+
+
+def autosave(user, article, *, title="", dek="", body="", base_version=None):
+    """Keep `user`'s unsaved work on `article` (None: a new one) in their one draft slot."""
+    values = {
+        "title": (title or "")[:255],
+        "dek": dek or "",
+        "body": clean_html(body),
+        "base_version": base_version,
+        "saved_at": timezone.now(),
+    }
+    draft, _ = ArticleDraft.objects.update_or_create(
+        user=user, article=article if article is not None and article.pk else None,
+        defaults=values,
+    )
+    return draft
+
+
+def autosaved_draft(user, article):
+    """`user`'s autosaved draft of `article` (None: of a new article), or None."""
+    article_id = article.pk if article is not None else None
+    return ArticleDraft.objects.filter(user=user, article_id=article_id).first()
+
+
+def discard_draft(user, article):
+    ArticleDraft.objects.filter(
+        user=user, article_id=article.pk if article is not None else None
+    ).delete()

@@ -78,3 +78,26 @@ class BreakingNewsFactory(DjangoModelFactory):
     text = "Breaking: something happened"
     url = "/"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=3))
+
+
+class StaffUserFactory(DjangoModelFactory):
+    """A staff login in a newsroom role: `StaffUserFactory(role="Editor")`."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            self.groups.add(Group.objects.get(name=extracted))
