@@ -102,6 +102,14 @@ def cache_timeout(maximum):
     return maximum if until_next is None else min(maximum, until_next)
 
 
+def expiry(maximum):
+    """The POSIX time a rendering made now stops being valid: in `maximum` seconds,
+    or when the next scheduled article goes live, whichever comes first."""
+    deadline = time.time() + maximum
+    when = next_publication_at()
+    return deadline if when is None else min(deadline, when.timestamp())
+
+
 # -- receivers -------------------------------------------------------------------
 
 
@@ -162,13 +170,13 @@ def cached_until_changed(name, *, vary_on_params=(), max_age=None):
                 digest = hashlib.sha256(f"{request.path}?{params}".encode()).hexdigest()
                 key = f"freshness:view:{name}:{generation}:{digest}"
                 entry = _cache_get(key)
-                if entry is not None:
+                # The entry carries its own deadline as well as the cache's timeout:
+                # a backend that rounds or keeps entries longer must not serve past it.
+                if entry is not None and entry["expires_at"] > time.time():
                     return _respond(request, entry)
             # The timeout is worked out before rendering: an article that falls
             # due while the page renders must end the entry, not outlive it.
-            timeout = cache_timeout(
-                settings.FEED_CACHE_SECONDS if max_age is None else max_age
-            )
+            expires_at = expiry(settings.FEED_CACHE_SECONDS if max_age is None else max_age)
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or getattr(response, "streaming", False):
                 return response
@@ -179,9 +187,10 @@ def cached_until_changed(name, *, vary_on_params=(), max_age=None):
                 "content_type": response["Content-Type"],
                 "etag": f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"',
                 "last_modified": int(time.time()),
+                "expires_at": expires_at,
             }
             if key is not None:
-                _cache_set(key, entry, timeout)
+                _cache_set(key, entry, max(1, math.ceil(expires_at - time.time())))
             return _respond(request, entry)
 
         return wrapper
