@@ -5,6 +5,7 @@ from uuid import uuid4
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django_ckeditor_5.widgets import CKEditor5Widget
 from PIL import Image
@@ -23,6 +24,12 @@ WORKFLOW_BUTTONS = {
 }
 
 
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ArticleAdminForm(forms.ModelForm):
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -31,6 +38,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
+        formfield_callback = _formfield
         fields = [
             "title", "slug", "dek", "body", "dateline", "category", "tags", "publish_at",
             "is_featured", "content_updated_at", "featured_image", "featured_image_alt",

@@ -76,9 +76,19 @@ def is_embeddable(url):
     return parts.scheme == "https" and (parts.hostname or "") in EMBED_HOSTS
 
 
+_URL_ATTRIBUTES = {"href", "src", "cite"}
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
 def _attribute_filter(element, attribute, value):
     if element == "oembed" and attribute == "url":
         return value if is_embeddable(value) else None
+    if attribute in _URL_ATTRIBUTES:
+        # nh3 already refuses these schemes; a value that only looks relative
+        # (a quote or backtick in front) is dropped too, as no editor makes one.
+        squashed = "".join(value.split()).lower()
+        if any(scheme in squashed for scheme in _SCRIPT_SCHEMES):
+            return None
     return value
 
 
