@@ -8,13 +8,16 @@ Telegram's nor Facebook's SDKs are maintained for a plain "post this" need.
 """
 
 import email.utils
+import functools
 import hashlib
 import hmac
 import json
 import re
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import certifi
 import httpx
 from django.conf import settings
 
@@ -76,6 +79,12 @@ def _network_message(response):
     return json.dumps(body)[:500]
 
 
+@functools.cache
+def _tls():
+    # Loading the CA bundle costs ~0.1 s: once per process, not per post.
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class Session:
     """One channel's HTTP session: maps transport and HTTP failures to ShareError."""
 
@@ -87,6 +96,7 @@ class Session:
             timeout=settings.SHARING_HTTP_TIMEOUT,
             headers={"User-Agent": f"{settings.SITE_NAME} newsroom ({settings.SITE_URL})"},
             follow_redirects=False,
+            verify=_tls(),
         )
 
     def __enter__(self):
