@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "articles",
     "widgets",
     "sharing",
+    "wordpress",
     "newsroom",
 ]
 
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.ArticleRedirectFallbackMiddleware",
+    "wordpress.middleware.WordPressQueryLinkMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -324,3 +326,8 @@ ARTICLE_PREVIEW_MAX_AGE = env.int("ARTICLE_PREVIEW_MAX_AGE", default=60 * 60 * 2
 # A soft edit lock lapses when its holder's page stops sending heartbeats.
 ARTICLE_LOCK_TIMEOUT = env.int("ARTICLE_LOCK_TIMEOUT", default=90)
 ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
+
+# WordPress import (wordpress app, `manage.py import_wordpress`): fetching of
+# featured images from the old site.
+WORDPRESS_MEDIA_TIMEOUT = env.float("WORDPRESS_MEDIA_TIMEOUT", default=20.0)
+WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=ARTICLE_IMAGE_MAX_BYTES)
