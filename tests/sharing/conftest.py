@@ -41,7 +41,7 @@ def make_channel(kind, base_url, secret, account="", **extra):
 
 
 @pytest.fixture
-def channels(networks, settings):
+def channels(db, networks, settings):
     """One switched-on channel per network, pointed at its fake."""
     settings.SHARING_RETRY_BASE = 1
     kind = ShareChannel.Kind
