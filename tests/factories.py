@@ -98,6 +98,23 @@ class StaffUserFactory(DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
-            from django.contrib.auth.models import Group
+            self.groups.add(role_group(extracted))
 
-            self.groups.add(Group.objects.get(name=extracted))
+
+def role_group(name):
+    """The role's group; recreated from the data migration after a transactional test's flush."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name=name).first()
+    if group is not None:
+        return group
+    roles = importlib.import_module("articles.migrations.0003_roles").ROLES
+    group = Group.objects.create(name=name)
+    for perm in roles[name]:
+        app_label, codename = perm.split(".")
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    return group

@@ -1,0 +1,95 @@
+"""An editor writes a story in CKEditor 5, publishes it and reads it on the public site."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import CategoryFactory, StaffUserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the thread
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def editor(transactional_db, settings):
+    # The live server speaks plain HTTP.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    return StaffUserFactory(role="Editor", username="desk", password=PASSWORD)
+
+
+def test_editor_writes_and_publishes_a_story_in_ckeditor(
+    editor, live_server, browser, artifacts_dir
+):
+    CategoryFactory(name="Politics", slug="politics")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(live_server.url + reverse("admin:login"))
+        page.fill("#id_username", "desk")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#user-tools")
+
+        page.goto(live_server.url + reverse("admin:articles_article_add"))
+        page.locator("#id_title").press_sequentially("Parliament passes the budget")
+        # The slug is filled from the title as it is typed.
+        assert page.input_value("#id_slug") == "parliament-passes-the-budget"
+        page.fill("#id_dek", "A long night ends with a vote.")
+
+        page.click(".field-category .select2-selection")
+        page.fill(".select2-search__field", "Poli")
+        page.click(".select2-results__option:has-text('Politics')")
+
+        editable = page.locator(".ck-editor__editable")
+        editable.wait_for()
+        editable.click()
+        page.keyboard.type("## Background")  # CKEditor's autoformat makes a heading
+        page.keyboard.press("Enter")
+        page.keyboard.type("The vote came after midnight. Read the ")
+        page.keyboard.type("statement")
+        for _ in "statement":
+            page.keyboard.press("Shift+ArrowLeft")
+        page.keyboard.press("Control+k")
+        url_input = page.locator(".ck-link-form input[inputmode=url]")
+        url_input.wait_for()
+        url_input.fill("https://parliament.example/statement")
+        page.keyboard.press("Enter")
+        page.keyboard.press("End")
+        page.keyboard.type(".")
+
+        page.click("input[name=_publish]")
+        page.wait_for_selector(".messagelist")
+
+        article = Article.objects.get(title="Parliament passes the budget")
+        assert article.is_live
+        assert "<h2>Background</h2>" in article.body
+
+        page.goto(live_server.url + article.get_absolute_url())
+        assert page.locator("h1").inner_text() == "Parliament passes the budget"
+        assert page.locator(".article__body h2").inner_text() == "Background"
+        link = page.locator(".article__body a", has_text="statement")
+        assert link.get_attribute("href") == "https://parliament.example/statement"
+        assert errors == []
+    except Exception:
+        page.screenshot(path=str(artifacts_dir / "admin-browser-failure.png"), full_page=True)
+        raise
