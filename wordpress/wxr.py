@@ -262,14 +262,20 @@ class _CountingReader(io.RawIOBase):
     def __init__(self, raw, on_read):
         self._raw = raw
         self._on_read = on_read
+        self.lines = 1
+        self.eof = False
 
     def readable(self):
         return True
 
     def read(self, size=-1):
         data = self._raw.read(size)
-        if data and self._on_read:
-            self._on_read(len(data))
+        if not data:
+            self.eof = True
+        else:
+            self.lines += data.count(b"\n")
+            if self._on_read:
+                self._on_read(len(data))
         return data
 
 
@@ -358,9 +364,15 @@ def read(source, *, on_read=None) -> Iterator[Site | Author | Term | Item]:
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else "?")
         message = exc.msg if getattr(exc, "msg", None) else str(exc)
-        if "Document is empty" in message or ("Start tag expected" in message and line == 1):
+        if (
+            "Document is empty" in message
+            or "no element found" in message
+            or ("Start tag expected" in message and line in (0, 1, "?"))
+        ):
             raise WXRError("not a WordPress export: the file is empty or not XML") from exc
-        hint = " (the file looks truncated)" if _truncated(message) else ""
+        # An error on the last line of the file means the document stops short.
+        at_end = stream.eof and isinstance(line, int) and line >= stream.lines - 1
+        hint = " (the file looks truncated)" if at_end or _truncated(message) else ""
         raise WXRError(f"malformed XML at line {line}: {message}{hint}") from exc
     finally:
         if owned:
