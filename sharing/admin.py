@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -17,6 +18,7 @@ def post_link(delivery):
 @admin.register(ShareChannel)
 class ShareChannelAdmin(admin.ModelAdmin):
     form = ShareChannelForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "enabled", "address", "secret_state"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "account"]

@@ -371,7 +371,7 @@ def ping_hub(hub_url, topics):
         session.request(
             "POST",
             hub_url,
-            data=[("hub.mode", "publish")] + [("hub.url", topic) for topic in topics],
+            data={"hub.mode": "publish", "hub.url": list(topics)},
         )
 
 
