@@ -229,7 +229,8 @@ class DemoLoader:
                     category=self.categories[category_slug],
                     authors=[self.byline],
                     tags=tags,
-                    dek=post.excerpt,
+                    # The seed page gives only the opening words: keep its ellipsis.
+                    dek=f"{post.excerpt}…",
                     body=(
                         f"<p>{escape(post.excerpt)}…</p>"
                         f"<p><em>The opening of a report by {escape(self.byline.name)}."

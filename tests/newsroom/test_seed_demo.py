@@ -165,7 +165,7 @@ def test_recent_posts_are_live_with_the_ages_of_the_seed(seeded):
         article = demo_story(post.title)
         assert article.is_live
         assert abs((now - article.publish_at) - post.age) < timedelta(minutes=1), post.title
-        assert article.dek == post.excerpt
+        assert article.dek == f"{post.excerpt}…"
         assert article.dateline == post.dateline
         assert article.ordered_authors[0].name == "MassisPost"
         assert article.category.slug != "artsakh" or post.title.startswith("Artsakh")
@@ -180,9 +180,9 @@ def test_recent_posts_keep_the_order_of_the_seed(seeded):
     assert latest == [post.title for post in SEED.recent_posts]
 
 
-def test_recent_post_dateline_and_ellipsis_are_not_in_its_dek(seeded):
+def test_recent_post_dek_drops_the_dateline_and_marks_the_cut_with_an_ellipsis(seeded):
     article = demo_story(SEED.recent_posts[0].title)
-    assert article.dek == "Democratic Rep. Henry Cuellar of Texas and his wife have been charged"
+    assert article.dek == "Democratic Rep. Henry Cuellar of Texas and his wife have been charged…"
     assert article.category.slug == "politics"
 
 
