@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
@@ -188,9 +188,12 @@ def body_html(content):
 
 
 def fingerprint(item, extra=""):
-    data = dataclasses.asdict(item)
-    data.pop("line", None)
-    data.pop("problems", None)
+    data = {
+        f.name: getattr(item, f.name)
+        for f in dataclasses.fields(item)
+        if f.name not in ("line", "problems", "terms")
+    }
+    data["terms"] = [(t.taxonomy, t.slug, t.name) for t in getattr(item, "terms", ())]
     blob = json.dumps([IMPORTER_VERSION, extra, data], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -241,6 +244,7 @@ class _Batch:
     redirects: dict  # old_path -> ArticleRedirect
     slugs: dict  # slug -> article pk or None
     events: list = field(default_factory=list)
+    deferred: dict = field(default_factory=lambda: defaultdict(list))  # model -> rows
 
 
 class WordPressImporter:
@@ -274,6 +278,7 @@ class WordPressImporter:
         self.tag_by_slug = {}
         self.uncategorized_id = None
         self.pending_images = []  # (article pk, attachment wp_id, post wp_id, title)
+        self.seen_ids = set()
         self.article_ct = ContentType.objects.get_for_model(Article)
         self.category_ct = ContentType.objects.get_for_model(Category)
         self.tag_ct = ContentType.objects.get_for_model(Tag)
@@ -602,10 +607,14 @@ class WordPressImporter:
     # -- items ---------------------------------------------------------------
 
     def _import_batch(self, items):
+        # With DEBUG on, Django keeps every query's SQL: memory must not grow with the file.
+        reset_queries()
         with transaction.atomic():
             batch = self._load_batch(items)
             for item in items:
                 self._import_item(item, batch)
+            for model in (ImportedItem, ArticleAuthor, TaggedItem):
+                model.objects.bulk_create(batch.deferred[model])
             ArticleEvent.objects.bulk_create(batch.events)
 
     def _load_batch(self, items):
@@ -645,6 +654,11 @@ class WordPressImporter:
         if item.problems:
             self.report.fail("posts", what, item.wp_id, item.title, "; ".join(item.problems))
             return
+        if item.wp_id in self.seen_ids:
+            self.report.fail("posts", what, item.wp_id, item.title,
+                             f"wp:post_id {item.wp_id} appears twice in the export")
+            return
+        self.seen_ids.add(item.wp_id)
         if item.post_type == "attachment":
             self._import_attachment(item, batch)
             return
@@ -765,29 +779,42 @@ class WordPressImporter:
             article.save()
 
             wanted = [author_id] if author_id else []
+            deferred = []
             if batch.bylines.get(article.pk, []) != wanted:
-                ArticleAuthor.objects.filter(article=article).delete()
-                ArticleAuthor.objects.bulk_create(
+                if not is_new:
+                    ArticleAuthor.objects.filter(article=article).delete()
+                deferred += [
                     ArticleAuthor(article=article, author_id=a, order=n)
                     for n, a in enumerate(wanted)
-                )
+                ]
             have = batch.tags.get(article.pk, set())
-            if have != set(tag_ids):
+            if have - set(tag_ids):
                 TaggedItem.objects.filter(
                     content_type=self.article_ct, object_id=article.pk,
                     tag_id__in=have - set(tag_ids),
                 ).delete()
-                TaggedItem.objects.bulk_create(
-                    TaggedItem(content_type=self.article_ct, object_id=article.pk, tag_id=t)
-                    for t in tag_ids
-                    if t not in have
-                )
+            deferred += [
+                TaggedItem(content_type=self.article_ct, object_id=article.pk, tag_id=t)
+                for t in tag_ids
+                if t not in have
+            ]
             self._keep_permalink(item, article, batch)
-            self._remember(
-                mapping, Kind.POST, item.wp_id, article, title=title, url=item.link,
-                source_hash=source_hash,
-            )
+            if mapping is None:
+                deferred.append(ImportedItem(
+                    site=self.site_key, kind=Kind.POST, wp_id=item.wp_id,
+                    content_type=self.article_ct, object_id=article.pk, title=title[:255],
+                    url=item.link[:2000], source_hash=source_hash,
+                ))
+            else:
+                self._remember(
+                    mapping, Kind.POST, item.wp_id, article, title=title, url=item.link,
+                    source_hash=source_hash,
+                )
 
+        # Rows that only point at the saved article are written together at the
+        # end of the batch, in its transaction: all of them or none.
+        for row in deferred:
+            batch.deferred[type(row)].append(row)
         batch.slugs[slug] = article.pk
         batch.articles[article.pk] = article
         if thumbnail:

@@ -26,20 +26,20 @@ ARMENIAN_SLUG_ENCODED = (
 
 
 def full_export(**post_overrides):
-    options = dict(
-        title="Council approves the budget",
-        slug="council-approves-budget",
-        content="First paragraph\nsame paragraph.\n\nSecond paragraph.",
-        excerpt="The <b>budget</b> passed.",
-        creator="jdoe",
-        categories=[("politics", "Politics")],
-        tags=[("budget", "Budget"), ("city-hall", "City Hall")],
-        sticky=True,
-        date="2024-03-05 12:30:00",
-        date_gmt="2024-03-05 08:30:00",
-        modified="2024-03-07 09:00:00",
-        modified_gmt="2024-03-07 05:00:00",
-    )
+    options = {
+        "title": "Council approves the budget",
+        "slug": "council-approves-budget",
+        "content": "First paragraph\nsame paragraph.\n\nSecond paragraph.",
+        "excerpt": "The <b>budget</b> passed.",
+        "creator": "jdoe",
+        "categories": [("politics", "Politics")],
+        "tags": [("budget", "Budget"), ("city-hall", "City Hall")],
+        "sticky": True,
+        "date": "2024-03-05 12:30:00",
+        "date_gmt": "2024-03-05 08:30:00",
+        "modified": "2024-03-07 09:00:00",
+        "modified_gmt": "2024-03-07 05:00:00",
+    }
     options.update(post_overrides)
     return wxr(
         author(2, "jdoe", "Jane Doe", "jane@old.example"),
@@ -463,13 +463,22 @@ def test_scheduled_post_is_not_shared_early_and_imported_old_posts_never(
     write_wxr, django_capture_on_commit_callbacks
 ):
     future = timezone.now() + timedelta(hours=5)
-    with patch("articles.tasks.go_live.apply_async") as enqueue:
-        with django_capture_on_commit_callbacks(execute=True):
-            import_wxr(write_wxr(wxr(
-                post(1, "Old"),
-                post(2, "Later", status="future",
-                     date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
-            )))
+    with (
+        patch("articles.tasks.go_live.apply_async") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        import_wxr(write_wxr(wxr(
+            post(1, "Old"),
+            post(2, "Later", status="future",
+                 date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
+        )))
     scheduled = Article.objects.get(title="Later")
     enqueue.assert_called_once_with((scheduled.pk,), eta=scheduled.publish_at)
     assert Article.objects.side_effects_overdue().count() == 0
+
+
+def test_a_post_id_that_appears_twice_is_imported_once_and_reported(write_wxr):
+    report = import_wxr(write_wxr(wxr(post(1, "First"), post(1, "Copy"))))
+
+    assert list(Article.objects.values_list("title", flat=True)) == ["First"]
+    assert report.failures[0].message == "wp:post_id 1 appears twice in the export"
