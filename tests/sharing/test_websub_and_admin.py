@@ -130,9 +130,14 @@ def test_channel_needs_its_account(db):
 
 def test_bluesky_message_is_fitted_to_300_characters(db):
     channel = ShareChannel(kind="bluesky", message_template="{title}\n{dek}\n{url}")
-    article = ArticleFactory(title="T" * 400, dek="D" * 100)
+    article = ArticleFactory(title="T" * 250, dek="D" * 100)
     text = channel.compose(article, "https://example.com/a/")
-    assert len(text) <= 300 and text.endswith("…")
+    assert len(text) <= 300
+    assert "D" not in text and text.endswith("https://example.com/a/")  # the excerpt goes first
+    article.title = "T" * 255
+    article.dek = ""
+    channel.message_template = "{title} {title} {url}"
+    assert len(channel.compose(article, "https://example.com/a/")) == 300
 
 
 # -- admin -------------------------------------------------------------------------
