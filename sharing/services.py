@@ -87,11 +87,23 @@ def plan_shares(article):
     """Record and queue a delivery per switched-on channel for the current publication."""
     choices = {s.channel_id: s for s in ArticleShareSetting.objects.filter(article=article)}
     too_old = _too_old(article)
+    # A new publication time of an article already posted (backdated, or
+    # unpublished and published again later) is an edit, not news.
+    shared_before = set(
+        ShareDelivery.objects.filter(article=article, status=Status.SENT)
+        .exclude(publication=article.publish_at)
+        .values_list("channel_id", flat=True)
+    )
     queued = []
     for channel in ShareChannel.objects.filter(enabled=True):
         choice = choices.get(channel.pk)
         if choice and choice.opt_out:
             status, note = Status.SKIPPED, "An editor chose not to share this article here."
+        elif channel.pk in shared_before:
+            status, note = (
+                Status.SKIPPED,
+                "Already shared at an earlier publication time; use 'share again' to post it.",
+            )
         elif too_old:
             status, note = Status.SKIPPED, "Not announced: it went live more than a day late."
         else:

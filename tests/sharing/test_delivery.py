@@ -377,3 +377,13 @@ def test_back_off_grows_with_jitter_and_is_capped(settings):
     assert 20 <= services.retry_delay(2) <= 30 or 10 <= services.retry_delay(2) <= 30
     assert services.retry_delay(10) <= 100
     assert services.retry_delay(1, retry_after=40) >= 40
+
+
+def test_a_new_publication_time_of_a_shared_article_does_not_post_again(
+        db, channels, networks, django_capture_on_commit_callbacks):
+    article = publish_now(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        article_services.publish(article, when=article.publish_at - timedelta(hours=1))
+    assert post_counts(networks) == ALL_ONCE
+    later = ShareDelivery.objects.exclude(publication=article.publish_at)
+    assert {d.status for d in later} == {Status.SKIPPED}
