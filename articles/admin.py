@@ -115,7 +115,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request).prefetch_related("bylines__author")
         user = request.user
-        if user.has_perm("articles.view_unpublished_article"):
+        if not services.sees_only_own_unpublished(user):
             return qs
         now = timezone.now()
         own_byline = ArticleAuthor.objects.filter(article=OuterRef("pk"), author__user=user)

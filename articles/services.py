@@ -79,15 +79,26 @@ def _staff(user):
     return user is not None and user.is_active and user.is_staff
 
 
+def sees_only_own_unpublished(user):
+    """True for writers who cannot publish (contributors) and are not granted a wider view.
+
+    Read-only staff (view right only, e.g. a lawyer checking a story) see
+    everything; a contributor sees others' work only once it is live.
+    """
+    if user.has_perm("articles.view_unpublished_article"):
+        return False
+    writes = user.has_perm("articles.add_article") or user.has_perm("articles.change_article")
+    publishes = user.has_perm("articles.publish_article") or user.has_perm(
+        "articles.publish_own_article"
+    )
+    return writes and not publishes
+
+
 def can_view(user, article):
-    """Live articles to staff with the view right; unpublished ones to their people and editors."""
+    """Live articles to staff with the view right; unpublished ones unless only own are shown."""
     if not _staff(user) or not user.has_perm("articles.view_article"):
         return False
-    return (
-        article.is_live
-        or user.has_perm("articles.view_unpublished_article")
-        or is_own(user, article)
-    )
+    return article.is_live or not sees_only_own_unpublished(user) or is_own(user, article)
 
 
 def can_edit(user, article):
