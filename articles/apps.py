@@ -21,3 +21,7 @@ class ArticlesConfig(AppConfig):
         )
         freshness.watch_m2m(Article.tags.through, Article.authors.through)
         freshness.watch_signals(article_changed, article_went_live)
+
+        from . import search
+
+        search.connect_signals()

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -146,6 +147,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Full-text index of the article and its bylines, tags and category, filled
+    # in SQL by articles.search (PostgreSQL only; its GIN index is made by migration 0004).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -1,3 +1,7 @@
+import re
+from datetime import date
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import Count, F, Q, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
@@ -14,8 +18,10 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
+from authors.models import Author
 from categories.models import Category
 
+from . import search
 from .models import Article
 from .preview import can_preview
 
@@ -176,27 +182,99 @@ class TagView(ListingMixin, ListView):
 
 
 class SearchView(ListingMixin, ListView):
+    """/search/?q=&category=&author=&from=&to=: ranked full-text search (articles.search).
+
+    Filters that make no sense (an unknown section, a date that is no date)
+    are dropped with a note on the page: a reader's typo in an address must
+    not cost them their results.
+    """
+
     template_name = "articles/search.html"
-    max_query_length = 200
 
     @cached_property
     def query(self):
-        # NUL bytes and runaway lengths are cut here, before any database sees them.
-        q = self.request.GET.get("q", "").replace("\x00", "")
-        return " ".join(q.split())[: self.max_query_length]
+        query, cut = search.clean_query(self.request.GET.get("q", ""))
+        if cut:
+            self.notes.append(
+                f"Your search was long: only its first {search.MAX_QUERY_LENGTH} "
+                "characters were used."
+            )
+        return query
+
+    @cached_property
+    def notes(self):
+        return []
+
+    @cached_property
+    def categories(self):
+        # The section menu of the form; the category filter is looked up in it.
+        return list(Category.objects.order_by("order", "name").only("name", "slug"))
+
+    def _slug_filter(self, name, choices, label):
+        slug = self.request.GET.get(name, "").replace("\x00", "").strip()
+        if not slug:
+            return None
+        found = next((choice for choice in choices(slug) if choice.slug == slug), None)
+        if found is None:
+            self.notes.append(f"There is no {label} “{slug[:100]}”: showing results from all.")
+        return found
+
+    def _date_filter(self, name, label):
+        value = self.request.GET.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            # Strictly YYYY-MM-DD (fromisoformat takes other forms too), and a
+            # year a news archive can have, so that no time-zone arithmetic overflows.
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+            when = date.fromisoformat(value)
+            if not 1000 <= when.year <= 9000:
+                raise ValueError(value)
+            return when
+        except ValueError:
+            self.notes.append(
+                f"“{value[:40]}” is not a date (use YYYY-MM-DD): the {label} date was ignored."
+            )
+            return None
+
+    @cached_property
+    def filters(self):
+        category = self._slug_filter("category", lambda slug: self.categories, "section")
+        author = self._slug_filter(
+            "author", lambda slug: Author.objects.filter(slug=slug[:200]), "author"
+        )
+        date_from = self._date_filter("from", "“from”")
+        date_to = self._date_filter("to", "“to”")
+        if date_from and date_to and date_from > date_to:
+            date_from, date_to = date_to, date_from
+            self.notes.append("The dates were the wrong way round: they were swapped.")
+        return {"category": category, "author": author, "date_from": date_from, "date_to": date_to}
 
     def get_queryset(self):
-        if not self.query:
-            return Article.objects.none()
-        terms = self.query.split()[:10]
-        match = Q()
-        for term in terms:
-            match &= (
-                Q(title__icontains=term) | Q(dek__icontains=term) | Q(body__icontains=term)
-            )
-        return self.live_articles().filter(match)
+        return search.search(self.query, **self.filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query"] = self.query
+        filters = self.filters
+        params = {
+            "q": self.query,
+            "category": filters["category"].slug if filters["category"] else "",
+            "author": filters["author"].slug if filters["author"] else "",
+            "from": filters["date_from"].isoformat() if filters["date_from"] else "",
+            "to": filters["date_to"].isoformat() if filters["date_to"] else "",
+        }
+        active = {key: value for key, value in params.items() if value}
+        without_author = {key: value for key, value in active.items() if key != "author"}
+        context.update(
+            query=self.query,
+            notes=self.notes,
+            filters=filters,
+            searched=bool(active),
+            has_filters=any(value for key, value in active.items() if key != "q"),
+            typo_fallback=self.object_list.typo_fallback,
+            categories=self.categories,
+            filter_query=urlencode(active),
+            without_author_query=urlencode(without_author),
+        )
         return context

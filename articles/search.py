@@ -1,0 +1,570 @@
+"""Article search for readers (/search/) and editors (the article admin).
+
+On PostgreSQL every article carries a stored `search_vector`, weighted
+title (A) > dek, bylines, tags and category (B) > body (C), with a GIN index,
+so no separate search server is needed. Each text is indexed twice:
+
+- with the `english` configuration, so "corridors" finds "corridor" and
+  English stop words cost nothing;
+- with the `simple` configuration (lower-cased words as written), so that
+  names, English stop words inside names or titles ("The Who") and words of
+  other scripts match exactly. The site publishes in Armenian and Russian too;
+  PostgreSQL's english stemmer leaves those words unstemmed, but relying on
+  that is relying on an English dictionary's accident. `simple` makes it a rule.
+
+unaccent was not chosen: Armenian and Cyrillic have no accents to fold, it
+needs a second extension, and it would make "résumé" and "resume" one word
+where a newsroom's names usually care.
+
+A query is run with websearch_to_tsquery under both configurations, OR-ed,
+which accepts anything a reader types (quotes, "or", "-word") without syntax
+errors. When full text finds nothing, titles and author names are matched by
+trigram word similarity (pg_trgm), so a misspelt name still finds the story.
+
+On SQLite (the development default) search is plain substring matching.
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connections, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import Article, ArticleAuthor
+
+# Longer queries are cut (at a word) before any database sees them: a reader
+# never needs more, and a 10,000-character query must cost no more than a short one.
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 12
+# ts_rank_cd weights for D, C, B, A (body is C, dek/bylines/tags/category B, title A).
+RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
+# Stories lose up to half their score with age: today's counts double, a
+# month-old one 1.5 times, a year-old one about 1.08 times. Relevance decides
+# for old material, recency breaks near-ties (editors search archives too).
+RECENCY_DAYS = 30
+# pg_trgm word similarity needed for the typo fallback ("Pashinian" ~ "Pashinyan" is 0.6).
+TYPO_THRESHOLD = 0.5
+TYPO_LIMIT = 50
+# What is indexed of a body: a news story is far shorter; a pasted book would
+# otherwise overflow tsvector's 1 MB.
+MAX_INDEXED_CHARS = 100_000
+# Private-use characters mark matches in ts_headline output, so that the text
+# can be HTML-escaped before <mark> tags go in.
+_START, _STOP = "\ue000", "\ue001"
+_WORD = re.compile(r"(?<![-\w])\w+")
+
+INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id"}
+
+
+# -- input ---------------------------------------------------------------------
+
+
+def clean_query(raw):
+    """The query as searched: without NUL bytes and runs of spaces, cut to MAX_QUERY_LENGTH.
+
+    Returns (query, was_cut).
+    """
+    # PostgreSQL refuses NUL in text; other control characters only split words.
+    text = " ".join((raw or "").replace("\x00", " ").split())
+    if len(text) <= MAX_QUERY_LENGTH:
+        return text, False
+    cut = text[: MAX_QUERY_LENGTH + 1].rsplit(" ", 1)[0] if " " in text[:MAX_QUERY_LENGTH] else ""
+    return (cut or text[:MAX_QUERY_LENGTH]).strip(), True
+
+
+def query_words(query):
+    """The words a reader searched for (not those excluded with "-word", nor "or")."""
+    words = []
+    for word in _WORD.findall(query):
+        if word.lower() != "or" and word.lower() not in (w.lower() for w in words):
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
+# -- highlighting ----------------------------------------------------------------
+
+
+def highlight(text, words):
+    """`text` HTML-escaped, with each occurrence of the words (any case) in <mark>."""
+    text = text or ""
+    words = [w for w in words if w]
+    if not words:
+        return escape(text)
+    pattern = re.compile(
+        "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE
+    )
+    parts, pos = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[pos : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        pos = match.end()
+    parts.append(escape(text[pos:]))
+    return mark_safe("".join(parts))  # noqa: S308 -- every piece is escaped above
+
+
+def _marked(headline, *, unescape=False):
+    """ts_headline output (with private-use markers) as escaped HTML with <mark>s."""
+    text = " ".join(headline.split())
+    parts = re.split(f"({_START}|{_STOP})", text)
+    out = []
+    for part in parts:
+        if part == _START:
+            out.append("<mark>")
+        elif part == _STOP:
+            out.append("</mark>")
+        else:
+            out.append(escape(html.unescape(part) if unescape else part))
+    return mark_safe("".join(out))  # noqa: S308 -- text pieces are escaped above
+
+
+# -- the index -----------------------------------------------------------------
+
+
+def _vector_sql(where):
+    """UPDATE filling search_vector of the articles whose row `x` matches `where`."""
+    article = Article._meta.db_table
+    byline = ArticleAuthor._meta.db_table
+    author = ArticleAuthor._meta.get_field("author").related_model._meta.db_table
+    category = Article._meta.get_field("category").related_model._meta.db_table
+    tag_field = Article._meta.get_field("tags")
+    tagged = tag_field.remote_field.through._meta.db_table
+    tag = tag_field.remote_field.model._meta.db_table
+    parts = []
+    for column, weight in (("title", "A"), ("dek", "B"), ("meta", "B"), ("body", "C")):
+        for config in ("english", "simple"):
+            parts.append(f"setweight(to_tsvector('{config}'::regconfig, s.{column}), '{weight}')")
+    vector = " || ".join(parts)
+    return f"""
+        UPDATE {article} AS a SET search_vector = {vector}
+        FROM (
+            SELECT x.id,
+                   coalesce(x.title, '') AS title,
+                   coalesce(x.dek, '') AS dek,
+                   concat_ws(' ',
+                       (SELECT c.name FROM {category} c WHERE c.id = x.category_id),
+                       (SELECT string_agg(au.name, ' ') FROM {byline} b
+                          JOIN {author} au ON au.id = b.author_id WHERE b.article_id = x.id),
+                       (SELECT string_agg(t.name, ' ') FROM {tagged} ti
+                          JOIN {tag} t ON t.id = ti.tag_id
+                          JOIN django_content_type ct ON ct.id = ti.content_type_id
+                         WHERE ti.object_id = x.id
+                           AND ct.app_label = 'articles' AND ct.model = 'article')
+                   ) AS meta,
+                   left(regexp_replace(regexp_replace(coalesce(x.body, ''),
+                        '<[^>]*>', ' ', 'g'), '&[#a-zA-Z0-9]+;', ' ', 'g'), {MAX_INDEXED_CHARS})
+                     AS body
+              FROM {article} x
+             WHERE {where}
+        ) AS s
+        WHERE a.id = s.id
+    """  # noqa: S608 -- names come from the models, values are parameters
+
+
+def _uses_index(using="default"):
+    return connections[using].vendor == "postgresql"
+
+
+def refresh_vectors(article_ids, *, using="default"):
+    """Recompute the search vector of these articles from their rows and relations."""
+    ids = [int(pk) for pk in article_ids if pk is not None]
+    if not ids or not _uses_index(using):
+        return 0
+    with connections[using].cursor() as cursor:
+        cursor.execute(_vector_sql("x.id = ANY(%s)"), [ids])
+        return cursor.rowcount
+
+
+def _refresh_where(where, params, using):
+    with connections[using].cursor() as cursor:
+        cursor.execute(_vector_sql(where), params)
+
+
+def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progress=None):
+    """Recompute search vectors of all articles (or those without one), in id-ranged batches.
+
+    Each batch commits on its own, so a long rebuild holds no lock for long and
+    can be interrupted and resumed with `only_missing`. Returns the number updated.
+    """
+    if not _uses_index(using):
+        return 0
+    table = Article._meta.db_table
+    missing = " AND x.search_vector IS NULL" if only_missing else ""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id) FROM {table}")  # noqa: S608
+        low, high = cursor.fetchone()
+    done = 0
+    if low is None:
+        return done
+    for start in range(low, high + 1, batch_size):
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(
+                _vector_sql(f"x.id >= %s AND x.id < %s{missing}"), [start, start + batch_size]
+            )
+            done += cursor.rowcount
+        if progress:
+            progress(done)
+    return done
+
+
+# -- keeping the index current --------------------------------------------------
+#
+# The vector is a derived value of the article row and its bylines, tags and
+# category (like the sanitised body), not an external side effect, which is why
+# model signals keep it, whoever saves: services, the admin and its inlines,
+# taggit, imports. Bylines and tags are written after the article row, so the
+# refresh runs once the transaction commits and reads them all.
+
+
+def _refresh_on_commit(article_id, using):
+    if article_id is not None and _uses_index(using):
+        transaction.on_commit(
+            partial(refresh_vectors, [article_id], using=using), using=using, robust=True
+        )
+
+
+def article_saved(sender, instance, raw=False, update_fields=None, using="default", **kwargs):
+    if raw:
+        return  # fixtures: rebuild_search_index afterwards
+    if update_fields is not None and not INDEXED_FIELDS & set(update_fields):
+        return  # a status, version or timestamp change does not change the text
+    _refresh_on_commit(instance.pk, using)
+
+
+def byline_changed(sender, instance, raw=False, using="default", **kwargs):
+    if not raw:
+        _refresh_on_commit(instance.article_id, using)
+
+
+def tags_changed(sender, instance, action, reverse, model, pk_set, using="default", **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, Article):
+        _refresh_on_commit(instance.pk, using)
+    elif model is Article:
+        for pk in pk_set or ():
+            _refresh_on_commit(pk, using)
+
+
+def _related_renamed(where, sender, instance, created=False, raw=False, using="default", **kw):
+    # A renamed author, category or tag changes the text of every article that
+    # carries it; one UPDATE after commit, nothing when it has no articles yet.
+    if created or raw or not _uses_index(using):
+        return
+    transaction.on_commit(
+        partial(_refresh_where, where, [instance.pk], using), using=using, robust=True
+    )
+
+
+def connect_signals():
+    """Keep search vectors current; called from ArticlesConfig.ready()."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from taggit.models import Tag
+
+    from authors.models import Author
+    from categories.models import Category
+
+    byline = ArticleAuthor._meta.db_table
+    tagged = Article._meta.get_field("tags").remote_field.through
+    post_save.connect(article_saved, sender=Article, dispatch_uid="search-article-saved")
+    post_save.connect(byline_changed, sender=ArticleAuthor, dispatch_uid="search-byline-saved")
+    post_delete.connect(byline_changed, sender=ArticleAuthor, dispatch_uid="search-byline-gone")
+    m2m_changed.connect(tags_changed, sender=tagged, dispatch_uid="search-tags-changed")
+    renamed = {
+        Author: f"x.id IN (SELECT article_id FROM {byline} WHERE author_id = %s)",  # noqa: S608
+        Category: "x.category_id = %s",
+        Tag: (
+            f"x.id IN (SELECT object_id FROM {tagged._meta.db_table} WHERE tag_id = %s)"  # noqa: S608
+        ),
+    }
+    for model, where in renamed.items():
+        post_save.connect(
+            partial(_related_renamed, where),
+            sender=model,
+            weak=False,
+            dispatch_uid=f"search-{model._meta.label_lower}-renamed",
+        )
+
+
+# -- querying -----------------------------------------------------------------
+
+
+class _TitleMatch(Func):
+    """True when the whole query matches the title (weight A) alone."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        vector, query = self.get_source_expressions()
+        vector_sql, vector_params = compiler.compile(vector)
+        query_sql, query_params = compiler.compile(query)
+        return (
+            f"(ts_filter({vector_sql}, '{{a}}') @@ {query_sql})",
+            (*vector_params, *query_params),
+        )
+
+
+class _Recency(Func):
+    """1 + 1 / (1 + age in RECENCY_DAYS): 2 for a story published now, towards 1 with age."""
+
+    output_field = FloatField()
+    template = (
+        "(1 + 1 / (1 + GREATEST(EXTRACT(EPOCH FROM (statement_timestamp() - %(expressions)s)), 0)"
+        f" / {RECENCY_DAYS * 86400}.0))::float8"
+    )
+
+
+class _PlainBody(Func):
+    """The body without tags, for ts_headline."""
+
+    output_field = TextField()
+    template = (
+        f"left(regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g'), {MAX_INDEXED_CHARS})"
+    )
+
+
+def _tsquery(query):
+    return SearchQuery(query, config="english", search_type="websearch") | SearchQuery(
+        query, config="simple", search_type="websearch"
+    )
+
+
+def _filtered(queryset, *, category=None, author=None, date_from=None, date_to=None):
+    if category is not None:
+        queryset = queryset.filter(category=category)
+    if author is not None:
+        queryset = queryset.filter(
+            Exists(ArticleAuthor.objects.filter(article=OuterRef("pk"), author=author))
+        )
+    if date_from is not None:
+        start = timezone.make_aware(datetime.combine(date_from, time.min))
+        queryset = queryset.filter(publish_at__gte=start)
+    if date_to is not None:
+        end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+        queryset = queryset.filter(publish_at__lt=end)
+    return queryset
+
+
+def _substring_match(queryset, words):
+    """Each word in the title, dek, body, category, a byline or a tag (SQLite)."""
+    tag_through = Article._meta.get_field("tags").remote_field.through
+    for word in words:
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(dek__icontains=word)
+            | Q(body__icontains=word)
+            | Q(category__name__icontains=word)
+            | Exists(
+                ArticleAuthor.objects.filter(article=OuterRef("pk"), author__name__icontains=word)
+            )
+            | Exists(
+                tag_through.objects.filter(object_id=OuterRef("pk"), tag__name__icontains=word)
+            )
+        )
+    return queryset
+
+
+@dataclass
+class SearchResults:
+    """Search hits, sliceable and countable for a Paginator.
+
+    Only the slice a page shows gets its snippets (ts_headline is costly), in
+    one extra query. `typo_fallback` tells whether the hits are title/name
+    similarities because full text found nothing.
+    """
+
+    query: str
+    words: list
+    queryset: object
+    fulltext: bool = False
+    typo_fallback: bool = False
+    _typo_queryset: object = None
+    _fallback_hits: list = field(default=None, repr=False)
+
+    def count(self):
+        total = self.queryset.count()
+        if total or self._typo_queryset is None:
+            return total
+        self._fallback_hits = self._typo_hits()
+        self.typo_fallback = bool(self._fallback_hits)
+        return len(self._fallback_hits)
+
+    def __len__(self):
+        return self.count()
+
+    def _typo_hits(self):
+        ids = similar_article_ids(self.query, using=self._typo_queryset.db)
+        return list(self._typo_queryset.filter(pk__in=ids)[:TYPO_LIMIT]) if ids else []
+
+    def __getitem__(self, index):
+        if self._fallback_hits is not None:
+            hits = self._fallback_hits[index]
+        else:
+            hits = self.queryset[index]
+        if isinstance(index, slice):
+            hits = list(hits)
+            self._add_snippets(hits)
+            return hits
+        self._add_snippets([hits])
+        return hits
+
+    def _add_snippets(self, articles):
+        for article in articles:
+            article.title_html = highlight(article.title, self.words)
+            article.snippet = highlight(article.excerpt, self.words)
+        if not (self.fulltext and articles and not self.typo_fallback):
+            return
+        tsquery = _tsquery(self.query)
+        options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
+        headlines = Article.objects.filter(pk__in=[a.pk for a in articles]).annotate(
+            body_headline=SearchHeadline(
+                _PlainBody("body"), tsquery, max_words=35, min_words=15, short_word=2,
+                max_fragments=2, fragment_delimiter=" … ", **options,
+            ),
+            dek_headline=SearchHeadline("dek", tsquery, highlight_all=True, **options),
+        )
+        by_pk = {pk: (body, dek) for pk, body, dek in headlines.values_list(
+            "pk", "body_headline", "dek_headline"
+        )}
+        for article in articles:
+            body, dek = by_pk.get(article.pk, ("", ""))
+            if body and _START in body:
+                article.snippet = _marked(body, unescape=True)
+            elif dek and _START in dek:
+                article.snippet = _marked(dek)
+
+
+def search(query, *, category=None, author=None, date_from=None, date_to=None, base=None):
+    """Live articles matching `query` and the filters, best first, ready to paginate.
+
+    `category` and `author` are instances, the dates `datetime.date`s in the
+    site's time zone (both ends included). An empty query with no filter finds
+    nothing; with filters it lists their articles, newest first.
+    """
+    query, _ = clean_query(query)
+    words = query_words(query)
+    queryset = base if base is not None else Article.objects.live()
+    queryset = _filtered(
+        queryset.for_listing(),
+        category=category, author=author, date_from=date_from, date_to=date_to,
+    )
+    if not query:
+        if category is None and author is None and date_from is None and date_to is None:
+            queryset = queryset.none()
+        return SearchResults(query, words, queryset.latest_first())
+    if not _uses_index(queryset.db):
+        if not words:
+            return SearchResults(query, words, queryset.none())
+        title_hit = Q()
+        for word in words:
+            title_hit &= Q(title__icontains=word)
+        queryset = (
+            _substring_match(queryset, words)
+            .annotate(title_hit=Case(When(title_hit, then=1), default=0,
+                                     output_field=IntegerField()))
+            .order_by("-title_hit", "-publish_at", "-id")
+        )
+        return SearchResults(query, words, queryset)
+    tsquery = _tsquery(query)
+    ranked = (
+        queryset.filter(search_vector=tsquery)
+        .annotate(
+            title_match=_TitleMatch(F("search_vector"), tsquery),
+            score=SearchRank(
+                F("search_vector"), tsquery, weights=RANK_WEIGHTS, cover_density=True
+            )
+            * _Recency("publish_at"),
+        )
+        .order_by("-title_match", "-score", "-publish_at", "-id")
+    )
+    return SearchResults(
+        query, words, ranked, fulltext=True, _typo_queryset=_typo_queryset(queryset, query)
+    )
+
+
+def similar_article_ids(query, *, using="default", limit=1000):
+    """Ids of articles whose title, or an author's name, is like `query` (pg_trgm).
+
+    Both halves use a trigram index scan (`<%` honours
+    pg_trgm.word_similarity_threshold, set for this transaction only).
+    """
+    article = Article._meta.db_table
+    byline = ArticleAuthor._meta.db_table
+    author = ArticleAuthor._meta.get_field("author").related_model._meta.db_table
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TYPO_THRESHOLD)],
+        )
+        cursor.execute(
+            f"""
+            (SELECT id FROM {article} WHERE %s <%% title LIMIT %s)
+            UNION
+            (SELECT b.article_id FROM {byline} b JOIN {author} au ON au.id = b.author_id
+              WHERE %s <%% au.name LIMIT %s)
+            """,  # noqa: S608 -- table names come from the models
+            [query, limit, query, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _word_similarity(expression, query):
+    return Func(Value(query), expression, function="word_similarity", output_field=FloatField())
+
+
+def _typo_queryset(queryset, query):
+    """The queryset ordered by how like the query its title or best byline is."""
+    best_author = (
+        ArticleAuthor.objects.filter(article=OuterRef("pk"))
+        .values("article")
+        .annotate(best=Max(_word_similarity(F("author__name"), query)))
+        .values("best")
+    )
+    return queryset.annotate(
+        similarity=Greatest(
+            _word_similarity(F("title"), query),
+            Coalesce(Subquery(best_author, output_field=FloatField()), Value(0.0)),
+        )
+    ).order_by("-similarity", "-publish_at", "-id")
+
+
+def filter_for_admin(queryset, term):
+    """The article admin's search: the same index as the site, over any status.
+
+    Returns (queryset, may_have_duplicates) as ModelAdmin.get_search_results does.
+    An editor may also paste a slug. A misspelt title still finds its article.
+    """
+    query, _ = clean_query(term)
+    if not query:
+        return queryset, False
+    if not _uses_index(queryset.db):
+        words = query_words(query)
+        if not words:
+            return queryset.filter(slug=query), False
+        return _substring_match(queryset, words) | queryset.filter(slug=query), False
+    matched = queryset.filter(Q(search_vector=_tsquery(query)) | Q(slug=query))
+    if matched.exists():
+        return matched, False
+    return queryset.filter(pk__in=similar_article_ids(query, using=queryset.db)), False
