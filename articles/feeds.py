@@ -238,6 +238,13 @@ class ArticleFeed(Feed):
     def feed_guid(self, obj):
         return self.link(obj)
 
+    def author_name(self, obj):
+        # Atom requires an author for entries without a byline; the publisher is it.
+        return settings.PUBLISHER_NAME
+
+    def author_link(self, obj):
+        return absolute_url(reverse("articles:home"))
+
     def feed_copyright(self, obj):
         return f"© {timezone.localtime().year} {settings.PUBLISHER_NAME}"
 

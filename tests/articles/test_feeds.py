@@ -426,3 +426,28 @@ def test_feeds_render_in_a_constant_number_of_queries(
         parsed = read(client, url)
     assert len(parsed.entries) >= 25
     assert all(len(entry.tags) == 21 for entry in parsed.entries)
+
+
+def test_atom_feed_names_the_publisher_for_stories_without_a_byline(client, settings):
+    settings.PUBLISHER_NAME = "Massis Post"
+    ArticleFactory(authors=[])
+    parsed = read(client, "/feed/atom/")
+    assert parsed.feed.author == "Massis Post"
+    assert "authors" not in parsed.entries[0] or parsed.entries[0].authors == [
+        {"name": "Massis Post", "href": "http://testserver/"}
+    ]
+
+
+def test_head_requests_are_answered_like_gets(client):
+    ArticleFactory()
+    get = client.get("/feed/")
+    head = client.head("/feed/")
+    assert head.status_code == 200
+    assert head["ETag"] == get["ETag"]
+
+
+def test_a_picture_missing_from_storage_does_not_break_the_feed(client):
+    article = ArticleFactory(featured_image=png())
+    article.featured_image.storage.delete(article.featured_image.name)
+    entry = read(client, "/feed/").entries[0]
+    assert entry.enclosures[0].href.endswith(article.featured_image.url)
