@@ -18,6 +18,8 @@ class ArticleRedirectFallbackMiddleware:
         response = self.get_response(request)
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
+        if "\x00" in request.path:
+            return response  # PostgreSQL refuses NUL in text; no stored address has one
         redirect = (
             ArticleRedirect.objects.select_related("article")
             .filter(old_path=request.path)

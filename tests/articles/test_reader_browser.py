@@ -1,6 +1,5 @@
 """The seed article in a real browser (Debian's Chromium), on a phone and a desktop."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -8,8 +7,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the thread
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +18,11 @@ RECENT_TITLES = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's event loop shares the thread with the ORM calls of the test.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
