@@ -12,7 +12,7 @@ def test_healthz_reports_each_component_ok(db, client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["failing"] == []
-    assert set(body["components"]) == {"database", "cache", "broker"}
+    assert set(body["components"]) == {"database", "cache", "broker", "publishing"}
     assert all(c["status"] == "ok" for c in body["components"].values())
     assert response["Cache-Control"].startswith("max-age=0")
 
