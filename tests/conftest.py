@@ -48,6 +48,22 @@ def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
 
 
 @pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's event loop shares the thread with the test's ORM calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
 def artifacts_dir():
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR

@@ -1,31 +1,14 @@
 """An editor writes a story in CKEditor 5, publishes it and reads it on the public site."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from articles.models import Article
 from tests.factories import CategoryFactory, StaffUserFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the thread
-
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_changing_back_to_an_old_address_removes_its_redirect(db):
     article.slug = "first-headline"
     article.save()
     assert list(ArticleRedirect.objects.values_list("old_path", flat=True)) == [
-        "/%s/second/" % article.local_publish_at.strftime("%Y/%m")
+        f"/{article.local_publish_at:%Y/%m}/second/"
     ]
 
 

@@ -18,22 +18,6 @@ RECENT_TITLES = [
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's event loop shares the thread with the ORM calls of the test.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
 def seeded(transactional_db):
     call_command("seed_demo", verbosity=0)
     return Article.objects.get(title=SEED_HEADLINE)
