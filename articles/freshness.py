@@ -110,6 +110,72 @@ def expiry(maximum):
     return deadline if when is None else min(deadline, when.timestamp())
 
 
+def scheduled_publications():
+    """Times at which scheduled articles go live (a one-column queryset)."""
+    from .models import Article
+
+    return Article.objects.scheduled().order_by().values_list("publish_at", flat=True)
+
+
+# Other apps show content that changes by the clock alone (a banner that starts
+# or expires); they register a function returning a one-column queryset of
+# future datetimes. All are asked in one query (UNION ALL), so that a page's
+# deadline costs one query however many sources there are.
+_change_sources = [scheduled_publications]
+# (generation, POSIX deadline or None), per process: the next change can only
+# move when content is written, and every write bumps the generation.
+_next_change_memo = (None, None)
+
+
+def add_change_source(func):
+    """Register `func() -> QuerySet`: future moments at which public pages change by the clock."""
+    if func not in _change_sources:
+        _change_sources.append(func)
+
+
+def next_change_at():
+    """POSIX time of the next clock-driven change of any public page, or None."""
+    first, *rest = (source() for source in _change_sources)
+    combined = first.union(*rest, all=True) if rest else first
+    when = next(iter(combined.order_by(first.query.values_select[0])[:1]), None)
+    return when.timestamp() if when is not None else None
+
+
+def next_change_for(generation):
+    """next_change_at(), worked out once per content generation while it lies ahead."""
+    global _next_change_memo
+    memo_generation, deadline = _next_change_memo
+    if (
+        generation is not None
+        and memo_generation == generation
+        and (deadline is None or deadline > time.time())
+    ):
+        return deadline
+    deadline = next_change_at()
+    _next_change_memo = (generation, deadline)
+    return deadline
+
+
+def known_change_expiry(maximum, generation):
+    """change_expiry() if the next change under `generation` is already worked out
+    in this process, else None (costs no query: for blocks inside a page)."""
+    memo_generation, deadline = _next_change_memo
+    if generation is None or memo_generation != generation:
+        return None
+    if deadline is not None and deadline <= time.time():
+        return None
+    cap = time.time() + maximum
+    return cap if deadline is None else min(cap, deadline)
+
+
+def change_expiry(maximum, generation):
+    """When a rendering made now under `generation` stops being valid: in `maximum`
+    seconds or at the next clock-driven change of public content, whichever is first."""
+    deadline = time.time() + maximum
+    when = next_change_for(generation)
+    return deadline if when is None else min(deadline, when)
+
+
 # -- receivers -------------------------------------------------------------------
 
 

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cache hit must not read or create a session.
+    "newsroom.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,7 +139,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with a circuit breaker (newsroom/pagecache.py).
+            "BACKEND": "newsroom.pagecache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="newsroom"),
             # Passed to redis-py's connection pool: a Redis that is down or
@@ -156,6 +159,25 @@ else:
             "LOCATION": "newsroom",
         }
     }
+
+# How long a Redis failure is remembered before the cache is tried again
+# (meanwhile pages render uncached without waiting on a socket).
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=5.0)
+
+# Anonymous page cache (newsroom/pagecache.py). Entries end at once on any
+# content change; these are only upper bounds.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE", default=True)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 * 30)
+PAGE_CACHE_404_SECONDS = env.int("PAGE_CACHE_404_SECONDS", default=60)
+# What browsers and CDNs are told (Cache-Control: public, max-age=…, stale-while-revalidate=…).
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env.int("PAGE_CACHE_STALE_WHILE_REVALIDATE", default=300)
+PAGE_CACHE_EXCLUDE_PREFIXES = ["/admin/", "/healthz", "/bench/", "/static/", "/media/"]
+# A request header that skips the page cache, honoured only when this is set
+# (benchmarks measure uncached rendering with it); empty in production.
+PAGE_CACHE_BYPASS_HEADER = env("PAGE_CACHE_BYPASS_HEADER", default="")
+# /bench/floor, a bare view the benchmark measures as the server's floor.
+BENCH_FLOOR_VIEW = env.bool("BENCH_FLOOR_VIEW", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
