@@ -25,3 +25,11 @@ class ArticlesConfig(AppConfig):
         from . import search
 
         search.connect_signals()
+
+        from django.db.models.signals import post_migrate
+
+        from .roles import ensure_roles
+
+        # Runs after each app's post_migrate, so permissions of apps migrated
+        # later in the same run are picked up by the last call.
+        post_migrate.connect(ensure_roles, dispatch_uid="articles.ensure_roles")

@@ -102,19 +102,13 @@ class StaffUserFactory(DjangoModelFactory):
 
 
 def role_group(name):
-    """The role's group; recreated from the data migration after a transactional test's flush."""
-    import importlib
+    """The role's group (recreated as after a migrate if a transactional test flushed it)."""
+    from django.contrib.auth.models import Group
 
-    from django.contrib.auth.models import Group, Permission
+    from articles.roles import ensure_roles
 
     group = Group.objects.filter(name=name).first()
-    if group is not None:
-        return group
-    roles = importlib.import_module("articles.migrations.0003_roles").ROLES
-    group = Group.objects.create(name=name)
-    for perm in roles[name]:
-        app_label, codename = perm.split(".")
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-        )
+    if group is None:
+        ensure_roles()
+        group = Group.objects.get(name=name)
     return group

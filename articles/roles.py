@@ -1,0 +1,65 @@
+"""The newsroom roles (ARCHITECTURE.md, "Roles") as groups of permissions.
+
+Migration 0003 creates them on a fresh database; `ensure_roles` runs after every
+`migrate` (and every test flush) so groups exist and gain the permissions of
+models added later. It only adds: a permission an admin removed by hand from a
+group comes back, one an admin added stays. The rules that use the permissions
+(own vs. anyone's articles) live in articles.services.
+"""
+
+ARTICLE_BASICS = [
+    "articles.add_article", "articles.change_article", "articles.view_article",
+    "articles.add_articleauthor", "articles.change_articleauthor",
+    "articles.delete_articleauthor", "articles.view_articleauthor",
+    "articles.view_correction",
+    "categories.view_category", "authors.view_author",
+    "taggit.view_tag", "taggit.add_tag",
+]
+
+ROLES = {
+    "Contributor": ARTICLE_BASICS,
+    "Author": ARTICLE_BASICS + [
+        "articles.publish_own_article", "articles.view_unpublished_article",
+    ],
+    "Editor": ARTICLE_BASICS + [
+        "articles.delete_article",
+        "articles.publish_own_article", "articles.publish_article",
+        "articles.edit_any_article", "articles.view_unpublished_article",
+        "articles.add_correction", "articles.change_correction",
+        "articles.delete_correction",
+        "articles.view_articleevent",
+        "articles.view_articleredirect", "articles.add_articleredirect",
+        "articles.change_articleredirect", "articles.delete_articleredirect",
+        "categories.add_category", "categories.change_category", "categories.delete_category",
+        "authors.add_author", "authors.change_author", "authors.delete_author",
+        "taggit.change_tag", "taggit.delete_tag",
+        "taggit.view_taggeditem", "taggit.add_taggeditem", "taggit.change_taggeditem",
+        "taggit.delete_taggeditem",
+        "widgets.view_breakingnews", "widgets.add_breakingnews",
+        "widgets.change_breakingnews", "widgets.delete_breakingnews",
+    ],
+}
+
+
+def grant(role, permissions):
+    """Give `role` more permissions ("app_label.codename"); for apps built on articles."""
+    ROLES[role] = ROLES[role] + [p for p in permissions if p not in ROLES[role]]
+
+
+def ensure_roles(**kwargs):
+    """Create the role groups and add every listed permission that exists (post_migrate)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    wanted = {perm for perms in ROLES.values() for perm in perms}
+    match = Q(pk__in=[])
+    for perm in wanted:
+        app_label, codename = perm.split(".")
+        match |= Q(content_type__app_label=app_label, codename=codename)
+    existing = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.filter(match).select_related("content_type")
+    }
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*(existing[p] for p in perms if p in existing))
