@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.http import HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
@@ -101,8 +101,10 @@ _breakers_lock = threading.Lock()
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
-class ResilientRedisCache(RedisCache):
+class RedisCache(DjangoRedisCache):
     """Django's Redis cache with a circuit breaker and no retries with back-off.
+
+    (Named as Django's, whose drop-in it is: /healthz reports the backend by name.)
 
     redis-py retries a failed command with exponential back-off by default,
     which turns a stopped Redis into seconds per request. Here a failure is
@@ -134,7 +136,7 @@ class ResilientRedisCache(RedisCache):
 
 
 def _guarded(name):
-    method = getattr(RedisCache, name)
+    method = getattr(DjangoRedisCache, name)
 
     @wraps(method)
     def call(self, *args, **kwargs):
@@ -157,11 +159,11 @@ for _name in (
     "add", "get", "set", "touch", "delete", "has_key", "incr", "get_many",
     "set_many", "delete_many", "clear",
 ):
-    setattr(ResilientRedisCache, _name, _guarded(_name))
+    setattr(RedisCache, _name, _guarded(_name))
 
 
 def cache_available():
-    """False while the default cache is known to be failing (see ResilientRedisCache)."""
+    """False while the default cache is known to be failing (see RedisCache)."""
     return getattr(cache, "available", True)
 
 
@@ -239,6 +241,10 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_ENABLED or _excluded(request):
             return self.get_response(request)
         if request.method not in ("GET", "HEAD") or _has_session(request) or _preview(request):
+            if request.method in ("GET", "HEAD") and cache_available():
+                # The page is rendered each time, but its shared blocks can
+                # still come from the cache once the deadline is known.
+                _prepare_blocks()
             response = self.get_response(request)
             if request.method in ("GET", "HEAD") and response.status_code in CACHEABLE_STATUSES:
                 # A page for someone signed in (or a preview) is theirs alone.
@@ -252,7 +258,7 @@ class PageCacheMiddleware:
         key = generation = None
         if cache_available():
             if bypass:
-                generation = freshness.current_generation()
+                _prepare_blocks()
             else:
                 key = page_key(request)
                 generation, entry = self._lookup(key)
@@ -337,6 +343,14 @@ class PageCacheMiddleware:
             response[name] = value
         response["X-Cache"] = "hit"
         return _conditional(request, response)
+
+
+def _prepare_blocks():
+    """Work out the content deadline for this generation, so that the page's
+    shared blocks (widgets) can be cached while the page itself is not."""
+    generation = freshness.current_generation()
+    if generation is not None:
+        freshness.change_expiry(settings.PAGE_CACHE_SECONDS, generation)
 
 
 def _conditional(request, response):

@@ -140,7 +140,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache with a circuit breaker (newsroom/pagecache.py).
-            "BACKEND": "newsroom.pagecache.ResilientRedisCache",
+            "BACKEND": "newsroom.pagecache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="newsroom"),
             # Passed to redis-py's connection pool: a Redis that is down or
