@@ -2,15 +2,18 @@
 
 On PostgreSQL every article carries a stored `search_vector`, weighted
 title (A) > dek, bylines, tags and category (B) > body (C), with a GIN index,
-so no separate search server is needed. Each text is indexed twice:
+so no separate search server is needed. Texts are indexed:
 
 - with the `english` configuration, so "corridors" finds "corridor" and
   English stop words cost nothing;
-- with the `simple` configuration (lower-cased words as written), so that
-  names, English stop words inside names or titles ("The Who") and words of
-  other scripts match exactly. The site publishes in Armenian and Russian too;
-  PostgreSQL's english stemmer leaves those words unstemmed, but relying on
-  that is relying on an English dictionary's accident. `simple` makes it a rule.
+- and, for the title, dek, bylines, tags and category, also with the `simple`
+  configuration (lower-cased words as written), so that names, stop words that
+  are names or titles ("The Who", "US") and words of other scripts match
+  exactly. The site publishes in Armenian and Russian too; PostgreSQL's english
+  stemmer happens to leave those words unstemmed, and `simple` makes sure of
+  it where it matters most. The body, by far the largest text, is indexed with
+  `english` only: a second copy would double the vector that every ranked hit
+  reads, for matches that are almost all there already.
 
 unaccent was not chosen: Armenian and Cyrillic have no accents to fold, it
 needs a second extension, and it would make "résumé" and "resume" one word
@@ -33,7 +36,6 @@ from functools import partial
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections, transaction
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     F,
@@ -53,6 +55,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import freshness
 from .models import Article, ArticleAuthor
 
 # Longer queries are cut (at a word) before any database sees them: a reader
@@ -60,7 +63,10 @@ from .models import Article, ArticleAuthor
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
 # ts_rank_cd weights for D, C, B, A (body is C, dek/bylines/tags/category B, title A).
-RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
+# A title match (indexed twice: 2 x 1.0) outranks a body-only match unless the
+# body repeats the words some 100 times (50 with the whole recency advantage);
+# a dek or tag match outranks ten body mentions.
+RANK_WEIGHTS = [0.02, 0.02, 0.2, 1.0]
 # Stories lose up to half their score with age: today's counts double, a
 # month-old one 1.5 times, a year-old one about 1.08 times. Relevance decides
 # for old material, recency breaks near-ties (editors search archives too).
@@ -154,7 +160,7 @@ def _vector_sql(where):
     tag = tag_field.remote_field.model._meta.db_table
     parts = []
     for column, weight in (("title", "A"), ("dek", "B"), ("meta", "B"), ("body", "C")):
-        for config in ("english", "simple"):
+        for config in ("english",) if column == "body" else ("english", "simple"):
             parts.append(f"setweight(to_tsvector('{config}'::regconfig, s.{column}), '{weight}')")
     vector = " || ".join(parts)
     return f"""
@@ -200,6 +206,15 @@ def refresh_vectors(article_ids, *, using="default"):
 def _refresh_where(where, params, using):
     with connections[using].cursor() as cursor:
         cursor.execute(_vector_sql(where), params)
+    freshness.bump_generation()
+
+
+def _refresh_and_bump(article_ids, using):
+    refresh_vectors(article_ids, using=using)
+    # Search pages are cached under the content generation like any page; the
+    # save's own bump may have come first, and a search between the two would
+    # have cached the old results under the new generation.
+    freshness.bump_generation()
 
 
 def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progress=None):
@@ -226,6 +241,7 @@ def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progr
             done += cursor.rowcount
         if progress:
             progress(done)
+    freshness.bump_generation()
     return done
 
 
@@ -241,7 +257,7 @@ def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progr
 def _refresh_on_commit(article_id, using):
     if article_id is not None and _uses_index(using):
         transaction.on_commit(
-            partial(refresh_vectors, [article_id], using=using), using=using, robust=True
+            partial(_refresh_and_bump, [article_id], using), using=using, robust=True
         )
 
 
@@ -311,28 +327,13 @@ def connect_signals():
 # -- querying -----------------------------------------------------------------
 
 
-class _TitleMatch(Func):
-    """True when the whole query matches the title (weight A) alone."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra):
-        vector, query = self.get_source_expressions()
-        vector_sql, vector_params = compiler.compile(vector)
-        query_sql, query_params = compiler.compile(query)
-        return (
-            f"(ts_filter({vector_sql}, '{{a}}') @@ {query_sql})",
-            (*vector_params, *query_params),
-        )
-
-
 class _Recency(Func):
     """1 + 1 / (1 + age in RECENCY_DAYS): 2 for a story published now, towards 1 with age."""
 
     output_field = FloatField()
     template = (
-        "(1 + 1 / (1 + GREATEST(EXTRACT(EPOCH FROM (statement_timestamp() - %(expressions)s)), 0)"
-        f" / {RECENCY_DAYS * 86400}.0))::float8"
+        "(1 + 1 / (1 + GREATEST(date_part('epoch', statement_timestamp() - %(expressions)s), 0)"
+        f" / {RECENCY_DAYS * 86400}.0))"
     )
 
 
@@ -390,9 +391,9 @@ def _substring_match(queryset, words):
 class SearchResults:
     """Search hits, sliceable and countable for a Paginator.
 
-    Only the slice a page shows gets its snippets (ts_headline is costly), in
-    one extra query. `typo_fallback` tells whether the hits are title/name
-    similarities because full text found nothing.
+    Only the slice a page shows gets its snippets (ts_headline is costly).
+    `typo_fallback` tells whether the hits are title/name similarities
+    because full text found nothing.
     """
 
     query: str
@@ -421,39 +422,49 @@ class SearchResults:
     def __getitem__(self, index):
         if self._fallback_hits is not None:
             hits = self._fallback_hits[index]
+        elif self.fulltext and isinstance(index, slice):
+            return self._ranked_page(index)
         else:
             hits = self.queryset[index]
-        if isinstance(index, slice):
-            hits = list(hits)
-            self._add_snippets(hits)
-            return hits
-        self._add_snippets([hits])
-        return hits
-
-    def _add_snippets(self, articles):
-        for article in articles:
+        if not isinstance(index, slice):
+            return self.__getitem__(slice(index, index + 1))[0]
+        hits = list(hits)
+        for article in hits:
             article.title_html = highlight(article.title, self.words)
             article.snippet = highlight(article.excerpt, self.words)
-        if not (self.fulltext and articles and not self.typo_fallback):
-            return
+        return hits
+
+    def _ranked_page(self, index):
+        # Ranking reads the vector of every hit: keep that query narrow (ids
+        # only), then load the page's rows with their snippets in one more query.
+        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        if not ids:
+            return []
         tsquery = _tsquery(self.query)
         options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
-        headlines = Article.objects.filter(pk__in=[a.pk for a in articles]).annotate(
-            body_headline=SearchHeadline(
-                _PlainBody("body"), tsquery, max_words=35, min_words=15, short_word=2,
-                max_fragments=2, fragment_delimiter=" … ", **options,
-            ),
-            dek_headline=SearchHeadline("dek", tsquery, highlight_all=True, **options),
+        rows = (
+            Article.objects.for_listing()
+            .defer("search_vector")
+            .filter(pk__in=ids)
+            .annotate(
+                body_headline=SearchHeadline(
+                    _PlainBody("body"), tsquery, max_words=35, min_words=15, short_word=2,
+                    max_fragments=2, fragment_delimiter=" … ", **options,
+                ),
+                dek_headline=SearchHeadline("dek", tsquery, highlight_all=True, **options),
+            )
+            .in_bulk()
         )
-        by_pk = {pk: (body, dek) for pk, body, dek in headlines.values_list(
-            "pk", "body_headline", "dek_headline"
-        )}
+        articles = [rows[pk] for pk in ids if pk in rows]
         for article in articles:
-            body, dek = by_pk.get(article.pk, ("", ""))
-            if body and _START in body:
-                article.snippet = _marked(body, unescape=True)
-            elif dek and _START in dek:
-                article.snippet = _marked(dek)
+            article.title_html = highlight(article.title, self.words)
+            if _START in (article.body_headline or ""):
+                article.snippet = _marked(article.body_headline, unescape=True)
+            elif _START in (article.dek_headline or ""):
+                article.snippet = _marked(article.dek_headline)
+            else:
+                article.snippet = highlight(article.excerpt, self.words)
+        return articles
 
 
 def search(query, *, category=None, author=None, date_from=None, date_to=None, base=None):
@@ -467,7 +478,7 @@ def search(query, *, category=None, author=None, date_from=None, date_to=None, b
     words = query_words(query)
     queryset = base if base is not None else Article.objects.live()
     queryset = _filtered(
-        queryset.for_listing(),
+        queryset.for_listing().defer("search_vector"),
         category=category, author=author, date_from=date_from, date_to=date_to,
     )
     if not query:
@@ -491,13 +502,12 @@ def search(query, *, category=None, author=None, date_from=None, date_to=None, b
     ranked = (
         queryset.filter(search_vector=tsquery)
         .annotate(
-            title_match=_TitleMatch(F("search_vector"), tsquery),
             score=SearchRank(
                 F("search_vector"), tsquery, weights=RANK_WEIGHTS, cover_density=True
             )
             * _Recency("publish_at"),
         )
-        .order_by("-title_match", "-score", "-publish_at", "-id")
+        .order_by("-score", "-publish_at", "-id")
     )
     return SearchResults(
         query, words, ranked, fulltext=True, _typo_queryset=_typo_queryset(queryset, query)
@@ -513,7 +523,8 @@ def similar_article_ids(query, *, using="default", limit=1000):
     article = Article._meta.db_table
     byline = ArticleAuthor._meta.db_table
     author = ArticleAuthor._meta.get_field("author").related_model._meta.db_table
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    # No savepoint of its own: the setting lasts until the enclosing transaction ends.
+    with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(TYPO_THRESHOLD)],

@@ -18,7 +18,6 @@ UPDATE articles_article AS a SET search_vector =
  || setweight(to_tsvector('english'::regconfig, s.meta), 'B')
  || setweight(to_tsvector('simple'::regconfig, s.meta), 'B')
  || setweight(to_tsvector('english'::regconfig, s.body), 'C')
- || setweight(to_tsvector('simple'::regconfig, s.body), 'C')
 FROM (
     SELECT x.id,
            coalesce(x.title, '') AS title,
