@@ -7,13 +7,14 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint serve worker beat bench chromium clean help
+.PHONY: run test lint serve worker beat bench chromium wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
 	@echo "make test    - install dev tools and run ruff and the whole test suite"
 	@echo "make serve   - gunicorn with production settings from the environment"
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
+	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -52,9 +53,27 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev chromium lint
 	$(BIN)/pytest
 
+# Production settings come from the environment (SECRET_KEY, ALLOWED_HOSTS,
+# DATABASE_URL, REDIS_URL, ...); WEB_CONCURRENCY and GUNICORN_THREADS size it.
 serve: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn newsroom.wsgi -c newsroom/gunicorn.conf.py
+
+# The load generator for `make bench`; installed when missing (as root, as on CI).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk for the benchmark"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || { echo "wrk could not be installed"; exit 1; }; \
+	  else \
+	    echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; \
+	  fi; \
+	fi
+
+# Needs DATABASE_URL (PostgreSQL) and REDIS_URL; BENCH_ARTICLES=100000 for scale.
+bench: $(VENV)/.runtime wrk
+	$(PY) -m bench.pages
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }

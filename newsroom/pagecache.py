@@ -258,6 +258,8 @@ class PageCacheMiddleware:
         key = generation = None
         if cache_available():
             if bypass:
+                # Feeds and sitemaps keep their own cache (articles/freshness.py).
+                request.skip_render_caches = True
                 _prepare_blocks()
             else:
                 key = page_key(request)
