@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from . import services
+from . import search, services
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
 from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction
@@ -109,6 +109,10 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ("newsroom-admin/article-admin.css",)}
         js = ("newsroom-admin/article-admin.js",)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The site's full-text index (articles.search), over every status.
+        return search.filter_for_admin(queryset, search_term)
 
     # -- who sees and changes what (rules in services) ----------------------
 
