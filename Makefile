@@ -41,6 +41,7 @@ chromium:
 	fi
 
 run: export DEBUG ?= true
+run: export TWO_FACTOR_REQUIRED ?= false
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -4,9 +4,11 @@ Every value that differs between a laptop, CI and production is an environment
 variable; README.md lists them all.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,11 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "categories",
     "authors",
     "articles",
@@ -80,12 +87,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache: floods of cached pages are cut too (newsroom/security.py).
+    "newsroom.security.ThrottleMiddleware",
     # Before sessions and auth: a cache hit must not read or create a session.
     "newsroom.pagecache.PageCacheMiddleware",
+    # Inside the page cache, which stores the policy header with the page whose
+    # script tags carry its nonce.
+    "newsroom.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "newsroom.security.StaffSessionTimeoutMiddleware",
+    "newsroom.twofactor.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.ArticleRedirectFallbackMiddleware",
@@ -238,6 +254,109 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Hardening (newsroom/security.py, newsroom/twofactor.py; README "Security").
+# Argon2 for new and changed passwords; the others only check old hashes and
+# upgrade them at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "newsroom.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many proxies of ours add X-Forwarded-For in front of the app; 0 = trust none
+# (the client address is REMOTE_ADDR). Throttling and login lockout key on it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one username, or
+# from one address, lock it for LOGIN_LOCKOUT_MINUTES (0: until unlocked in the
+# admin under Axes > Access attempts, or with `manage.py axes_reset_username`).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+_lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT", default=True)
+
+# Staff sessions end after this many seconds without a request (0: only SESSION_COOKIE_AGE).
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+
+# Two-factor authentication (django-otp, TOTP + recovery codes). Required for
+# superusers and these groups; TWO_FACTOR_REQUIRED=false relaxes it for development.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["Editor"])
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_RECOVERY_CODES = 10
+
+# Throttling of public endpoints that cost work: "REQUESTS/SECONDS" per client
+# address in fixed windows, 429 with Retry-After past it; "off" disables one.
+THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
+THROTTLE_RATES = {
+    "search": env("THROTTLE_SEARCH", default="30/60"),
+    "preview": env("THROTTLE_PREVIEW", default="60/60"),
+    "feed": env("THROTTLE_FEED", default="120/60"),
+    "password-reset": env("THROTTLE_PASSWORD_RESET", default="5/1h"),
+}
+
+# Content security policy (django-csp 4). Public pages: scripts from this origin
+# only (site.js carries the response's nonce; the page cache stores header and
+# page together, see newsroom/security.py), no inline style, no framing. The
+# admin adds what CKEditor 5 needs: inline styles it sets on its widgets,
+# blob:/data: image previews, and embeds' previews in frames.
+# (Not named CSP_*: django-csp 4 takes those for its old settings and refuses to start.)
+SECURITY_REPORT_URI = env("CSP_REPORT_URI", default="")
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_extra_script = env.list("CSP_EXTRA_SCRIPT_SRC", default=[])
+_csp_extra_img = env.list("CSP_EXTRA_IMG_SRC", default=["https:"])
+_csp_reporting = (
+    {"report-uri": [SECURITY_REPORT_URI], "report-to": "csp-endpoint"}
+    if SECURITY_REPORT_URI
+    else {}
+)
+_csp_public = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE, *_csp_extra_script],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:", *_csp_extra_img],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "media-src": [SELF, *_csp_extra_img],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+    "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    **_csp_reporting,
+}
+_csp_admin = {
+    **_csp_public,
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *_csp_extra_img],
+    "frame-src": [SELF, "https:"],
+    "frame-ancestors": [SELF],
+}
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_public}
+    ADMIN_CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_admin}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_public}
+    ADMIN_CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_admin}
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
 
 # Celery (CELERY_ namespace, read by newsroom/celery.py).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

@@ -1,0 +1,251 @@
+"""HTTP-level protections: the content security policy and companion headers,
+throttling of public endpoints that cost work, the client address they key on,
+login lockout outside HTTP, and idle expiry of staff sessions.
+"""
+
+import hashlib
+import logging
+import math
+import re
+import time
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from axes.backends import AxesStandaloneBackend
+from csp.middleware import CSPMiddleware, PolicyParts
+from csp.utils import default_config
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
+
+from articles.preview import PREVIEW_PARAM
+
+logger = logging.getLogger(__name__)
+
+
+# -- the client's address --------------------------------------------------------
+
+
+def client_ip(request):
+    """The address of the client, as far as it can be trusted.
+
+    X-Forwarded-For is written by whoever sends the request, so it is read only
+    when TRUSTED_PROXY_COUNT says how many proxies of ours stand in front of
+    the application: each appends the address it received from, so the client
+    is that many entries from the right. Anything further left may be forged.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < proxies:
+        # A request that bypassed the proxies (or a misconfigured count).
+        return forwarded[0] if forwarded else remote
+    return forwarded[-proxies]
+
+
+# -- login lockout ---------------------------------------------------------------
+
+
+class LoginLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for logins that come through HTTP.
+
+    Axes refuses `authenticate()` calls without a request; management commands
+    and the shell have no client address to lock out and must keep working.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# -- content security policy -------------------------------------------------------
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware choosing the admin's policy under /admin/, plus
+    Permissions-Policy and the reporting endpoint.
+
+    It sits inside the page cache, so a cached page is stored together with the
+    header its script tags' nonce was written for; a hit replays both. A nonce
+    is then shared by every reader of that one cached copy, which does not
+    weaken it: a cached page's content is fixed, and an injected script can
+    only arrive with a change of content or of address, which is a new
+    rendering with a new nonce. Public pages have no inline script at all, so
+    the nonce on site.js only restates 'self'.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if parts.config is None and request.path.startswith(_admin_prefix()):
+            name = "ADMIN_CONTENT_SECURITY_POLICY" + ("_REPORT_ONLY" if report_only else "")
+            admin_policy = getattr(settings, name, None)
+            if admin_policy:
+                return PolicyParts(
+                    default_config(admin_policy["DIRECTIVES"]),
+                    parts.update,
+                    parts.replace,
+                    parts.nonce,
+                )
+        return parts
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        permissions = getattr(settings, "PERMISSIONS_POLICY", "")
+        if permissions and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = permissions
+        endpoint = getattr(settings, "SECURITY_REPORT_URI", "")
+        if endpoint and "Reporting-Endpoints" not in response:
+            response["Reporting-Endpoints"] = f'csp-endpoint="{endpoint}"'
+        return response
+
+
+@lru_cache(maxsize=1)
+def _admin_prefix():
+    return reverse("admin:index")
+
+
+# -- throttling ------------------------------------------------------------------
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@lru_cache(maxsize=32)
+def parse_rate(rate):
+    """'30/60' (30 requests per 60 seconds), '30/1m', '5/1h' -> (limit, seconds); '' -> None."""
+    if not rate or rate.strip().lower() in {"0", "off", "none"}:
+        return None
+    match = _RATE.match(rate)
+    if not match or int(match[2]) == 0:
+        raise ImproperlyConfigured(
+            f"Invalid throttle rate {rate!r}: write REQUESTS/SECONDS, e.g. '30/60' or '5/1h'"
+        )
+    return int(match[1]), int(match[2]) * _UNITS[match[3]]
+
+
+def throttle_rule(request):
+    """The name of the THROTTLE_RATES entry that governs `request`, or None."""
+    path = request.path
+    if PREVIEW_PARAM in request.GET:
+        return "preview"
+    if path == reverse("articles:search"):
+        return "search"
+    if path.endswith(("/feed/", "/feed/atom/")) or "/feed/" in path:
+        return "feed"
+    if request.method == "POST" and path == reverse("admin_password_reset"):
+        return "password-reset"
+    return None
+
+
+class ThrottleMiddleware:
+    """Fixed-window request limits per client address on endpoints that cost work.
+
+    Counters live in the default cache; when it fails, requests pass (a dead
+    Redis must not take the site down with it).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if getattr(settings, "THROTTLE_ENABLED", True):
+            rule = throttle_rule(request)
+            rate = parse_rate(settings.THROTTLE_RATES.get(rule, "")) if rule else None
+            if rate is not None:
+                retry_after = self._hit(rule, client_ip(request), *rate)
+                if retry_after:
+                    return too_many_requests(retry_after)
+        return self.get_response(request)
+
+    def _hit(self, rule, address, limit, window):
+        """Count one request; the seconds until the window ends when over the limit, else 0."""
+        now = time.time()
+        start = int(now // window) * window
+        # Hashed: the key must not carry arbitrary header text into the cache.
+        who = hashlib.sha256(address.encode()).hexdigest()[:32]
+        key = f"throttle:{rule}:{who}:{start}"
+        try:
+            cache.add(key, 0, timeout=window + 1)
+            count = cache.incr(key)
+        except Exception:
+            logger.warning("throttle counter unavailable; letting the request through",
+                           exc_info=True)
+            return 0
+        if count <= limit:
+            return 0
+        return max(1, math.ceil(start + window - now))
+
+
+def too_many_requests(retry_after):
+    response = HttpResponse(
+        f"Too many requests from your address. Try again in {retry_after} seconds.\n",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
+    add_never_cache_headers(response)
+    return response
+
+
+# -- staff sessions ----------------------------------------------------------------
+
+LAST_ACTIVITY_KEY = "_staff_last_activity"
+# Writing the session on every request costs a write each; once a minute is enough.
+ACTIVITY_RESOLUTION = 60
+
+
+class StaffSessionTimeoutMiddleware:
+    """Ends a staff member's session after STAFF_SESSION_IDLE_TIMEOUT seconds without a request.
+
+    Readers have no sessions; staff keep theirs up to SESSION_COOKIE_AGE only
+    while they use it, so a laptop left open in a café does not stay signed in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = getattr(settings, "STAFF_SESSION_IDLE_TIMEOUT", 0)
+        user = getattr(request, "user", None)
+        if timeout and user is not None and user.is_authenticated and user.is_staff:
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if isinstance(last, int) and now - last > timeout:
+                auth.logout(request)
+                if request.path.startswith(_admin_prefix()):
+                    login = reverse("admin:login")
+                    return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+            elif not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION:
+                request.session[LAST_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+# -- password reset -----------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The admin's "forgotten your password?", answering the same whether or not
+    the address belongs to an account (Django's form sends nothing for an
+    unknown one), with links built from SITE_URL rather than the request's Host
+    header, which a client chooses."""
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.domain_override = site.netloc
+        self.use_https = site.scheme == "https"
+        self.extra_email_context = {"site_name": settings.SITE_NAME}
+        return super().form_valid(form)
