@@ -36,8 +36,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(category=category)
 
     def for_listing(self):
-        """Load what a card shows (category, bylines, tags) up front."""
-        return self.select_related("category").prefetch_related("bylines__author", "tags")
+        """Load what a card shows (category, bylines) up front.
+
+        Not tags: cards don't show them, and prefetching taggit's manager costs a
+        queryset build per article even when nothing reads it.
+        """
+        return self.select_related("category").prefetch_related("bylines__author")
 
     def latest_first(self):
         """Newest first; the id breaks ties so that pages never overlap."""
@@ -181,9 +185,10 @@ class Article(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # Remember the address as loaded, so a slug or date change can leave a redirect.
+        # Remember what the address is made of, so a slug or date change can leave a
+        # redirect. (Not the address itself: reversing it for every row read is costly.)
         if "slug" in field_names and "publish_at" in field_names:
-            instance._loaded_path = instance.path if instance.publish_at else None
+            instance._loaded_address = (instance.slug, instance.publish_at)
         return instance
 
     # -- addresses ---------------------------------------------------------
@@ -194,11 +199,7 @@ class Article(models.Model):
         return timezone.localtime(self.publish_at) if self.publish_at else None
 
     def get_absolute_url(self):
-        when = self.local_publish_at or timezone.localtime()
-        return reverse(
-            "articles:detail",
-            kwargs={"year": when.year, "month": f"{when.month:02d}", "slug": self.slug},
-        )
+        return _address(self.slug, self.publish_at)
 
     @property
     def path(self):
@@ -266,15 +267,28 @@ class Article(models.Model):
     def _keep_old_address(self):
         # Part of the row's integrity rather than a side effect: an address
         # readers and search engines know must keep answering (with a 301).
-        old_path = getattr(self, "_loaded_path", None)
-        new_path = self.path if self.publish_at else None
-        if new_path:
-            ArticleRedirect.objects.filter(old_path=new_path).delete()
-        if old_path and new_path and old_path != new_path:
-            ArticleRedirect.objects.update_or_create(
-                old_path=old_path, defaults={"article": self}
-            )
-        self._loaded_path = new_path
+        loaded = getattr(self, "_loaded_address", None)
+        self._loaded_address = (self.slug, self.publish_at)
+        if loaded is None or loaded == self._loaded_address:
+            return  # a new article, or the address is unchanged
+        old_slug, old_publish_at = loaded
+        if not (old_slug and old_publish_at and self.publish_at):
+            return  # there was no address yet, or there is none now
+        old_path = uri_to_iri(_address(old_slug, old_publish_at))
+        new_path = self.path
+        if old_path == new_path:
+            return
+        # The article answers at its new address itself; a redirect there is stale.
+        ArticleRedirect.objects.filter(old_path=new_path).delete()
+        ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
+
+
+def _address(slug, publish_at):
+    """/<yyyy>/<mm>/<slug>/ with the local month of `publish_at` (today for undated drafts)."""
+    when = timezone.localtime(publish_at) if publish_at else timezone.localtime()
+    return reverse(
+        "articles:detail", kwargs={"year": when.year, "month": f"{when.month:02d}", "slug": slug}
+    )
 
 
 class ArticleAuthor(models.Model):

@@ -56,7 +56,7 @@ class HomeView(TemplateView):
         blocks = self.category_blocks(exclude=lead)
         # One round of prefetching for every card on the page, however many blocks.
         cards = ([lead] if lead else []) + latest + [a for _, items in blocks for a in items]
-        prefetch_related_objects(cards, "bylines__author", "tags")
+        prefetch_related_objects(cards, "bylines__author")
         context.update(lead=lead, latest=latest, category_blocks=blocks)
         return context
 
