@@ -19,7 +19,7 @@ from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -245,7 +245,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         site = urlsplit(settings.SITE_URL)
-        self.domain_override = site.netloc
-        self.use_https = site.scheme == "https"
-        self.extra_email_context = {"site_name": settings.SITE_NAME}
-        return super().form_valid(form)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context={"site_name": settings.SITE_NAME},
+        )
+        return HttpResponseRedirect(self.get_success_url())
