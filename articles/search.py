@@ -163,6 +163,9 @@ def _vector_sql(where):
         for config in ("english",) if column == "body" else ("english", "simple"):
             parts.append(f"setweight(to_tsvector('{config}'::regconfig, s.{column}), '{weight}')")
     vector = " || ".join(parts)
+    # OFFSET 0 keeps the subquery from being merged into the UPDATE, which
+    # would compute `meta` once per reference. The scalar subqueries go from
+    # the article's own rows to the names by primary key, whatever the statistics.
     return f"""
         UPDATE {article} AS a SET search_vector = {vector}
         FROM (
@@ -171,19 +174,24 @@ def _vector_sql(where):
                    coalesce(x.dek, '') AS dek,
                    concat_ws(' ',
                        (SELECT c.name FROM {category} c WHERE c.id = x.category_id),
-                       (SELECT string_agg(au.name, ' ') FROM {byline} b
-                          JOIN {author} au ON au.id = b.author_id WHERE b.article_id = x.id),
-                       (SELECT string_agg(t.name, ' ') FROM {tagged} ti
-                          JOIN {tag} t ON t.id = ti.tag_id
-                          JOIN django_content_type ct ON ct.id = ti.content_type_id
+                       (SELECT string_agg(
+                                 (SELECT au.name FROM {author} au WHERE au.id = b.author_id),
+                                 ' ')
+                          FROM {byline} b WHERE b.article_id = x.id),
+                       (SELECT string_agg(
+                                 (SELECT t.name FROM {tag} t WHERE t.id = ti.tag_id), ' ')
+                          FROM {tagged} ti
                          WHERE ti.object_id = x.id
-                           AND ct.app_label = 'articles' AND ct.model = 'article')
+                           AND ti.content_type_id = (
+                               SELECT ct.id FROM django_content_type ct
+                                WHERE ct.app_label = 'articles' AND ct.model = 'article'))
                    ) AS meta,
                    left(regexp_replace(regexp_replace(coalesce(x.body, ''),
                         '<[^>]*>', ' ', 'g'), '&[#a-zA-Z0-9]+;', ' ', 'g'), {MAX_INDEXED_CHARS})
                      AS body
               FROM {article} x
              WHERE {where}
+            OFFSET 0
         ) AS s
         WHERE a.id = s.id
     """  # noqa: S608 -- names come from the models, values are parameters

@@ -24,17 +24,20 @@ FROM (
            coalesce(x.dek, '') AS dek,
            concat_ws(' ',
                (SELECT c.name FROM categories_category c WHERE c.id = x.category_id),
-               (SELECT string_agg(au.name, ' ') FROM articles_articleauthor b
-                  JOIN authors_author au ON au.id = b.author_id WHERE b.article_id = x.id),
-               (SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
-                  JOIN taggit_tag t ON t.id = ti.tag_id
-                  JOIN django_content_type ct ON ct.id = ti.content_type_id
+               (SELECT string_agg(
+                         (SELECT au.name FROM authors_author au WHERE au.id = b.author_id), ' ')
+                  FROM articles_articleauthor b WHERE b.article_id = x.id),
+               (SELECT string_agg((SELECT t.name FROM taggit_tag t WHERE t.id = ti.tag_id), ' ')
+                  FROM taggit_taggeditem ti
                  WHERE ti.object_id = x.id
-                   AND ct.app_label = 'articles' AND ct.model = 'article')
+                   AND ti.content_type_id = (
+                       SELECT ct.id FROM django_content_type ct
+                        WHERE ct.app_label = 'articles' AND ct.model = 'article'))
            ) AS meta,
            left(regexp_replace(regexp_replace(coalesce(x.body, ''),
                 '<[^>]*>', ' ', 'g'), '&[#a-zA-Z0-9]+;', ' ', 'g'), 100000) AS body
       FROM articles_article x
+    OFFSET 0
 ) AS s
 WHERE a.id = s.id
 """

@@ -500,3 +500,53 @@ def test_search_uses_the_gin_index(indexed):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_search_vector_gin" in plan
+
+
+# -- the article admin ----------------------------------------------------------
+
+
+def admin_titles(client, term):
+    from django.urls import reverse
+
+    response = client.get(reverse("admin:articles_article_changelist"), {"q": term})
+    assert response.status_code == 200
+    return sorted(article.title for article in response.context["cl"].result_list)
+
+
+def test_admin_search_finds_any_status_by_body_tag_and_byline(indexed, client):
+    from tests.articles.test_admin_support import login
+
+    login(client, "Editor")
+    draft = indexed(title="Draft piece", draft=True, body="<p>About Zvartnots airport.</p>")
+    tagged = indexed(title="Tagged piece", tags=["Zvartnots"])
+    by = indexed(title="Bylined piece", authors=[AuthorFactory(name="Zvartnots Press")])
+    indexed(title="Other piece")
+    assert admin_titles(client, "zvartnots") == sorted([draft.title, tagged.title, by.title])
+
+
+def test_admin_search_finds_a_pasted_slug(indexed, client):
+    from tests.articles.test_admin_support import login
+
+    login(client, "Editor")
+    article = indexed(title="Budget passes", slug="budget-passes-2025")
+    indexed(title="Other")
+    assert admin_titles(client, "budget-passes-2025") == [article.title]
+
+
+@postgres_only
+def test_admin_search_tolerates_a_misspelt_title(indexed, client):
+    from tests.articles.test_admin_support import login
+
+    login(client, "Editor")
+    article = indexed(title="Pashinyan meets Aliyev")
+    indexed(title="Weather")
+    assert admin_titles(client, "Pashinian") == [article.title]
+
+
+@pytest.mark.parametrize("term", ["\x00", "x" * 10_000, "' OR 1=1 --", '"', "the"])
+def test_admin_search_survives_bad_input(indexed, client, term):
+    from tests.articles.test_admin_support import login
+
+    login(client, "Editor")
+    indexed(title="Story")
+    admin_titles(client, term)
