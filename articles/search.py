@@ -44,6 +44,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -411,9 +412,34 @@ class SearchResults:
     typo_fallback: bool = False
     _typo_queryset: object = None
     _fallback_hits: list = field(default=None, repr=False)
+    _expected: slice = None
+    _page_ids: list = field(default=None, repr=False)
+
+    def expect_page(self, number, per_page):
+        """Rank and count in one query for the page the request asks for."""
+        self._expected = slice((number - 1) * per_page, number * per_page)
 
     def count(self):
-        total = self.queryset.count()
+        total = None
+        if self.fulltext and self._expected is not None:
+            # Ranking visits every hit anyway: COUNT(*) OVER () costs nothing
+            # more, over narrow rows (ids and scores, not whole articles).
+            hits = self.queryset.order_by().values_list("pk", "score", "publish_at")
+            sql, params = hits.query.sql_with_params()
+            with connections[self.queryset.db].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT hit.pk, COUNT(*) OVER () FROM ({sql}) AS hit "  # noqa: S608
+                    "ORDER BY hit.score DESC, hit.publish_at DESC, hit.pk DESC LIMIT %s OFFSET %s",
+                    (*params, self._expected.stop - self._expected.start, self._expected.start),
+                )
+                rows = cursor.fetchall()
+            self._page_ids = [pk for pk, _ in rows]
+            if rows:
+                total = rows[0][1]
+            elif self._expected.start == 0:
+                total = 0
+        if total is None:
+            total = self.queryset.count()
         if total or self._typo_queryset is None:
             return total
         self._fallback_hits = self._typo_hits()
@@ -445,13 +471,18 @@ class SearchResults:
     def _ranked_page(self, index):
         # Ranking reads the vector of every hit: keep that query narrow (ids
         # only), then load the page's rows with their snippets in one more query.
-        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        if self._page_ids is not None and index == self._expected:
+            ids = self._page_ids
+        else:
+            ids = list(self.queryset.values_list("pk", flat=True)[index])
         if not ids:
             return []
         tsquery = _tsquery(self.query)
         options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
+        bylines = Prefetch("bylines", ArticleAuthor.objects.select_related("author"))
         rows = (
-            Article.objects.for_listing()
+            Article.objects.select_related("category")
+            .prefetch_related(bylines, "tags")
             .defer("search_vector")
             .filter(pk__in=ids)
             .annotate(

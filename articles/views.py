@@ -252,7 +252,11 @@ class SearchView(ListingMixin, ListView):
         return {"category": category, "author": author, "date_from": date_from, "date_to": date_to}
 
     def get_queryset(self):
-        return search.search(self.query, **self.filters)
+        results = search.search(self.query, **self.filters)
+        page = self.request.GET.get("page", "1")
+        if page.isdigit() and 0 < int(page) < 10_000:
+            results.expect_page(int(page), self.get_paginate_by(results))
+        return results
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
