@@ -48,6 +48,14 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-publish_at", "-id")
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search vector is only read inside SQL (articles.search); loading it
+        # would cost every page a few kilobytes per article, and a save would
+        # write back a possibly stale copy (only loaded fields are saved).
+        return super().get_queryset().defer("search_vector")
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -155,7 +163,7 @@ class Article(models.Model):
     # in SQL by articles.search (PostgreSQL only; its GIN index is made by migration 0004).
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-publish_at", "-id"]
@@ -420,4 +428,5 @@ class ArticleLock(models.Model):
 
 # Revisions keep the article with its bylines; services record them.
 reversion.register(ArticleAuthor)
-reversion.register(Article, follow=["bylines"])
+# The search vector is derived from the rest; revisions need not carry it.
+reversion.register(Article, exclude=["search_vector"], follow=["bylines"])
