@@ -42,6 +42,7 @@ chromium:
 
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
