@@ -1,9 +1,4 @@
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -75,45 +70,11 @@ def celery_worker_process(transactional_db):
 
     Yields the queue name; tasks sent with `queue=` that name reach this worker only.
     """
+    from tests.workers import start_worker, stop_worker
+
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    if db["ENGINE"].endswith("postgresql"):
-        password = db.get("PASSWORD") or ""
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    # Follow-up tasks the worker sends (go-live side effects, retries) must come
-    # back to this worker, not to a default queue nobody consumes in tests.
-    env["SIDE_EFFECTS_QUEUE"] = queue
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    proc = subprocess.Popen(
-        [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1",
-         "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
-         "-n", f"{queue}@%h"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_worker(queue)
     try:
-        deadline = time.monotonic() + 60
-        reply = None
-        while time.monotonic() < deadline and not reply:
-            if proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited early:\n{proc.stdout.read()}")
-            reply = celery_app.control.ping(
-                destination=[f"{queue}@{os.uname().nodename}"], timeout=1
-            )
-        if not reply:
-            raise RuntimeError("celery worker did not answer a ping within 60 s")
         yield queue
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_worker(proc)

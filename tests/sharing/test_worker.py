@@ -17,9 +17,9 @@ from articles.tasks import publish_due
 from sharing import services
 from sharing.models import ShareChannel, ShareDelivery
 from tests.factories import ArticleFactory
+from tests.workers import kill, start_worker, stop_worker, worker_pid
 
 from .conftest import post_counts
-from .workers import kill, start_worker, stop_worker, worker_pid
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]
 

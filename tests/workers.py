@@ -1,10 +1,11 @@
-"""Start, find and kill real Celery workers for the crash tests (as tests/conftest.py does)."""
+"""Start, find, stop and kill real Celery worker processes for the worker tests."""
 
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.conf import settings
 
 from newsroom.celery import app as celery_app
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def node_name(queue):
@@ -49,17 +50,25 @@ def start_worker(queue, timeout=60):
             f"/{db['NAME']}"
         )
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    # Follow-up tasks the worker sends (go-live side effects, retries) must come
+    # back to this worker, not to a default queue nobody consumes in tests.
     env["SIDE_EFFECTS_QUEUE"] = queue
+    # The worker reads its own settings: keep its retry back-off test-sized.
+    env["SHARING_RETRY_BASE"] = "1"
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    proc = subprocess.Popen(
-        [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one
+    # would block the worker.
+    log_path = Path(tempfile.gettempdir()) / f"celery-{queue}.log"
+    with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
+            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("celery worker exited early")
+            raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
         if celery_app.control.ping(destination=[node_name(queue)], timeout=1):
             return proc
     proc.kill()
