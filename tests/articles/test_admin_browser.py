@@ -10,6 +10,27 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
 
+SELECT_WORD = """(word) => {
+  const editor = document.querySelector(".ck-editor__editable").ckeditorInstance;
+  editor.editing.view.focus();
+  editor.model.change((writer) => {
+    for (const block of editor.model.document.getRoot().getChildren()) {
+      for (const node of block.getChildren()) {
+        const at = node.is("$text") ? node.data.indexOf(word) : -1;
+        if (at >= 0) {
+          const start = node.startOffset + at;
+          writer.setSelection(writer.createRange(
+            writer.createPositionAt(block, start),
+            writer.createPositionAt(block, start + word.length)
+          ));
+          return;
+        }
+      }
+    }
+    throw new Error("word not found: " + word);
+  });
+}"""
+
 
 @pytest.fixture
 def editor(transactional_db, settings):
@@ -48,17 +69,22 @@ def test_editor_writes_and_publishes_a_story_in_ckeditor(
         editable.click()
         page.keyboard.type("## Background")  # CKEditor's autoformat makes a heading
         page.keyboard.press("Enter")
-        page.keyboard.type("The vote came after midnight. Read the ")
-        page.keyboard.type("statement")
-        for _ in "statement":
-            page.keyboard.press("Shift+ArrowLeft")
+        page.keyboard.type("The vote came after midnight. Read the statement.")
+        # The editor applies typed input asynchronously: wait until it has all of it
+        # before selecting, or a busy machine selects the wrong letters.
+        page.wait_for_function(
+            "document.querySelector('.ck-editor__editable h2')?.innerText === 'Background'"
+            " && document.querySelector('.ck-editor__editable').innerText"
+            ".includes('Read the statement.')"
+        )
+        # Select the word through the editor's model, then link it through its UI.
+        page.evaluate(SELECT_WORD, "statement")
         page.keyboard.press("Control+k")
         url_input = page.locator(".ck-link-form input[inputmode=url]")
         url_input.wait_for()
         url_input.fill("https://parliament.example/statement")
         page.keyboard.press("Enter")
-        page.keyboard.press("End")
-        page.keyboard.type(".")
+        page.locator(".ck-editor__editable a", has_text="statement").wait_for()
 
         page.click("input[name=_publish]")
         page.wait_for_selector(".messagelist")
