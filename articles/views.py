@@ -65,10 +65,12 @@ class HomeView(TemplateView):
         categories = list(Category.objects.filter(show_on_home=True))
         if not categories:
             return []
-        ranked = (
-            Article.objects.live()
-            .filter(category__in=categories)
-            .annotate(
+        # The window runs over narrow rows; only the winners are loaded whole.
+        newest = Article.objects.live().filter(category__in=categories)
+        if exclude is not None:
+            newest = newest.exclude(pk=exclude.pk)
+        newest_ids = (
+            newest.annotate(
                 rank=Window(
                     RowNumber(),
                     partition_by=F("category_id"),
@@ -76,11 +78,13 @@ class HomeView(TemplateView):
                 )
             )
             .filter(rank__lte=HOME_BLOCK_SIZE)
-            .select_related("category")
-            .order_by("category_id", "rank")
+            .values("id")
         )
-        if exclude is not None:
-            ranked = ranked.exclude(pk=exclude.pk)
+        ranked = (
+            Article.objects.filter(pk__in=newest_ids)
+            .select_related("category")
+            .order_by("category_id", "-publish_at", "-id")
+        )
         by_category = {}
         for article in ranked:
             by_category.setdefault(article.category_id, []).append(article)
@@ -130,13 +134,24 @@ class ArticleDetailView(DetailView):
         """Live stories sharing the most tags, then the same category; newest first."""
         article = self.object
         tag_ids = [tag.pk for tag in article.tags.all()]
-        return list(
+        shared_tags = Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+        # Rank on narrow rows in a subquery (grouping whole articles, bodies
+        # included, made this the slowest query of the page); only the few
+        # winners are loaded whole, in the same statement.
+        winners = (
             Article.objects.live()
             .exclude(pk=article.pk)
             .filter(Q(category_id=article.category_id) | Q(tags__in=tag_ids))
-            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+            .values("id")
+            .annotate(shared_tags=shared_tags)
+            .order_by("-shared_tags", "-publish_at", "-id")
+            .values("id")[:RELATED_COUNT]
+        )
+        return list(
+            Article.objects.filter(pk__in=winners)
+            .annotate(shared_tags=shared_tags)
             .select_related("category")
-            .order_by("-shared_tags", "-publish_at", "-id")[:RELATED_COUNT]
+            .order_by("-shared_tags", "-publish_at", "-id")
         )
 
 
