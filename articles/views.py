@@ -22,7 +22,7 @@ from authors.models import Author
 from categories.models import Category
 
 from . import search
-from .models import Article
+from .models import Article, ArticleRedirect
 from .preview import can_preview
 
 HOME_LATEST = 10
@@ -157,6 +157,11 @@ class ArticleDetailView(DetailView):
 
 def day_permalink(request, year, month, day, slug):
     """/<yyyy>/<mm>/<dd>/<slug>/ (WordPress's day-and-name links) moves to the canonical address."""
+    # An imported post's own old permalink wins over a guess by slug: its slug may
+    # have been suffixed on import, and the plain slug may belong to another story.
+    known = ArticleRedirect.objects.select_related("article").filter(old_path=request.path).first()
+    if known is not None and known.article.is_live:
+        return redirect(known.article.get_absolute_url(), permanent=True)
     article = get_object_or_404(Article.objects.live(), slug=slug)
     return redirect(article.get_absolute_url(), permanent=True)
 

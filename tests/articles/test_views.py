@@ -3,7 +3,7 @@ import time_machine
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ArticleRedirect
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -133,6 +133,16 @@ def test_changing_the_date_keeps_a_redirect(db, client):
     response = client.get(old_url)
     assert response.status_code == 301
     assert response["Location"] == article.get_absolute_url()
+
+
+def test_day_permalink_recorded_as_an_old_address_wins_over_the_slug(db, client):
+    # An import suffixed this story's slug because another story already had it.
+    imported = ArticleFactory(title="Budget", slug="budget-2")
+    ArticleFactory(title="Other budget", slug="budget")
+    ArticleRedirect.objects.create(old_path="/2019/03/04/budget/", article=imported)
+    response = client.get("/2019/03/04/budget/")
+    assert response.status_code == 301
+    assert response["Location"] == imported.get_absolute_url()
 
 
 def test_day_permalink_of_unknown_or_hidden_article_is_404(db, client):
