@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "categories",
     "authors",
+    "images",
     "articles",
     "widgets",
     "sharing",
