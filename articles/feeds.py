@@ -25,8 +25,9 @@ from taggit.models import Tag
 from authors.models import Author
 from categories.models import Category
 
+from . import fragments
 from .html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
-from .models import Article
+from .models import Article, load_tag_names
 from .seo import absolute_url
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -34,6 +35,8 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 FULL, EXCERPT = "full", "excerpt"
+# An upper bound only: any content change retires every entry at once.
+ENTRY_SECONDS = 60 * 60
 
 
 # -- generators --------------------------------------------------------------------
@@ -49,8 +52,12 @@ def _add_media(handler, item):
     if not media:
         return
     attrs = {"url": media["url"], "medium": "image"}
-    for key, attr in (("type", "type"), ("width", "width"), ("height", "height"),
-                      ("length", "fileSize")):
+    for key, attr in (
+        ("type", "type"),
+        ("width", "width"),
+        ("height", "height"),
+        ("length", "fileSize"),
+    ):
         if media.get(key):
             attrs[attr] = str(media[key])
     handler.startElement("media:content", attrs)
@@ -189,14 +196,11 @@ def full_content(article, url):
             "",
             "<li><strong>{}</strong> ({}): {}</li>",
             (
-                (c.get_kind_display(), timezone.localtime(c.noted_at).strftime("%Y-%m-%d"),
-                 c.text)
+                (c.get_kind_display(), timezone.localtime(c.noted_at).strftime("%Y-%m-%d"), c.text)
                 for c in corrections
             ),
         )
-        parts.append(
-            format_html("<h2>Corrections and updates</h2><ul>{}</ul>", items)
-        )
+        parts.append(format_html("<h2>Corrections and updates</h2><ul>{}</ul>", items))
     return "".join(str(p) for p in parts)
 
 
@@ -259,57 +263,93 @@ class ArticleFeed(Feed):
         return FULL if settings.FEED_FULL_TEXT else EXCERPT
 
     def items(self, obj):
-        articles = list(
-            self.articles(obj)
-            .select_related("category")
-            .prefetch_related("bylines__author", "tags", "corrections")
-            .latest_first()[: max(settings.FEED_SIZE, 0)]
-        )
-        # Feed instances serve every request; per-request choices ride on the items.
+        """The newest entries, each built once per content change and feed mode.
+
+        Which stories a feed shows is one narrow id query; what an entry says
+        (title, links, full text, bylines, picture) is cached under the content
+        generation (articles/freshness.py) and shared by every feed that carries
+        the story (site, section, tag and author feeds, RSS and Atom). Rows are
+        loaded only for entries missing from the cache, in one batch.
+        """
+        ids = list(self.articles(obj).latest_first().card_ids()[: max(settings.FEED_SIZE, 0)])
         mode = self.content_mode(obj)
-        for article in articles:
-            article.feed_content_mode = mode
-        return articles
+        generation = fragments.generation()
+        keys = {}
+        found = {}
+        if generation is not None:
+            keys = {pk: f"feed-entry:{generation}:{mode}:{pk}" for pk in ids}
+            found = fragments.get_many(list(keys.values()))
+        missing = [pk for pk in ids if keys.get(pk) not in found]
+        built = {}
+        if missing:
+            articles = list(
+                Article.objects.filter(pk__in=missing)
+                .select_related("category")
+                .with_bylines()
+                .prefetch_related("corrections")
+            )
+            load_tag_names(articles)
+            built = {article.pk: self.entry(article, mode) for article in articles}
+            fragments.set_many(
+                {keys[pk]: entry for pk, entry in built.items() if pk in keys}, ENTRY_SECONDS
+            )
+        entries = []
+        for pk in ids:
+            entry = found.get(keys.get(pk)) or built.get(pk)
+            if entry is not None:
+                entries.append(entry)
+        return entries
+
+    def entry(self, article, mode):
+        """Everything an item of the feed says about `article`, as plain data."""
+        url = absolute_url(article.get_absolute_url())
+        media = image_info(article)
+        return {
+            "title": article.title,
+            "link": url,
+            "guid": f"{settings.SITE_URL}/?p={article.pk}",
+            # Readers treat <description> as HTML; the excerpt is plain text.
+            "description": escape(article.excerpt, quote=False),
+            "pubdate": article.publish_at,
+            "updateddate": article.modified_at,
+            "categories": [article.category.name, *article.tag_names],
+            "enclosures": ([(media["url"], str(media["length"]), media["type"])] if media else []),
+            "extra": {
+                "content_html": full_content(article, url) if mode == FULL else None,
+                "creators": [
+                    (author.name, absolute_url(author.get_absolute_url()))
+                    for author in article.ordered_authors
+                ],
+                "media": media,
+            },
+        }
 
     def item_title(self, item):
-        return item.title
+        return item["title"]
 
     def item_link(self, item):
-        return absolute_url(item.get_absolute_url())
+        return item["link"]
 
     def item_guid(self, item):
-        return f"{settings.SITE_URL}/?p={item.pk}"
+        return item["guid"]
 
     def item_description(self, item):
-        # Readers treat <description> as HTML; the excerpt is plain text.
-        return escape(item.excerpt, quote=False)
+        return item["description"]
 
     def item_pubdate(self, item):
-        return item.publish_at
+        return item["pubdate"]
 
     def item_updateddate(self, item):
-        return item.modified_at
+        return item["updateddate"]
 
     def item_categories(self, item):
-        return [item.category.name, *(tag.name for tag in item.tags.all())]
+        return item["categories"]
 
     def item_enclosures(self, item):
-        media = image_info(item)
-        if not media:
-            return []
-        return [Enclosure(media["url"], str(media["length"]), media["type"])]
+        return [Enclosure(*enclosure) for enclosure in item["enclosures"]]
 
     def item_extra_kwargs(self, item):
-        url = self.item_link(item)
-        full = getattr(item, "feed_content_mode", FULL) == FULL
-        return {
-            "content_html": full_content(item, url) if full else None,
-            "creators": [
-                (author.name, absolute_url(author.get_absolute_url()))
-                for author in item.ordered_authors
-            ],
-            "media": image_info(item),
-        }
+        return item["extra"]
 
 
 class ArticleAtomFeed(ArticleFeed):

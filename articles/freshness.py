@@ -17,6 +17,8 @@ import hashlib
 import logging
 import math
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from django.conf import settings
@@ -41,8 +43,26 @@ def _fresh_generation():
     return time.time_ns() // 1000
 
 
+# The generation a public request started under: its blocks and cards ask for it
+# several times, and one page should be rendered under one generation anyway.
+_request_generation = ContextVar("freshness_request_generation", default=None)
+
+
+@contextmanager
+def request_generation(generation):
+    """Within the block, current_generation() answers `generation` without asking the cache."""
+    token = _request_generation.set(generation)
+    try:
+        yield
+    finally:
+        _request_generation.reset(token)
+
+
 def current_generation():
     """The current content generation, or None when the cache cannot be reached."""
+    memo = _request_generation.get()
+    if memo is not None:
+        return memo
     try:
         generation = cache.get(GENERATION_KEY)
         if generation is None:
@@ -56,6 +76,8 @@ def current_generation():
 
 def bump_generation():
     """Retire every rendering cached under the current generation."""
+    # Whatever this request renders from now on must not count as current.
+    _request_generation.set(None)
     try:
         try:
             cache.incr(GENERATION_KEY)

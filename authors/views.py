@@ -21,9 +21,11 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         # Reached through the reverse relation: authors does not import articles.
-        return self.author.articles.live().for_listing().latest_first()
+        return self.author.articles.live().latest_first().card_ids()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Ids until a card needs the row (articles/cards.py).
+        context["articles"] = context["object_list"].cards()
         context["author"] = self.author
         return context

@@ -26,9 +26,11 @@ class CategoryDetailView(ListView):
         # Reached through the reverse relation: categories does not import articles.
         articles = self.category.articles.model.objects
         category_ids = [self.category.pk, *(c.pk for c in self.category.children.all())]
-        return articles.live().filter(category_id__in=category_ids).for_listing().latest_first()
+        return articles.live().filter(category_id__in=category_ids).latest_first().card_ids()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Ids until a card needs the row (articles/cards.py).
+        context["articles"] = context["object_list"].cards()
         context["category"] = self.category
         return context

@@ -30,6 +30,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
@@ -101,6 +102,27 @@ _breakers_lock = threading.Lock()
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
+class ReusingRedisClient(RedisCacheClient):
+    """Django's Redis client, keeping one redis.Redis per connection pool.
+
+    Django builds a new redis.Redis for every command; each builds a table of
+    ~170 response callbacks, which costs more than the command itself on a
+    page that asks the cache several times. redis.Redis is thread-safe over its
+    pool, so one per pool serves every thread.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class RedisCache(DjangoRedisCache):
     """Django's Redis cache with a circuit breaker and no retries with back-off.
 
@@ -121,6 +143,7 @@ class RedisCache(DjangoRedisCache):
             "retry", redis.retry.Retry(redis.backoff.NoBackoff(), 0)
         )
         super().__init__(server, params)
+        self._class = ReusingRedisClient
         name = server if isinstance(server, str) else ",".join(server)
         with _breakers_lock:
             self._breaker = _breakers.setdefault(name, _Breaker())
@@ -241,11 +264,13 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_ENABLED or _excluded(request):
             return self.get_response(request)
         if request.method not in ("GET", "HEAD") or _has_session(request) or _preview(request):
+            generation = None
             if request.method in ("GET", "HEAD") and cache_available():
                 # The page is rendered each time, but its shared blocks can
                 # still come from the cache once the deadline is known.
-                _prepare_blocks()
-            response = self.get_response(request)
+                generation = _prepare_blocks()
+            with freshness.request_generation(generation):
+                response = self.get_response(request)
             if request.method in ("GET", "HEAD") and response.status_code in CACHEABLE_STATUSES:
                 # A page for someone signed in (or a preview) is theirs alone.
                 if not response.has_header("Cache-Control") or _has_session(request):
@@ -260,7 +285,7 @@ class PageCacheMiddleware:
             if bypass:
                 # Feeds and sitemaps keep their own cache (articles/freshness.py).
                 request.skip_render_caches = True
-                _prepare_blocks()
+                generation = _prepare_blocks()
             else:
                 key = page_key(request)
                 generation, entry = self._lookup(key)
@@ -273,7 +298,8 @@ class PageCacheMiddleware:
             maximum = settings.PAGE_CACHE_SECONDS
             expires_at = freshness.change_expiry(maximum, generation)
 
-        response = self.get_response(request)
+        with freshness.request_generation(generation):
+            response = self.get_response(request)
         if not _storable(response):
             return response
         _public_headers(response)
@@ -349,10 +375,12 @@ class PageCacheMiddleware:
 
 def _prepare_blocks():
     """Work out the content deadline for this generation, so that the page's
-    shared blocks (widgets) can be cached while the page itself is not."""
+    shared blocks (widgets, cards) can be cached while the page itself is not.
+    Returns the generation (None when the cache is unavailable)."""
     generation = freshness.current_generation()
     if generation is not None:
         freshness.change_expiry(settings.PAGE_CACHE_SECONDS, generation)
+    return generation
 
 
 def _conditional(request, response):

@@ -7,10 +7,11 @@ from .models import BreakingNews
 
 
 def recent_posts(*, exclude=None, limit):
-    """The newest live articles, without `exclude` (the article being read)."""
+    """The newest live articles, without `exclude` (the article being read, or its id)."""
     articles = Article.objects.live().select_related("category").latest_first()
-    if exclude is not None and exclude.pk:
-        articles = articles.exclude(pk=exclude.pk)
+    exclude_pk = getattr(exclude, "pk", exclude)
+    if exclude_pk:
+        articles = articles.exclude(pk=exclude_pk)
     return list(articles[:limit])
 
 

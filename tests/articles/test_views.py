@@ -242,7 +242,7 @@ def test_home_page_leads_with_the_newest_featured_story(db, client):
         publish_at=timezone.now() - timezone.timedelta(days=1),
     )
     response = client.get("/")
-    assert response.context["lead"] == lead
+    assert list(response.context["lead"]) == [lead]
     assert [a.title for a in response.context["latest"]] == ["Newest story"]
 
 

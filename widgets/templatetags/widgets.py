@@ -58,7 +58,7 @@ def _cached_block(name, parts, template_name, make_context):
 def recent_posts(exclude=None, limit=None):
     """The "Recent Posts" sidebar: the newest live articles but the one being read."""
     limit = limit or settings.RECENT_POSTS_COUNT
-    exclude_pk = getattr(exclude, "pk", None)
+    exclude_pk = getattr(exclude, "pk", exclude) or None
     return _cached_block(
         "recent-posts",
         (exclude_pk, limit),

@@ -1,0 +1,88 @@
+"""Story cards: listings know their stories by id until a card needs the row.
+
+A listing (home, sections, tags, authors, archives) works out *which* stories it
+shows with narrow id-only queries. The cards themselves are cached HTML
+(articles/templatetags/cards.py), so most of the time no article row is loaded
+at all. When some cards are missing from the cache, the rows of every card of
+the page are loaded together, in one batch with what a card shows (section,
+bylines): a page costs the same few queries however many lists of cards it has.
+Iterating a `Cards` gives the articles, so a template or a test can still treat
+it as a list of articles.
+"""
+
+from collections.abc import Sequence
+
+
+class CardBatch:
+    """The cards of one page: their rows are loaded together, once."""
+
+    def __init__(self):
+        self.ids = []
+        self.loaded = {}
+
+    def cards(self, items):
+        """A Cards list for `items` (ids or articles) whose rows load with this batch."""
+        return Cards(items, batch=self)
+
+    def add(self, items):
+        ids = []
+        for item in items:
+            pk = getattr(item, "pk", item)
+            if hasattr(item, "pk"):
+                self.loaded[pk] = item
+            ids.append(pk)
+        self.ids.extend(ids)
+        return ids
+
+    def rows(self, ids):
+        """{pk: article} for `ids`; a missing row loads every missing row of the batch."""
+        from .models import Article
+
+        if any(pk not in self.loaded for pk in ids):
+            missing = list(dict.fromkeys(pk for pk in self.ids if pk not in self.loaded))
+            self.loaded.update(Article.objects.filter(pk__in=missing).for_listing().in_bulk())
+        return {pk: self.loaded[pk] for pk in ids if pk in self.loaded}
+
+
+class Cards(Sequence):
+    """An ordered list of article ids whose rows are loaded, with their batch, on demand."""
+
+    def __init__(self, items, *, batch=None):
+        self.batch = batch or CardBatch()
+        self.ids = self.batch.add(list(items))
+
+    def rows(self, ids=None):
+        """{pk: article} for `ids` (default: all of this list)."""
+        return self.batch.rows(self.ids if ids is None else ids)
+
+    def articles(self):
+        rows = self.rows()
+        return [rows[pk] for pk in self.ids if pk in rows]
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __bool__(self):
+        return bool(self.ids)
+
+    def __getitem__(self, index):
+        # Templates try item lookup before attributes ({{ cards.ids }}): only an
+        # index or a slice may load the rows.
+        if not isinstance(index, (int, slice)):
+            raise TypeError(f"Cards indices must be integers or slices, not {type(index).__name__}")
+        return self.articles()[index]
+
+    def __iter__(self):
+        return iter(self.articles())
+
+    def __eq__(self, other):
+        if isinstance(other, Cards):
+            return self.ids == other.ids
+        if isinstance(other, (list, tuple)):
+            return self.articles() == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<Cards {self.ids!r}>"

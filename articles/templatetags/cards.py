@@ -1,0 +1,68 @@
+"""{% load cards %}: story cards, each rendered once per content change.
+
+A card shows only what the content generation covers (the article, its section,
+its bylines and pictures), so its HTML is cached under the generation
+(articles/freshness.py) and reused by every listing that shows the story: the
+home page, sections, tags, authors and archives. A list of cards costs one cache
+round trip; only the cards missing from the cache are loaded (articles/cards.py)
+and rendered. When the cache fails, cards render uncached.
+"""
+
+from django import template
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from .. import fragments
+from ..cards import Cards
+
+register = template.Library()
+
+CARD_TEMPLATE = "articles/includes/article_card.html"
+# An upper bound only: any content change retires every card at once.
+CARD_SECONDS = 60 * 60
+OPTIONS = ("large", "show_category", "show_image", "heading")
+
+
+def _variant(options):
+    return ",".join(f"{name}={options.get(name) or ''}" for name in OPTIONS)
+
+
+@register.simple_tag
+def article_cards(articles, **options):
+    """Cards for `articles`, in order: a Cards list, articles, article ids, or one article.
+
+    Options as the card template takes them: large, show_category, show_image, heading.
+    Rows are loaded only for the cards missing from the cache, in one batch.
+    """
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise template.TemplateSyntaxError(f"article_cards: unknown option(s) {sorted(unknown)}")
+    if articles is None or articles == "":
+        return ""
+    if hasattr(articles, "pk"):
+        articles = [articles]
+    cards = articles if isinstance(articles, Cards) else Cards(articles)
+    if not cards:
+        return ""
+    generation = fragments.generation()
+    keys, found = {}, {}
+    if generation is not None:
+        variant = _variant(options)
+        keys = {pk: f"cards:{generation}:{variant}:{pk}" for pk in cards.ids}
+        found = fragments.get_many(list(keys.values()))
+    missing = [pk for pk in cards.ids if found.get(keys.get(pk)) is None]
+    rows = cards.rows(missing) if missing else {}
+    card = get_template(CARD_TEMPLATE)
+    parts, rendered = [], {}
+    for pk in cards.ids:
+        html = found.get(keys.get(pk))
+        if html is None:
+            if pk not in rows:
+                continue
+            html = card.render({"article": rows[pk], **options})
+            if pk in keys:
+                rendered[keys[pk]] = html
+        parts.append(html)
+    fragments.set_many(rendered, CARD_SECONDS)
+    # Every part is the output of the autoescaping card template.
+    return mark_safe("".join(parts))  # nosec B308 B703 # noqa: S308

@@ -1,0 +1,196 @@
+"""Story cards and feed entries: built once per content change, shared by every page."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles import freshness, services
+from articles.cards import CardBatch, Cards
+from articles.models import Article
+from articles.templatetags.cards import article_cards
+from articles.views import RELATED_CANDIDATES, related_ids
+from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _article_rows_loaded(queries):
+    """How many queries loaded article rows by id for cards (the body column is a card's tell)."""
+    return sum(
+        '"articles_article"."body"' in q["sql"] and '"articles_article"."id" IN (' in q["sql"]
+        for q in queries
+    )
+
+
+@pytest.fixture
+def stories(db):
+    section = CategoryFactory(name="Politics")
+    author = AuthorFactory(name="Ani Hakobyan")
+    return [
+        ArticleFactory(
+            title=f"Story {n}",
+            category=section,
+            authors=[author],
+            publish_at=timezone.now() - timezone.timedelta(hours=n + 1),
+        )
+        for n in range(6)
+    ]
+
+
+def test_cards_render_once_per_generation_and_then_cost_no_query(stories):
+    ids = [story.pk for story in stories]
+    with CaptureQueriesContext(connection) as first:
+        html = article_cards(Cards(ids), show_category=True)
+    assert [f"Story {n}" in html for n in range(6)] == [True] * 6
+    assert html.index("Story 0") < html.index("Story 5")
+    assert "Ani Hakobyan" in html and "Politics" in html
+    assert _article_rows_loaded(first) == 1
+    with CaptureQueriesContext(connection) as second:
+        assert article_cards(Cards(ids), show_category=True) == html
+    assert len(second) == 0
+
+
+def test_a_card_is_rebuilt_after_a_change(stories):
+    story = stories[0]
+    assert "Story 0" in article_cards(Cards([story.pk]))
+    story.title = "Story zero, amended"
+    services.save_article(story, base_version=story.version)
+    assert "Story zero, amended" in article_cards(Cards([story.pk]))
+
+
+def test_card_variants_are_cached_apart(stories):
+    story = stories[0]
+    assert "card--large" in article_cards(Cards([story.pk]), large=True)
+    assert "card--large" not in article_cards(Cards([story.pk]))
+
+
+def test_cards_render_uncached_when_the_cache_fails(stories, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set_many", down)
+    monkeypatch.setattr(freshness.cache, "get", down)
+    assert "Story 3" in article_cards(Cards([stories[3].pk]))
+
+
+def test_one_batch_loads_the_rows_of_every_list_of_a_page(stories):
+    batch = CardBatch()
+    first = batch.cards([s.pk for s in stories[:3]])
+    second = batch.cards([s.pk for s in stories[3:]])
+    with CaptureQueriesContext(connection) as queries:
+        assert [a.title for a in first] == ["Story 0", "Story 1", "Story 2"]
+        assert [a.title for a in second] == ["Story 3", "Story 4", "Story 5"]
+    assert _article_rows_loaded(queries) == 1
+
+
+def test_unknown_card_options_are_refused(stories):
+    from django import template
+
+    with pytest.raises(template.TemplateSyntaxError):
+        article_cards(Cards([stories[0].pk]), colour="red")
+
+
+def _home_queries(client):
+    # Staff pages are rendered every time (their cards still come from the cache).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    # (A signed-in page may also refresh its session: not the page's own work.)
+    return [q for q in queries if "django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+
+
+def test_home_page_queries_do_not_grow_with_its_sections(client):
+    client.force_login(StaffUserFactory(role="Editor"))
+    for n in range(2):
+        section = CategoryFactory(name=f"Section {n}", show_on_home=True)
+        ArticleFactory.create_batch(5, category=section)
+    cache.clear()
+    two_sections = len(_home_queries(client))
+    for n in range(2, 7):
+        section = CategoryFactory(name=f"Section {n}", show_on_home=True)
+        ArticleFactory.create_batch(5, category=section)
+    cache.clear()
+    seven_sections = _home_queries(client)
+    assert len(seven_sections) == two_sections
+    assert _article_rows_loaded(seven_sections) == 1
+    # With its cards cached the page loads no article row at all.
+    assert _article_rows_loaded(_home_queries(client)) == 0
+
+
+def test_listing_pages_load_no_article_row_once_cards_are_cached(stories, client):
+    client.force_login(StaffUserFactory(role="Editor"))
+    url = stories[0].category.get_absolute_url()
+    assert "Story 5" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert "Story 5" in html and "Ani Hakobyan" in html
+    assert _article_rows_loaded(queries) == 0
+
+
+# -- related stories ------------------------------------------------------------------
+
+
+def test_related_stories_rank_shared_tags_then_recency(db):
+    section, elsewhere = CategoryFactory(), CategoryFactory()
+    now = timezone.now()
+
+    def story(title, hours_ago, category=section, tags=(), **kwargs):
+        return ArticleFactory(
+            title=title,
+            category=category,
+            tags=list(tags),
+            publish_at=now - timezone.timedelta(hours=hours_ago),
+            **kwargs,
+        )
+
+    article = story("The story", 1, tags=["border", "talks", "water"])
+    two_tags = story("Two tags, other section", 50, category=elsewhere, tags=["border", "talks"])
+    one_tag_new = story("One tag, newer", 5, category=elsewhere, tags=["water"])
+    one_tag_old = story("One tag, older", 40, tags=["border"])
+    same_section = story("Same section, no tag", 2)
+    story("Unrelated", 3, category=elsewhere, tags=["sport"])
+    story("Draft sharing every tag", 1, tags=["border", "talks", "water"], draft=True)
+    story("Scheduled sharing every tag", -5, tags=["border", "talks", "water"])
+    ranked = related_ids(article, [t.pk for t in article.tags.all()], limit=10)
+    assert ranked == [two_tags.pk, one_tag_new.pk, one_tag_old.pk, same_section.pk]
+
+
+def test_related_stories_without_tags_are_the_newest_of_the_section(db):
+    section = CategoryFactory()
+    now = timezone.now()
+    article = ArticleFactory(category=section, publish_at=now - timezone.timedelta(hours=1))
+    older, newer = (
+        ArticleFactory(category=section, publish_at=now - timezone.timedelta(hours=h))
+        for h in (9, 3)
+    )
+    ArticleFactory(publish_at=now - timezone.timedelta(hours=2))  # another section
+    assert related_ids(article, []) == [newer.pk, older.pk]
+
+
+def test_related_stories_rank_only_the_newest_candidates(db):
+    # The cost stays flat as the archive grows: a story older than the newest
+    # RELATED_CANDIDATES of its section and of its tags is not ranked.
+    section = CategoryFactory()
+    now = timezone.now()
+    article = ArticleFactory(category=section, tags=["border"], publish_at=now)
+    ancient = ArticleFactory(
+        category=section, tags=["border"], publish_at=now - timezone.timedelta(days=3650)
+    )
+    Article.objects.bulk_create(
+        Article(
+            title=f"Filler {n}",
+            slug=f"filler-{n}",
+            body="<p>Filler.</p>",
+            category=section,
+            status=Article.Status.PUBLISHED,
+            publish_at=now - timezone.timedelta(hours=n + 1),
+        )
+        for n in range(RELATED_CANDIDATES)
+    )
+    ranked = related_ids(article, [t.pk for t in article.tags.all()], limit=RELATED_CANDIDATES + 1)
+    assert ancient.pk in ranked  # still the newest story sharing the tag
+    assert ranked[0] == ancient.pk  # and it shares a tag, which ranks first
+    assert len(ranked) == RELATED_CANDIDATES + 1
+    assert related_ids(article, [], limit=RELATED_CANDIDATES + 5) == ranked[1:]
