@@ -3,13 +3,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import cached_property
 from django.views.generic import (
@@ -19,12 +14,12 @@ from django.views.generic import (
     TemplateView,
     YearArchiveView,
 )
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from authors.models import Author
 from categories.models import Category
 
-from . import search
+from . import listings, search
 from .cards import CardBatch, Cards
 from .models import Article, ArticleRedirect
 from .preview import can_preview
@@ -32,8 +27,6 @@ from .preview import can_preview
 HOME_LATEST = 10
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 4
-# How many of the newest stories of the section, and sharing a tag, are ranked.
-RELATED_CANDIDATES = 100
 # What the related list shows: title and address, section name and address.
 RELATED_FIELDS = ("id", "title", "slug", "publish_at", "status", "category__name", "category__slug")
 
@@ -85,28 +78,10 @@ class HomeView(TemplateView):
     def category_blocks(self, batch, exclude=None):
         """The newest few stories of each home-page category, in one query."""
         categories = list(Category.objects.filter(show_on_home=True))
-        if not categories:
-            return []
-        # The window runs over narrow rows; only ids come back.
-        newest = Article.objects.live().filter(category__in=categories)
-        if exclude is not None:
-            newest = newest.exclude(pk=exclude)
-        ranked = (
-            newest.annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("category_id"),
-                    order_by=[F("publish_at").desc(), F("id").desc()],
-                )
-            )
-            .filter(rank__lte=HOME_BLOCK_SIZE)
-            .order_by("category_id", "-publish_at", "-id")
-            .values_list("category_id", "id")
+        newest = listings.newest_per_category(
+            [c.pk for c in categories], HOME_BLOCK_SIZE, exclude=exclude
         )
-        by_category = {}
-        for category_id, pk in ranked:
-            by_category.setdefault(category_id, []).append(pk)
-        return [(c, batch.cards(by_category[c.pk])) for c in categories if by_category.get(c.pk)]
+        return [(c, batch.cards(newest[c.pk])) for c in categories if newest.get(c.pk)]
 
 
 class ArticleDetailView(DetailView):
@@ -153,57 +128,13 @@ class ArticleDetailView(DetailView):
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""
         article = self.object
-        ranked = related_ids(article, [tag.pk for tag in article.tags.all()])
+        ranked = listings.related_ids(
+            article, [tag.pk for tag in article.tags.all()], limit=RELATED_COUNT
+        )
         if not ranked:
             return []
         winners = Article.objects.select_related("category").only(*RELATED_FIELDS).in_bulk(ranked)
         return [winners[pk] for pk in ranked if pk in winners]
-
-
-def related_ids(article, tag_ids, *, limit=RELATED_COUNT):
-    """Ids of the live stories most related to `article`, best first, in one statement.
-
-    Only the newest RELATED_CANDIDATES stories of the section and the newest
-    RELATED_CANDIDATES sharing a tag are ranked (by tags shared, then newest):
-    two index walks that stop early, so the page costs the same with 2,000 or
-    200,000 stories. Written as SQL because it runs on every article page and
-    the ORM spent more time composing the three queries it needed than the
-    database spent answering them.
-    """
-    # Only identifiers from the models' metadata and integer constants are put in
-    # the text; every value goes as a parameter.
-    articles = Article._meta.db_table
-    tagged = TaggedItem._meta.db_table
-    content_type = ContentType.objects.get_for_model(Article).pk
-    live = "status = %s AND publish_at <= %s AND id <> %s"
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    live_params = [Article.Status.PUBLISHED, now, article.pk]
-    sources = [
-        f"SELECT id FROM (SELECT id FROM {articles} WHERE category_id = %s AND {live} "  # nosec B608 # noqa: S608
-        f"ORDER BY publish_at DESC, id DESC LIMIT {RELATED_CANDIDATES}) AS same_section"
-    ]
-    params = [article.category_id, *live_params]
-    order, order_params = "a.publish_at DESC, a.id DESC", []
-    if tag_ids:
-        tags = ", ".join(["%s"] * len(tag_ids))
-        sources.append(
-            f"SELECT id FROM (SELECT id FROM {articles} WHERE {live} AND id IN "  # nosec B608 # noqa: S608
-            f"(SELECT object_id FROM {tagged} WHERE content_type_id = %s AND tag_id IN ({tags})) "
-            f"ORDER BY publish_at DESC, id DESC LIMIT {RELATED_CANDIDATES}) AS same_tags"
-        )
-        params += [*live_params, content_type, *tag_ids]
-        order = (
-            f"(SELECT COUNT(DISTINCT t.tag_id) FROM {tagged} t WHERE t.object_id = a.id "  # nosec B608 # noqa: S608
-            f"AND t.content_type_id = %s AND t.tag_id IN ({tags})) DESC, {order}"
-        )
-        order_params = [content_type, *tag_ids]
-    sql = (
-        f"SELECT a.id FROM {articles} a WHERE a.id IN ({' UNION '.join(sources)}) "  # nosec B608 # noqa: S608
-        f"ORDER BY {order} LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *order_params, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def day_permalink(request, year, month, day, slug):

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from articles import freshness, services
 from articles.cards import CardBatch, Cards
+from articles.listings import RELATED_CANDIDATES, newest_per_category, related_ids
 from articles.models import Article
 from articles.templatetags.cards import article_cards
-from articles.views import RELATED_CANDIDATES, related_ids
 from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_related_stories_without_tags_are_the_newest_of_the_section(db):
         for h in (9, 3)
     )
     ArticleFactory(publish_at=now - timezone.timedelta(hours=2))  # another section
-    assert related_ids(article, []) == [newer.pk, older.pk]
+    assert related_ids(article, [], limit=4) == [newer.pk, older.pk]
 
 
 def test_related_stories_rank_only_the_newest_candidates(db):
@@ -194,3 +194,24 @@ def test_related_stories_rank_only_the_newest_candidates(db):
     assert ranked[0] == ancient.pk  # and it shares a tag, which ranks first
     assert len(ranked) == RELATED_CANDIDATES + 1
     assert related_ids(article, [], limit=RELATED_CANDIDATES + 5) == ranked[1:]
+
+
+def test_home_blocks_take_the_newest_live_stories_of_each_section(db):
+    now = timezone.now()
+    first, second, empty = CategoryFactory(), CategoryFactory(), CategoryFactory()
+    stories = {
+        section: [
+            ArticleFactory(category=section, publish_at=now - timezone.timedelta(hours=h))
+            for h in (5, 1, 3, 2, 4)
+        ]
+        for section in (first, second)
+    }
+    ArticleFactory(category=first, scheduled=True)
+    ArticleFactory(category=first, draft=True)
+    lead = stories[second][1]
+    newest = newest_per_category([first.pk, second.pk, empty.pk], 3, exclude=lead.pk)
+    by_age = {s: sorted(v, key=lambda a: a.publish_at, reverse=True) for s, v in stories.items()}
+    assert newest[first.pk] == [a.pk for a in by_age[first][:3]]
+    assert newest[second.pk] == [a.pk for a in by_age[second] if a != lead][:3]
+    assert empty.pk not in newest
+    assert newest_per_category([], 3) == {}

@@ -1,4 +1,4 @@
-"""The cache plumbing public pages lean on: one Redis client per pool, one generation per request."""
+"""Cache plumbing of public pages: one Redis client per pool, one generation per request."""
 
 from unittest import mock
 
