@@ -21,17 +21,22 @@ print(json.dumps({
 """
 
 
-def probe(**env):
+def run(code, **env):
+    """Run `code` in a fresh interpreter with the settings module read under `env`."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MEDIA_"))}
     base.update(DJANGO_SETTINGS_MODULE="newsroom.settings", DEBUG="true", **env)
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
         env=base,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def probe(**env):
+    result = run(PROBE, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -63,15 +68,6 @@ def test_media_storage_s3_switches_to_django_storages():
 
 
 def test_an_unknown_media_storage_is_refused():
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MEDIA_"))}
-    base.update(DJANGO_SETTINGS_MODULE="newsroom.settings", DEBUG="true", MEDIA_STORAGE="ftp")
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=PROJECT_DIR,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run("import django; django.setup()", MEDIA_STORAGE="ftp")
     assert result.returncode != 0
     assert "MEDIA_STORAGE must be local or s3" in result.stderr
