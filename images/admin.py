@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -155,7 +156,7 @@ class ImageAdmin(admin.ModelAdmin):
             image.width,
             image.height,
             round(image.file_size / 1024),
-            image.created_at.strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(image.created_at).strftime("%Y-%m-%d %H:%M"),
             image.uploaded_by or "—",
         )
 

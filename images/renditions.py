@@ -137,7 +137,8 @@ def _save(image, picture, ratio, fmt, focal):
     rendition = Rendition(
         image=image, ratio=ratio, width=width, height=height, format=fmt, focal=focal
     )
-    stem = image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    # Short enough that safe_name() never cuts off the size that follows.
+    stem = image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0][:40]
     shape = "orig" if RATIOS[ratio] is None else ratio.replace(":", "x")
     point = f"-f{focal.replace('0.', '').replace(',', 'x')}" if focal else ""
     rendition.file.save(
