@@ -20,14 +20,17 @@ from taggit.models import Tag
 
 from authors.models import Author
 from categories.models import Category
+from images.renditions import with_renditions
 
-from . import search
-from .models import Article, ArticleRedirect
+from . import bodyimages, search
+from .models import CARD_RATIOS, Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
 
 HOME_LATEST = 10
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 4
+# The lead picture's crop, and the share picture's (articles.seo).
+LEAD_RATIOS = ("16:9", "1.91:1")
 
 
 class ListingMixin:
@@ -47,7 +50,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        live = Article.objects.live().select_related("category").latest_first()
+        live = Article.objects.live().select_related("category", "featured_image").latest_first()
         # The newest featured story leads; without one, the newest story does.
         featured = live.filter(is_featured=True).first()
         newest = list(live[: HOME_LATEST + 1])
@@ -55,8 +58,11 @@ class HomeView(TemplateView):
         latest = [article for article in newest if article != lead][:HOME_LATEST]
         blocks = self.category_blocks(exclude=lead)
         # One round of prefetching for every card on the page, however many blocks.
-        cards = ([lead] if lead else []) + latest + [a for _, items in blocks for a in items]
+        pictured = ([lead] if lead else []) + latest
+        cards = pictured + [a for _, items in blocks for a in items]
         prefetch_related_objects(cards, "bylines__author")
+        # Block cards show no picture; the lead and the latest do.
+        prefetch_related_objects(pictured, *with_renditions("featured_image", ratios=CARD_RATIOS))
         context.update(lead=lead, latest=latest, category_blocks=blocks)
         return context
 
@@ -97,8 +103,9 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.select_related("category").prefetch_related(
-            "bylines__author", "tags", "corrections"
+        return Article.objects.select_related("category", "featured_image").prefetch_related(
+            "bylines__author", "tags", "corrections",
+            *with_renditions("featured_image", ratios=LEAD_RATIOS),
         )
 
     def get_object(self, queryset=None):
@@ -127,8 +134,19 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_live
+        context["body"] = self.body()
         context["related"] = self.related_articles()
         return context
+
+    def body(self):
+        """The body with its library pictures as <picture> (two queries, only if it has any)."""
+        article = self.object
+        if not bodyimages.file_names(article.body):
+            return bodyimages.render(article.body, [])
+        lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
+        images = [line.image for line in lines]
+        prefetch_related_objects(images, *with_renditions(ratios=["original"]))
+        return bodyimages.render(article.body, images)
 
     def related_articles(self):
         """Live stories sharing the most tags, then the same category; newest first."""

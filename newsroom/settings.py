@@ -508,7 +508,8 @@ CKEDITOR_5_CONFIGS = {
         "link": {"defaultProtocol": "https://"},
     },
 }
-CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:articles_article_upload"
+# CKEditor 5 uploads go to the image library (images.admin), one Image per upload.
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:images_image_upload"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
 # Old names of IMAGE_MAX_BYTES / IMAGE_MAX_PIXELS.
 ARTICLE_IMAGE_MAX_BYTES = IMAGE_MAX_BYTES
