@@ -376,12 +376,7 @@ class DemoLoader:
             self.summary.images += 1
             changed = True
         else:
-            edited = [name for name, value in values.items() if getattr(image, name) != value]
-            if edited:
-                for name in edited:
-                    setattr(image, name, values[name])
-                image.save(update_fields=[*edited, "updated_at"])
-                changed = True
+            changed = _update(image, values)
         if article.featured_image_id != image.pk or article.featured_image_caption:
             article.featured_image = image
             article.featured_image_caption = ""  # the library image's caption is the story's
@@ -429,12 +424,17 @@ def _upsert(model, instance, slug, values):
     """(instance, created, changed): `instance` brought to `values`, created when missing."""
     if instance is None:
         return model.objects.create(slug=slug, **values), True, True
+    return instance, False, _update(instance, values)
+
+
+def _update(instance, values):
+    """Bring `instance` to `values`, writing only the fields that differ; True when any did."""
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
     if changed:
         for name in changed:
             setattr(instance, name, values[name])
         instance.save(update_fields=[*changed, "updated_at"])
-    return instance, False, bool(changed)
+    return bool(changed)
 
 
 def load(page, now=None):
