@@ -225,16 +225,16 @@
 
   function buildChooser() {
     var dialog = document.createElement("dialog");
-    dialog.className = "image-chooser";
-    dialog.setAttribute("aria-labelledby", "image-chooser-title");
+    dialog.className = "library-dialog";
+    dialog.setAttribute("aria-labelledby", "library-dialog-title");
     dialog.innerHTML =
-      '<form method="dialog" class="image-chooser__bar">' +
-      '<h2 id="image-chooser-title">Insert an image from the library</h2>' +
-      '<input type="search" class="image-chooser__search" placeholder="Search title, alt text, caption, credit, tags" aria-label="Search the library">' +
-      '<button type="submit" class="button image-chooser__close" value="close">Close</button></form>' +
-      '<p class="image-chooser__status" role="status"></p>' +
-      '<ul class="image-chooser__grid"></ul>' +
-      '<button type="button" class="button image-chooser__more" hidden>More images</button>';
+      '<form method="dialog" class="library-dialog__bar">' +
+      '<h2 id="library-dialog-title">Insert an image from the library</h2>' +
+      '<input type="search" class="library-dialog__search" placeholder="Search title, alt text, caption, credit, tags" aria-label="Search the library">' +
+      '<button type="submit" class="button library-dialog__close" value="close">Close</button></form>' +
+      '<p class="library-dialog__status" role="status"></p>' +
+      '<ul class="library-dialog__grid"></ul>' +
+      '<button type="button" class="button library-dialog__more" hidden>More images</button>';
     document.body.appendChild(dialog);
     return dialog;
   }
@@ -257,7 +257,7 @@
         var item = document.createElement("li");
         var choose = document.createElement("button");
         choose.type = "button";
-        choose.className = "image-chooser__choice";
+        choose.className = "library-dialog__choice";
         choose.title = image.title;
         var thumb = document.createElement("img");
         thumb.src = image.thumb;
@@ -269,7 +269,7 @@
         choose.appendChild(label);
         if (!image.alt_text) {
           var warn = document.createElement("strong");
-          warn.className = "image-chooser__no-alt";
+          warn.className = "library-dialog__no-alt";
           warn.textContent = "No alt text: add it before publishing";
           choose.appendChild(warn);
         }
@@ -304,10 +304,10 @@
     button.addEventListener("click", function () {
       if (!dialog) {
         dialog = buildChooser();
-        search = dialog.querySelector(".image-chooser__search");
-        grid = dialog.querySelector(".image-chooser__grid");
-        status = dialog.querySelector(".image-chooser__status");
-        more = dialog.querySelector(".image-chooser__more");
+        search = dialog.querySelector(".library-dialog__search");
+        grid = dialog.querySelector(".library-dialog__grid");
+        status = dialog.querySelector(".library-dialog__status");
+        more = dialog.querySelector(".library-dialog__more");
         search.addEventListener("input", function () {
           window.clearTimeout(timer);
           timer = window.setTimeout(function () { term = search.value.trim(); page = 1; load(false); }, 250);

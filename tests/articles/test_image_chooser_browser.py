@@ -45,16 +45,16 @@ def test_editor_inserts_a_library_image_into_the_body(
         page.locator(".ck-editor__editable").wait_for()
 
         page.click("button.article-insert-image")
-        dialog = page.locator("dialog.image-chooser")
+        dialog = page.locator("dialog.library-dialog")
         dialog.wait_for()
-        page.wait_for_selector(".image-chooser__choice")
-        page.fill(".image-chooser__search", "sevan")
+        page.wait_for_selector(".library-dialog__choice")
+        page.fill(".library-dialog__search", "sevan")
         # The search narrows the grid to the one match.
-        choices = page.locator(".image-chooser__choice")
+        choices = page.locator(".library-dialog__choice")
         expect(choices).to_have_count(1)
         expect(choices).to_contain_text("Lake Sevan at dawn")
         page.screenshot(path=str(artifacts_dir / "image-chooser.png"))
-        page.click(".image-chooser__choice")
+        page.click(".library-dialog__choice")
         page.wait_for_selector(".ck-editor__editable figure.image img")
         assert not dialog.is_visible()
 
