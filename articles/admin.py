@@ -88,8 +88,10 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     list_select_related = ("category", "last_edited_by")
     list_per_page = 50
     autocomplete_fields = ("category",)
+    # The library's own list (thumbnails, search, filters) opens as the picker.
+    raw_id_fields = ("featured_image",)
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("workflow_status", "version_info", "audit_trail")
+    readonly_fields = ("workflow_status", "version_info", "audit_trail", "featured_image_preview")
     inlines = [BylineInline, CorrectionInline]
     actions = ["submit_selected", "publish_selected", "schedule_selected", "unpublish_selected"]
     fieldsets = [
@@ -99,8 +101,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
             "content_updated_at",
         )}),
         ("Featured image", {"fields": (
-            "featured_image", "featured_image_alt", "featured_image_caption",
-            "featured_image_credit",
+            "featured_image", "featured_image_preview", "featured_image_caption",
         )}),
         ("Source", {"fields": ("canonical_url",), "classes": ("collapse",)}),
         ("History", {"fields": ("version_info", "audit_trail")}),
@@ -195,6 +196,19 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         if obj.is_live:
             return format_html("{} since {}", label, local_datetime(obj.publish_at))
         return label
+
+    @admin.display(description="preview")
+    def featured_image_preview(self, obj):
+        image = obj.featured_image if obj is not None and obj.pk else None
+        if image is None:
+            return "No featured image yet: choose one from the library with the magnifier."
+        alt = image.alt_text or "No alt text yet: add it in the library before publishing."
+        return format_html(
+            '<figure class="article-image-preview"><img src="{}" alt="" width="160">'
+            "<figcaption><strong>{}</strong><br>{}{}</figcaption></figure>",
+            image.file.url, image.title, alt,
+            format_html("<br>{}", image.credit) if image.credit else "",
+        )
 
     @admin.display(description="version")
     def version_info(self, obj):
@@ -314,6 +328,9 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
                 done += 1
             except PermissionDenied:
                 refused.append(article.title)
+            except services.MissingAltText as missing:
+                self.message_user(request, f"“{article.title}”: {missing.message}",
+                                  messages.ERROR)
         if done:
             self.message_user(request, done_message.format(count=done), messages.SUCCESS)
         if refused:

@@ -1,4 +1,4 @@
-"""The article admin's own pages and endpoints: uploads, soft lock, autosave, revisions, preview.
+"""The article admin's own pages and endpoints: soft lock, autosave, revisions, preview.
 
 Mixed into ArticleAdmin so that each URL lives under /admin/articles/article/
 and answers with the admin's permission rules; the decisions are in services.
@@ -11,21 +11,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.cache import never_cache
 from reversion.models import Version
 from taggit.models import Tag
 
 from categories.models import Category
+from images.models import Image
 
 from . import preview, services
-from .forms import BodyImageForm
 from .models import Article
 
 # Fields compared between two revisions, with the labels editors know.
@@ -38,7 +36,7 @@ DIFF_FIELDS = [
     ("category_id", "Category"),
     ("status", "Status"),
     ("publish_at", "Publication time"),
-    ("featured_image", "Featured image"),
+    ("featured_image_id", "Featured image"),
     ("featured_image_caption", "Image caption"),
     ("canonical_url", "Source URL"),
 ]
@@ -57,14 +55,19 @@ def _lines(value):
     return _BLOCK_END.sub(r"\1\n", text).splitlines() or [""]
 
 
+def _image_chooser_url(site_name):
+    # The library's chooser (images.admin) answers JSON for "Insert from library".
+    try:
+        return reverse(f"{site_name}:images_image_chooser")
+    except NoReverseMatch:
+        return None
+
+
 class ArticleAdminViewsMixin:
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         urls = [
-            # CKEditor posts here (settings.CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME); it
-            # answers JSON, not the admin's login redirect.
-            path("upload/", never_cache(self.upload_image_view), name=f"{prefix}_upload"),
             path("tags/suggest/", wrap(self.tag_suggestions_view),
                  name=f"{prefix}_tag_suggestions"),
             path("autosave/", wrap(self.autosave_view), name=f"{prefix}_autosave_new"),
@@ -116,6 +119,7 @@ class ArticleAdminViewsMixin:
             "autosaveInterval": settings.ARTICLE_AUTOSAVE_INTERVAL,
             "heartbeatInterval": max(5, settings.ARTICLE_LOCK_TIMEOUT // 3),
             "tagSuggestUrl": self._url("tag_suggestions"),
+            "imageChooserUrl": _image_chooser_url(self.admin_site.name),
             "me": user.pk,
             "draft": None,
         }
@@ -159,23 +163,7 @@ class ArticleAdminViewsMixin:
             "canTakeOver": services.can_take_over(user),
         }
 
-    # -- uploads -----------------------------------------------------------------
-
-    def upload_image_view(self, request):
-        if request.method != "POST":
-            return _json_error("Upload images with POST.", 405)
-        user = request.user
-        if not (
-            user.is_active and user.is_staff
-            and (user.has_perm("articles.add_article") or user.has_perm("articles.change_article"))
-        ):
-            return _json_error("You do not have permission to upload images.", 403)
-        form = BodyImageForm(request.POST, request.FILES)
-        if not form.is_valid():
-            errors = form.errors.get("upload") or ["The upload could not be read."]
-            return _json_error(errors[0], 400)
-        name = default_storage.save(form.storage_name(), form.cleaned_data["upload"])
-        return JsonResponse({"url": default_storage.url(name)})
+    # -- tags ---------------------------------------------------------------------
 
     def tag_suggestions_view(self, request):
         if not request.user.has_perm("articles.view_article"):
@@ -304,6 +292,8 @@ class ArticleAdminViewsMixin:
             before, after = a.get(field), b.get(field)
             if field == "category_id":
                 before, after = self._category_name(before), self._category_name(after)
+            elif field == "featured_image_id":
+                before, after = self._image_title(before), self._image_title(after)
             if before == after:
                 continue
             # HtmlDiff escapes the text it shows.
@@ -328,6 +318,13 @@ class ArticleAdminViewsMixin:
             return None
         return Category.objects.filter(pk=category_id).values_list("name", flat=True).first() \
             or f"(deleted category {category_id})"
+
+    @staticmethod
+    def _image_title(image_id):
+        if image_id is None:
+            return None
+        return Image.objects.filter(pk=image_id).values_list("title", flat=True).first() \
+            or f"(deleted image {image_id})"
 
     def revision_restore_view(self, request, object_id, version_id):
         article = self._article(request, object_id, edit=True)

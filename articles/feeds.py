@@ -151,20 +151,23 @@ def absolute_body(html, base_url):
 def image_info(article):
     """The featured image as media:content / enclosure data, or None."""
     image = article.featured_image
-    if not image:
+    if image is None:
         return None
-    try:
-        length = image.size
-    except (OSError, ValueError):
-        length = 0  # the file is missing from storage; the item must still go out
+    length = image.file_size
+    if not length:
+        try:
+            length = image.file.size
+        except (OSError, ValueError):
+            length = 0  # the file is missing from storage; the item must still go out
     return {
-        "url": absolute_url(image.url),
-        "type": mimetypes.guess_type(image.name)[0] or "image/jpeg",
-        "width": article.featured_image_width,
-        "height": article.featured_image_height,
+        "url": absolute_url(image.file.url),
+        "type": mimetypes.guess_type(image.file.name)[0] or "image/jpeg",
+        "width": image.width,
+        "height": image.height,
         "length": length,
-        "description": article.featured_image_caption or article.featured_image_alt,
-        "credit": article.featured_image_credit,
+        "alt": image.alt_text,
+        "description": article.featured_caption or image.alt_text,
+        "credit": image.credit,
     }
 
 
@@ -173,14 +176,12 @@ def full_content(article, url):
     parts = []
     media = image_info(article)
     if media:
-        caption = " ".join(
-            p for p in (article.featured_image_caption, article.featured_image_credit) if p
-        )
+        caption = " ".join(p for p in (article.featured_caption, media["credit"]) if p)
         parts.append(
             format_html(
                 '<figure><img src="{}" alt="{}"{}>{}</figure>',
                 media["url"],
-                article.featured_image_alt,
+                media["alt"],
                 format_html(' width="{}" height="{}"', media["width"], media["height"])
                 if media["width"] and media["height"]
                 else "",
@@ -284,7 +285,7 @@ class ArticleFeed(Feed):
         if missing:
             articles = list(
                 Article.objects.filter(pk__in=missing)
-                .select_related("category")
+                .select_related("category", "featured_image")
                 .with_bylines()
                 .prefetch_related("corrections")
             )

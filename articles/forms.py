@@ -1,14 +1,11 @@
 """Admin forms of articles: they parse and validate input, and ask services for the rules."""
 
-from uuid import uuid4
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_ckeditor_5.widgets import CKEditor5Widget
-from PIL import Image
 
 from . import services
 from .models import Article
@@ -41,8 +38,8 @@ class ArticleAdminForm(forms.ModelForm):
         formfield_callback = _formfield
         fields = [
             "title", "slug", "dek", "body", "dateline", "category", "tags", "publish_at",
-            "is_featured", "content_updated_at", "featured_image", "featured_image_alt",
-            "featured_image_caption", "featured_image_credit", "canonical_url",
+            "is_featured", "content_updated_at", "featured_image", "featured_image_caption",
+            "canonical_url",
         ]
         widgets = {
             "body": CKEditor5Widget(config_name="article"),
@@ -80,6 +77,7 @@ class ArticleAdminForm(forms.ModelForm):
         if self.instance.pk:
             self._check_version(cleaned)
         self._check_workflow(cleaned)
+        self._check_alt_text(cleaned)
         return cleaned
 
     def _check_version(self, cleaned):
@@ -116,6 +114,21 @@ class ArticleAdminForm(forms.ModelForm):
                 code="forbidden",
             )
 
+    def _check_alt_text(self, cleaned):
+        # Checked before anything is saved, so the refusal costs the editor nothing.
+        going_live = self.workflow_action == "publish" or (
+            self.instance.pk and self.instance.status == Article.Status.PUBLISHED
+            and self.workflow_action not in ("unpublish", "cancel_schedule")
+        )
+        if not going_live:
+            return
+        try:
+            services.check_alt_text(
+                featured_image=cleaned.get("featured_image"), body=cleaned.get("body", "")
+            )
+        except services.MissingAltText as missing:
+            raise ValidationError(missing.message, code=missing.code) from missing
+
     def publish_time(self):
         """The time asked for by "Publish": a future time schedules, otherwise now."""
         when = self.cleaned_data.get("publish_at")
@@ -137,60 +150,3 @@ class ScheduleForm(forms.Form):
         if when <= timezone.now():
             raise ValidationError("Choose a time in the future (or use “Publish now”).")
         return when
-
-
-class BodyImageForm(forms.Form):
-    """An image uploaded from the editor, checked by its content rather than its name."""
-
-    FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
-
-    upload = forms.FileField(
-        error_messages={"required": "Choose an image to upload.",
-                        "empty": "The uploaded file is empty."}
-    )
-
-    def clean_upload(self):
-        upload = self.cleaned_data["upload"]
-        max_bytes = settings.ARTICLE_IMAGE_MAX_BYTES
-        if upload.size > max_bytes:
-            raise ValidationError(
-                f"The file is {upload.size / 1048576:.1f} MB; images may be at most "
-                f"{max_bytes / 1048576:.0f} MB."
-            )
-        try:
-            upload.seek(0)
-            with Image.open(upload) as image:
-                kind = image.format
-                width, height = image.size
-                if kind not in self.FORMATS:
-                    raise ValidationError(
-                        f"{kind} images cannot be used; upload a JPEG, PNG, GIF or WebP image."
-                    )
-                max_pixels = settings.ARTICLE_IMAGE_MAX_PIXELS
-                if width * height > max_pixels:
-                    raise ValidationError(
-                        f"The image is {width}×{height} pixels; images may have at most "
-                        f"{max_pixels / 1_000_000:.0f} million pixels. Make it smaller first."
-                    )
-                image.verify()
-            upload.seek(0)
-            # verify() does not decode the pixels; a truncated file fails here.
-            with Image.open(upload) as image:
-                image.load()
-        except ValidationError:
-            raise
-        except Image.DecompressionBombError as error:
-            raise ValidationError("The image has too many pixels to be used.") from error
-        except Exception as error:  # Pillow raises many types on bad input
-            raise ValidationError(
-                "This file is not an image that can be read (or it is damaged). "
-                "Upload a JPEG, PNG, GIF or WebP image."
-            ) from error
-        upload.seek(0)
-        self.cleaned_data["extension"] = self.FORMATS[kind]
-        return upload
-
-    def storage_name(self):
-        """A fresh name: the uploader's file name and extension are never trusted."""
-        now = timezone.now()
-        return f"articles/body/{now:%Y/%m}/{uuid4().hex}.{self.cleaned_data['extension']}"

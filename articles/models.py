@@ -11,9 +11,13 @@ from django.utils.encoding import uri_to_iri
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
+from images.renditions import with_renditions
+
 from .html import clean_html, plain_text
 
 SLUG_MAX_LENGTH = 200
+# The crops cards show (templates/articles/includes/article_card.html).
+CARD_RATIOS = ("16:9",)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -34,12 +38,16 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(category=category)
 
     def for_listing(self):
-        """Load what a card shows (category, bylines) up front.
+        """Load what a card shows (category, bylines, picture and its renditions) up front.
 
         Not tags: cards don't show them, and prefetching taggit's manager costs a
         queryset build per article even when nothing reads it.
         """
-        return self.select_related("category").with_bylines()
+        return (
+            self.select_related("category", "featured_image")
+            .with_bylines()
+            .prefetch_related(*with_renditions("featured_image", ratios=CARD_RATIOS))
+        )
 
     def with_bylines(self):
         """Prefetch the bylines with their authors, in one query."""
@@ -102,22 +110,20 @@ class Article(models.Model):
         "authors.Author", through="ArticleAuthor", related_name="articles", blank=True
     )
 
-    featured_image = models.ImageField(
-        upload_to="articles/%Y/%m/",
+    featured_image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        width_field="featured_image_width",
-        height_field="featured_image_height",
+        related_name="featured_in",
+        help_text="From the image library; its alt text is required before the story goes live.",
     )
-    featured_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    featured_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    featured_image_alt = models.CharField(
-        "image alt text",
-        max_length=300,
+    featured_image_caption = models.CharField(
+        "image caption",
+        max_length=500,
         blank=True,
-        help_text="What the picture shows, for readers who cannot see it.",
+        help_text="For this story only; leave empty to use the image's own caption.",
     )
-    featured_image_caption = models.CharField("image caption", max_length=500, blank=True)
-    featured_image_credit = models.CharField("image credit", max_length=200, blank=True)
 
     canonical_url = models.URLField(
         "source / canonical URL",
@@ -272,6 +278,13 @@ class Article(models.Model):
         return self._tag_names
 
     @property
+    def featured_caption(self):
+        """The caption shown under the featured image: this story's own, or the image's."""
+        if self.featured_image_id is None:
+            return ""
+        return self.featured_image_caption or self.featured_image.caption
+
+    @property
     def ordered_authors(self):
         """Bylines in their order; uses the prefetch of `for_listing()` when present."""
         return [byline.author for byline in self.bylines.all()]
@@ -324,9 +337,13 @@ def load_tag_names(articles):
     from taggit.models import TaggedItem
 
     by_article = {article.pk: [] for article in articles}
-    tagged = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Article), object_id__in=list(by_article)
-    ).order_by("id").values_list("object_id", "tag__name")
+    tagged = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article), object_id__in=list(by_article)
+        )
+        .order_by("id")
+        .values_list("object_id", "tag__name")
+    )
     for pk, name in tagged:
         by_article[pk].append(name)
     for article in articles:
@@ -356,6 +373,29 @@ class ArticleAuthor(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+
+class ArticleBodyImage(models.Model):
+    """A library image used inside an article's body (kept by articles.services on save).
+
+    The editor keeps no attribute but the address, so an image is recognised by
+    its file URL; this table lets the library show the use and refuse deletion.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_images")
+    image = models.ForeignKey(
+        "images.Image", on_delete=models.PROTECT, related_name="in_article_bodies"
+    )
+
+    class Meta:
+        verbose_name = "image in an article's body"
+        verbose_name_plural = "images in article bodies"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "image"], name="body_image_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.image} in the body of {self.article}"
 
 
 class Correction(models.Model):

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from images.renditions import og_image
+
 DESCRIPTION_LENGTH = 200
 SCHEMA = "https://schema.org"
 
@@ -69,14 +71,20 @@ def describe(text):
 
 
 def featured_image(article):
-    """The article's picture as {"url", "width", "height", "alt"}, or None."""
-    if not article.featured_image:
+    """The article's share picture as {"url", "width", "height", "alt"}, or None.
+
+    The 1.91:1 rendition 1200 pixels wide that Open Graph and Twitter cards
+    expect, with its real size; the original file until that rendition exists.
+    """
+    image = article.featured_image
+    if image is None:
         return None
+    url, width, height = og_image(image)
     return {
-        "url": absolute_url(article.featured_image.url),
-        "width": article.featured_image_width,
-        "height": article.featured_image_height,
-        "alt": article.featured_image_alt or article.title,
+        "url": absolute_url(url),
+        "width": width,
+        "height": height,
+        "alt": image.alt_text or article.title,
     }
 
 
@@ -238,7 +246,7 @@ def article_meta(article):
         tags=[tag.name for tag in article.tags.all()],
         authors=[absolute_url(a.get_absolute_url()) for a in article.ordered_authors],
     )
-    if meta["image"] and article.featured_image:
+    if meta["image"] and article.featured_image_id:
         meta["twitter_card"] = "summary_large_image"
     return meta
 

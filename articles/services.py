@@ -9,14 +9,25 @@ user (tasks, commands) acts as the system.
 from functools import partial
 
 import reversion
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import tasks
+from images.models import Image
+
+from . import bodyimages, tasks
 from .html import clean_html
-from .models import Article, ArticleAuthor, ArticleDraft, ArticleEvent, ArticleLock, Correction
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleBodyImage,
+    ArticleDraft,
+    ArticleEvent,
+    ArticleLock,
+    Correction,
+)
 from .signals import article_changed
 
 Action = ArticleEvent.Action
@@ -24,8 +35,8 @@ Action = ArticleEvent.Action
 # What restoring a revision brings back: the story, not its publication state
 # or address (those have their own actions and would surprise readers).
 RESTORED_FIELDS = [
-    "title", "dek", "body", "dateline", "category_id", "featured_image",
-    "featured_image_alt", "featured_image_caption", "featured_image_credit", "canonical_url",
+    "title", "dek", "body", "dateline", "category_id", "featured_image_id",
+    "featured_image_caption", "canonical_url",
 ]
 
 
@@ -52,6 +63,22 @@ class StaleArticle(Exception):
             f"after you opened version {self.base_version}. Your changes were NOT saved: they "
             "are still in this form and kept as your autosaved draft. Open the article again "
             "to see the other changes, then restore your draft or apply your edits."
+        )
+
+
+class MissingAltText(ValidationError):
+    """A live article may not show a picture that has no alt text."""
+
+    def __init__(self, images):
+        self.images = list(images)
+        names = ", ".join(f"“{image.title}”" for image in self.images)
+        plural = len(self.images) > 1
+        super().__init__(
+            f"The image{'s' if plural else ''} {names} "
+            f"{'have' if plural else 'has'} no alt text. A live article may only show images "
+            "that say what they show: add the alt text in the image library, then publish "
+            "again. Nothing else was lost.",
+            code="missing_alt_text",
         )
 
 
@@ -163,6 +190,52 @@ def _local(when):
     return date_format(timezone.localtime(when), "DATETIME_FORMAT")
 
 
+# -- images -------------------------------------------------------------------
+
+
+@transaction.atomic
+def sync_body_images(article):
+    """Record which library images `article`'s body shows (ArticleBodyImage rows)."""
+    wanted = {image.pk for image in bodyimages.library_images(article.body)}
+    have = set(
+        ArticleBodyImage.objects.filter(article_id=article.pk).values_list("image_id", flat=True)
+    )
+    if have - wanted:
+        ArticleBodyImage.objects.filter(article_id=article.pk, image_id__in=have - wanted).delete()
+    if wanted - have:
+        ArticleBodyImage.objects.bulk_create(
+            [ArticleBodyImage(article_id=article.pk, image_id=pk) for pk in wanted - have],
+            ignore_conflicts=True,
+        )
+
+
+def images_without_alt_text(*, featured_image=None, body=None, article=None):
+    """Library images that would be shown without alt text, by title.
+
+    Given an `article`, its stored featured image and recorded body images;
+    given `featured_image` and `body`, those (an edit not saved yet).
+    """
+    if article is not None:
+        found = Image.objects.filter(
+            Q(featured_in=article) | Q(in_article_bodies__article=article)
+        )
+    else:
+        names = bodyimages.file_names(body)
+        if featured_image is None and not names:
+            return []
+        found = Image.objects.filter(
+            Q(file__in=names) | Q(pk=featured_image.pk if featured_image else None)
+        )
+    return list(found.filter(alt_text="").distinct().order_by("title", "pk"))
+
+
+def check_alt_text(**kwargs):
+    """Raise MissingAltText when a picture of the article (see images_without_alt_text) has none."""
+    missing = images_without_alt_text(**kwargs)
+    if missing:
+        raise MissingAltText(missing)
+
+
 # -- editing ------------------------------------------------------------------
 
 
@@ -208,6 +281,10 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         article.version = current.version + 1
     article.last_edited_by = user or article.last_edited_by
     article.save()
+    sync_body_images(article)
+    if article.status == Article.Status.PUBLISHED:
+        # An edit of a live or scheduled story may not add a picture without alt text.
+        check_alt_text(article=article)
     if save_relations is not None:
         save_relations()
     if user is not None:
@@ -237,6 +314,9 @@ def restore_revision(article, version, *, user=None):
     current.version += 1
     current.last_edited_by = user or current.last_edited_by
     current.save()
+    sync_body_images(current)
+    if current.status == Article.Status.PUBLISHED:
+        check_alt_text(article=current)
     bylines = [
         v.field_dict for v in version.revision.version_set.all()
         if v.content_type.model_class() is ArticleAuthor
@@ -265,6 +345,7 @@ def publish(article, *, when=None, user=None):
         _require(can_publish(user, article), "You may not publish this article.")
     if article.status == Article.Status.PUBLISHED and when in (None, article.publish_at):
         return article  # a double click or a retry must be a no-op
+    check_alt_text(article=article)
     now = timezone.now()
     if when is None:
         # Re-publishing keeps the original date (and so the address) readers knew.

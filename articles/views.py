@@ -3,6 +3,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -18,10 +19,11 @@ from taggit.models import Tag
 
 from authors.models import Author
 from categories.models import Category
+from images.renditions import with_renditions
 
-from . import listings, search
+from . import bodyimages, listings, search
 from .cards import CardBatch, Cards
-from .models import Article, ArticleRedirect
+from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
 
 HOME_LATEST = 10
@@ -29,6 +31,8 @@ HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 4
 # What the related list shows: title and address, section name and address.
 RELATED_FIELDS = ("id", "title", "slug", "publish_at", "status", "category__name", "category__slug")
+# The lead picture's crop, and the share picture's (articles.seo).
+LEAD_RATIOS = ("16:9", "1.91:1")
 
 
 class ListingMixin:
@@ -91,9 +95,11 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return (
-            Article.objects.select_related("category")
+            Article.objects.select_related("category", "featured_image")
             .with_bylines()
-            .prefetch_related("tags", "corrections")
+            .prefetch_related(
+                "tags", "corrections", *with_renditions("featured_image", ratios=LEAD_RATIOS)
+            )
         )
 
     def get_object(self, queryset=None):
@@ -122,8 +128,19 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_live
+        context["body"] = self.body()
         context["related"] = self.related_articles()
         return context
+
+    def body(self):
+        """The body with its library pictures as <picture> (two queries, only if it has any)."""
+        article = self.object
+        if not bodyimages.file_names(article.body):
+            return bodyimages.render(article.body, [])
+        lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
+        images = [line.image for line in lines]
+        prefetch_related_objects(images, *with_renditions(ratios=["original"]))
+        return bodyimages.render(article.body, images)
 
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""

@@ -116,7 +116,7 @@ class Image(models.Model):
                 continue
             if rel.many_to_many:
                 label = f"{model._meta.verbose_name} ({rel.field.verbose_name})"
-                objects = getattr(self, rel.get_accessor_name()).all()
+                objects = model._base_manager.filter(**{rel.field.name: self})
             elif rel.one_to_many or rel.one_to_one:
                 other = _link_target(model, rel.field)
                 rows = model._base_manager.filter(**{rel.field.name: self})

@@ -213,8 +213,41 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded media (images/): on this machine's disk, or with MEDIA_STORAGE=s3 in an
+# S3-compatible bucket through django-storages. All code reads and writes media
+# through the storage API, so the switch is configuration only (README, "Images").
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
+if MEDIA_STORAGE == "s3":
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            # Unset: boto3's own chain (instance role, ~/.aws) provides credentials.
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "location": env("AWS_LOCATION", default=""),
+            # Public, unsigned addresses: body images are recognised by their address,
+            # and a signed one changes on every call.
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "default_acl": env("AWS_DEFAULT_ACL", default=None),
+            # Names are unique and files never rewritten, so caches may keep them.
+            "file_overwrite": False,
+            "object_parameters": {
+                "CacheControl": env(
+                    "AWS_S3_CACHE_CONTROL", default="public, max-age=31536000, immutable"
+                )
+            },
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         # Hashed names and compressed copies; with DEBUG on (runserver, tests)
         # plain storage so nothing needs collectstatic first.
@@ -226,6 +259,20 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+
+# Image library (images/; README, "Images and media library"). The ARTICLE_IMAGE_*
+# names of earlier versions are still read as defaults.
+IMAGE_MAX_BYTES = env.int(
+    "IMAGE_MAX_BYTES", default=env.int("ARTICLE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+)
+IMAGE_MAX_PIXELS = env.int(
+    "IMAGE_MAX_PIXELS", default=env.int("ARTICLE_IMAGE_MAX_PIXELS", default=40_000_000)
+)
+# Renditions: encoder quality, and how long a page that found renditions missing
+# waits before it queues their generation again.
+IMAGE_WEBP_QUALITY = env.int("IMAGE_WEBP_QUALITY", default=80)
+IMAGE_JPEG_QUALITY = env.int("IMAGE_JPEG_QUALITY", default=82)
+IMAGE_RENDITION_REQUEUE_SECONDS = env.int("IMAGE_RENDITION_REQUEUE_SECONDS", default=300)
 
 # E-mail
 EMAIL_CONFIG = env.email_url(
@@ -461,10 +508,12 @@ CKEDITOR_5_CONFIGS = {
         "link": {"defaultProtocol": "https://"},
     },
 }
-CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:articles_article_upload"
+# CKEditor 5 uploads go to the image library (images.admin), one Image per upload.
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:images_image_upload"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
-ARTICLE_IMAGE_MAX_BYTES = env.int("ARTICLE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
-ARTICLE_IMAGE_MAX_PIXELS = env.int("ARTICLE_IMAGE_MAX_PIXELS", default=40_000_000)
+# Old names of IMAGE_MAX_BYTES / IMAGE_MAX_PIXELS.
+ARTICLE_IMAGE_MAX_BYTES = IMAGE_MAX_BYTES
+ARTICLE_IMAGE_MAX_PIXELS = IMAGE_MAX_PIXELS
 # How long a shared preview link works (seconds).
 ARTICLE_PREVIEW_MAX_AGE = env.int("ARTICLE_PREVIEW_MAX_AGE", default=60 * 60 * 24 * 3)
 # A soft edit lock lapses when its holder's page stops sending heartbeats.

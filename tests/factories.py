@@ -5,6 +5,7 @@ from factory.django import DjangoModelFactory
 from articles.models import Article, ArticleAuthor, Correction
 from authors.models import Author
 from categories.models import Category
+from images.models import Image
 from widgets.models import BreakingNews
 
 
@@ -23,6 +24,23 @@ class AuthorFactory(DjangoModelFactory):
 
     name = factory.Faker("name")
     slug = factory.Sequence(lambda n: f"author-{n}")
+
+
+class ImageFactory(DjangoModelFactory):
+    """A library image with a real (generated) picture file, alt text and credit."""
+
+    class Meta:
+        model = Image
+
+    title = factory.Sequence(lambda n: f"Picture {n}")
+    file = factory.django.ImageField(
+        filename=factory.Sequence(lambda n: f"picture-{n}.jpg"),
+        width=1600, height=900, color="navy", format="JPEG",
+    )
+    file_size = factory.LazyAttribute(lambda image: image.file.size)
+    alt_text = factory.Sequence(lambda n: f"What picture {n} shows")
+    caption = ""
+    credit = "Photo: Staff"
 
 
 class ArticleFactory(DjangoModelFactory):

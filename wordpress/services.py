@@ -8,8 +8,11 @@ the same export again updates what changed and never duplicates; items whose
 exported data did not change since the last run are left alone, which also
 keeps edits made here since then.
 
-Featured images are fetched after the posts, outside any transaction (the
-network must never hold a database transaction open).
+Featured images and the attachments shown in post bodies are fetched after
+the posts, outside any transaction (the network must never hold a database
+transaction open). Each attachment becomes one image of the library (remembered
+on its ImportedItem, and found again by its source URL), and body <img> that
+pointed at the old site's uploads are rewritten to the library file.
 """
 
 import dataclasses
@@ -30,19 +33,24 @@ from zoneinfo import ZoneInfo
 import httpx
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 from taggit.models import Tag, TaggedItem
 
+from articles import bodyimages
+from articles import services as article_services
 from articles import tasks as article_tasks
 from articles.html import plain_text
 from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEvent, ArticleRedirect
 from authors.models import Author
 from categories.models import Category
+from images import services as image_services
+from images.models import Image as LibraryImage
+from images.validation import validate_upload
 
 from . import wxr
 from .autop import has_blocks, wpautop
@@ -69,6 +77,12 @@ NEEDS_DATE = {"publish", "future", "private"}
 ZERO_DATE = "0000-00-00 00:00:00"
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 SLUG_OK = re.compile(r"^[-\w]+\Z")
+_RAW_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_RAW_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
+# WordPress's resized copies: photo-300x200.jpg is a size of photo.jpg.
+_SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")
+_PHP_CREDIT = re.compile(r's:6:"credit";s:(\d+):"')
 UNCATEGORIZED = ("uncategorized", "Uncategorized")
 
 Kind = ImportedItem.Kind
@@ -278,11 +292,14 @@ class WordPressImporter:
         self.tag_by_slug = {}
         self.uncategorized_id = None
         self.pending_images = []  # (article pk, attachment wp_id, post wp_id, title)
+        self.pending_bodies = []  # (article pk, {src: attachment wp_id or None}, post wp_id, title)
+        self.updated_attachments = set()  # wp_ids whose alt/caption/credit changed in this run
         self.seen_ids = set()
         self.article_ct = ContentType.objects.get_for_model(Article)
         self.category_ct = ContentType.objects.get_for_model(Category)
         self.tag_ct = ContentType.objects.get_for_model(Tag)
         self.author_ct = ContentType.objects.get_for_model(Author)
+        self.image_ct = ContentType.objects.get_for_model(LibraryImage)
         self.now = timezone.now()
 
     # -- driver --------------------------------------------------------------
@@ -330,7 +347,7 @@ class WordPressImporter:
             self._import_header()
         if batch:
             self._import_batch(batch)
-        self._import_featured_images()
+        self._import_media()
 
     def _start(self, site):
         self.site = site
@@ -715,8 +732,14 @@ class WordPressImporter:
         thumbnail = _int_or_none(item.meta.get("_thumbnail_id"))
         if article is not None and mapping.source_hash == source_hash:
             self.report.count("posts", "unchanged")
-            if thumbnail and not article.featured_image:
+            if thumbnail and not article.featured_image_id:
                 self.pending_images.append((article.pk, thumbnail, item.wp_id, item.title))
+            # Pictures that could not be fetched last time are tried again.
+            shown = {attrs.get("src") for _m, attrs in bodyimages.img_tags(article.body)}
+            refs = {src: wp_id for src, wp_id in body_image_refs(item.content).items()
+                    if src in shown}
+            if refs:
+                self.pending_bodies.append((article.pk, refs, item.wp_id, item.title))
             return
 
         # Everything that can be refused is worked out before any write.
@@ -777,6 +800,9 @@ class WordPressImporter:
                 # (or letting the publish_due sweep do so) would be spam.
                 article.went_live_at = publish_at
             article.save()
+            if not is_new:
+                # The body came back as exported: library pictures are matched again below.
+                article_services.sync_body_images(article)
 
             wanted = [author_id] if author_id else []
             deferred = []
@@ -819,6 +845,9 @@ class WordPressImporter:
         batch.articles[article.pk] = article
         if thumbnail:
             self.pending_images.append((article.pk, thumbnail, item.wp_id, title))
+        refs = body_image_refs(item.content)
+        if refs:
+            self.pending_bodies.append((article.pk, refs, item.wp_id, title))
         batch.events.append(
             ArticleEvent(
                 article_id=article.pk,
@@ -873,6 +902,7 @@ class WordPressImporter:
         data = {
             "alt": item.meta.get("_wp_attachment_image_alt", "").strip()[:300],
             "caption": plain_text(item.excerpt)[:500],
+            "credit": attachment_credit(item.meta),
         }
         source_hash = fingerprint(item)
         if mapping is not None and mapping.source_hash == source_hash:
@@ -887,17 +917,23 @@ class WordPressImporter:
                 self.report.count("attachments", "created")
                 return
             if mapping.url != url[:2000]:
+                # Another file: it becomes another library image.
                 mapping.media_file = mapping.media_error = ""
+                mapping.content_type, mapping.object_id = None, None
+            elif mapping.data != data or mapping.title != item.title[:255]:
+                self.updated_attachments.add(item.wp_id)
             mapping.title, mapping.url, mapping.data = item.title[:255], url[:2000], data
             mapping.source_hash = source_hash
             mapping.save()
         self.report.count("attachments", "updated")
 
-    # -- featured images -----------------------------------------------------------
+    # -- pictures: featured images and body images ----------------------------------
 
-    def _import_featured_images(self):
-        pending, self.pending_images = self.pending_images, []
-        if not pending:
+    def _import_media(self):
+        self._redescribe_images()
+        featured, self.pending_images = self.pending_images, []
+        bodies, self.pending_bodies = self.pending_bodies, []
+        if not featured and not bodies:
             return
         client = self.http_client
         owns_client = client is None and self.fetch_media
@@ -909,11 +945,78 @@ class WordPressImporter:
                 headers={"User-Agent": "newsroom-wordpress-import/1"},
             )
         try:
-            for start in range(0, len(pending), 500):
-                self._attach_images(pending[start : start + 500], client)
+            for start in range(0, len(featured), 500):
+                self._attach_images(featured[start : start + 500], client)
+            for start in range(0, len(bodies), 200):
+                self._attach_body_images(bodies[start : start + 200], client)
         finally:
             if owns_client:
                 client.close()
+
+    def _redescribe_images(self):
+        """Attachments whose title, alt text, caption or credit changed: so do their images."""
+        changed, self.updated_attachments = self.updated_attachments, set()
+        if self.dry_run or not changed:
+            return
+        for attachment in self._mapped(Kind.ATTACHMENT, changed).values():
+            if attachment.content_type_id != self.image_ct.pk or not attachment.object_id:
+                continue
+            image = LibraryImage.objects.filter(pk=attachment.object_id).first()
+            if image is None:
+                continue
+            for name, value in _description(attachment).items():
+                setattr(image, name, value)
+            with transaction.atomic():
+                image.save(update_fields=["title", "alt_text", "caption", "credit", "updated_at"])
+
+    def _linked_image(self, attachment):
+        """The library image an attachment became in an earlier run (or another export), or None."""
+        if attachment.content_type_id == self.image_ct.pk and attachment.object_id:
+            image = LibraryImage.objects.filter(pk=attachment.object_id).first()
+            if image is not None:
+                return image
+        if attachment.media_file:
+            image = LibraryImage.objects.filter(file=attachment.media_file).first()
+            if image is not None:
+                return image
+        if attachment.url:
+            return LibraryImage.objects.filter(source=attachment.url[:300]).first()
+        return None
+
+    def _library_image(self, attachment, client):
+        """(library image, fetched now?) for an attachment; raises MediaError, or _NotFetched."""
+        image = self._linked_image(attachment)
+        fetched = image is None
+        if image is None:
+            if not self.fetch_media:
+                raise _NotFetched
+            content, extension = fetch_image(
+                client, attachment.url,
+                max_bytes=settings.WORDPRESS_MEDIA_MAX_BYTES,
+                max_pixels=settings.IMAGE_MAX_PIXELS,
+            )
+            try:
+                # The library's own checks: EXIF stripped, orientation applied, a safe name.
+                upload = validate_upload(
+                    ContentFile(content, name=_file_name(attachment.url, extension))
+                )
+            except ValidationError as exc:
+                raise MediaError(" ".join(exc.messages)) from exc
+            image = image_services.create_image(
+                upload, source=attachment.url[:300], **_description(attachment)
+            )
+        if (attachment.content_type_id, attachment.object_id, attachment.media_file) != (
+            self.image_ct.pk, image.pk, image.file.name
+        ) or attachment.media_error:
+            attachment.content_type_id, attachment.object_id = self.image_ct.pk, image.pk
+            attachment.media_file, attachment.media_error = image.file.name, ""
+            attachment.save(update_fields=["content_type", "object_id", "media_file",
+                                           "media_error", "updated_at"])
+        return image, fetched
+
+    def _media_failed(self, attachment, exc):
+        attachment.media_error = str(exc)[:500]
+        attachment.save(update_fields=["media_error", "updated_at"])
 
     def _attach_images(self, pending, client):
         attachments = self._mapped(Kind.ATTACHMENT, [p[1] for p in pending])
@@ -930,46 +1033,97 @@ class WordPressImporter:
                     f"its featured image (attachment {attachment_id}) is not in the export",
                 ))
                 continue
-            if attachment.media_file and article.featured_image.name == attachment.media_file:
+            if (
+                attachment.content_type_id == self.image_ct.pk
+                and attachment.object_id
+                and article.featured_image_id == attachment.object_id
+            ):
                 self.report.count("featured images", "unchanged")
                 continue
-            if not attachment.media_file or not default_storage.exists(attachment.media_file):
-                if not self.fetch_media:
-                    self.report.count("featured images", "skipped")
-                    continue
-                try:
-                    data, extension = fetch_image(
-                        client, attachment.url,
-                        max_bytes=settings.WORDPRESS_MEDIA_MAX_BYTES,
-                        max_pixels=settings.ARTICLE_IMAGE_MAX_PIXELS,
-                    )
-                except MediaError as exc:
-                    attachment.media_error = str(exc)[:500]
-                    attachment.save(update_fields=["media_error", "updated_at"])
-                    self.report.count("featured images", "failed")
-                    self.report.media_failures.append(
-                        Problem("post", post_id, title,
-                                f"featured image {attachment.url} not fetched: {exc}",
-                                url=attachment.url)
-                    )
-                    continue
-                article.featured_image.save(_file_name(attachment.url, extension),
-                                            ContentFile(data), save=False)
-                attachment.media_file = article.featured_image.name
-                attachment.media_error = ""
-                attachment.save(update_fields=["media_file", "media_error", "updated_at"])
-                outcome = "created"
-            else:
-                article.featured_image.name = attachment.media_file
-                outcome = "updated"
-            article.featured_image_alt = attachment.data.get("alt", "")[:300]
-            article.featured_image_caption = attachment.data.get("caption", "")[:500]
-            with transaction.atomic():
-                article.save(update_fields=[
-                    "featured_image", "featured_image_width", "featured_image_height",
-                    "featured_image_alt", "featured_image_caption", "updated_at",
-                ])
-            self.report.count("featured images", outcome)
+            try:
+                image, fetched = self._library_image(attachment, client)
+            except _NotFetched:
+                self.report.count("featured images", "skipped")
+                continue
+            except MediaError as exc:
+                self._media_failed(attachment, exc)
+                self.report.count("featured images", "failed")
+                self.report.media_failures.append(
+                    Problem("post", post_id, title,
+                            f"featured image {attachment.url} not fetched: {exc}",
+                            url=attachment.url)
+                )
+                continue
+            if article.featured_image_id != image.pk:
+                article.featured_image = image
+                # The library image carries the attachment's caption; no per-story override.
+                article.featured_image_caption = ""
+                with transaction.atomic():
+                    article.save(update_fields=[
+                        "featured_image", "featured_image_caption", "updated_at",
+                    ])
+            self.report.count("featured images", "created" if fetched else "updated")
+
+    def _attach_body_images(self, pending, client):
+        """Old-site pictures in bodies become library images; the bodies then show those."""
+        articles = Article.objects.in_bulk([p[0] for p in pending])
+        by_id = self._mapped(
+            Kind.ATTACHMENT, {wp_id for p in pending for wp_id in p[1].values() if wp_id}
+        )
+        urls = {u for p in pending for src in p[1] for u in (src[:2000], original_upload_url(src))}
+        by_url = {
+            m.url: m
+            for m in ImportedItem.objects.filter(
+                site=self.site_key, kind=Kind.ATTACHMENT, url__in=urls
+            )
+        }
+        images = {}  # attachment wp_id -> library image, or None when it could not be had
+        for article_id, refs, post_id, title in pending:
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            new_src = {}
+            for src, wp_id in refs.items():
+                attachment = (
+                    by_id.get(wp_id) or by_url.get(src) or by_url.get(original_upload_url(src))
+                )
+                if attachment is None:
+                    continue  # a picture from elsewhere stays as it is
+                if attachment.wp_id not in images:
+                    images[attachment.wp_id] = self._body_image(attachment, client, post_id,
+                                                                 title)
+                image = images[attachment.wp_id]
+                if image is not None:
+                    new_src[src] = image.file.url
+            if not new_src:
+                continue
+            body = bodyimages.replace_sources(article.body, new_src.get)
+            if body != article.body:
+                article.body = body
+                with transaction.atomic():
+                    article.save(update_fields=["body", "updated_at"])
+                    article_services.sync_body_images(article)
+
+    def _body_image(self, attachment, client, post_id, title):
+        try:
+            image, fetched = self._library_image(attachment, client)
+        except _NotFetched:
+            self.report.count("body images", "skipped")
+            return None
+        except MediaError as exc:
+            self._media_failed(attachment, exc)
+            self.report.count("body images", "failed")
+            self.report.media_failures.append(
+                Problem("post", post_id, title,
+                        f"body image {attachment.url} not fetched: {exc}", url=attachment.url)
+            )
+            return None
+        self.report.count("body images", "created" if fetched else "updated")
+        return image
+
+
+class _NotFetched(Exception):
+    """The picture would have to be fetched, and fetching is off (--no-media, --dry-run)."""
 
 
 def _keeps_slug(current, base):
@@ -982,6 +1136,49 @@ def _keeps_slug(current, base):
 def _int_or_none(value):
     value = (value or "").strip()
     return int(value) if value.isdigit() else None
+
+
+def attachment_credit(meta):
+    """The photographer credit WordPress read from the file (image_meta "credit"), or ""."""
+    serialized = meta.get("_wp_attachment_metadata", "")
+    match = _PHP_CREDIT.search(serialized)
+    if match is None:
+        return ""
+    # PHP counts bytes, not characters.
+    raw = serialized[match.end():].encode("utf-8")[: int(match[1])]
+    return raw.decode("utf-8", errors="ignore").strip()[:200]
+
+
+def body_image_refs(html):
+    """{src: attachment wp_id or None} of the <img> in a post body as exported."""
+    refs = {}
+    for tag in _RAW_IMG.findall(html or ""):
+        src = _RAW_SRC.search(tag)
+        if src is None:
+            continue
+        url = unescape(src[1] if src[1] is not None else src[2]).strip()
+        wp_image = _WP_IMAGE_CLASS.search(tag)
+        if url:
+            refs[url] = int(wp_image[1]) if wp_image else refs.get(url)
+    return refs
+
+
+def original_upload_url(url):
+    """The address of the full-size upload that a resized copy was made from."""
+    path = urlsplit(url).path
+    stripped = _SIZE_SUFFIX.sub("", path)
+    return url if stripped == path else url.replace(path, stripped, 1)
+
+
+def _description(attachment):
+    """A library image's title, alt text, caption and credit from a WordPress attachment."""
+    data = attachment.data or {}
+    return {
+        "title": (attachment.title or _file_name(attachment.url, "")).strip()[:200] or "image",
+        "alt_text": data.get("alt", "")[:300],
+        "caption": data.get("caption", "")[:500],
+        "credit": data.get("credit", "")[:200],
+    }
 
 
 def _valid_email(value):

@@ -22,11 +22,16 @@ from articles.models import Article, ArticleAuthor, Correction
 from articles.signals import article_changed
 from authors.models import Author
 from categories.models import Category
+from images import renditions
+from images.models import Image
 from widgets.models import BreakingNews
 
 from . import images, stories
 
 IMAGE_CREDIT = "Photo: Newsroom demo"
+# A demo picture is found again by its source line, one library image per demo story.
+IMAGE_SOURCE = "Generated for the demo site ({slug})"
+IMAGE_LICENCE = "Generated locally for the demo; free to use."
 DEFAULT_CAPTION = "Illustration generated for the demo site."
 BANNER_LIFETIME = timedelta(hours=6)
 CORRECTION_DELAY = timedelta(hours=5)
@@ -123,6 +128,7 @@ class DemoLoader:
         self.summary = Summary()
         self.categories = {}
         self.authors = {}
+        self.images = {}  # source line -> library Image
 
     @transaction.atomic
     def run(self):
@@ -136,6 +142,8 @@ class DemoLoader:
                 "bylines", "tags", "corrections"
             )
         }
+        sources = [IMAGE_SOURCE.format(slug=spec.slug) for spec in specs]
+        self.images = {image.source: image for image in Image.objects.filter(source__in=sources)}
         seed_article = None
         for spec in specs:
             article = self.upsert_article(spec, existing.get(spec.slug))
@@ -332,25 +340,49 @@ class DemoLoader:
         return services.publish(article, when=spec.publish_at), True
 
     def set_image(self, article, spec):
-        if spec.state == stories.DRAFT or _has_file(article.featured_image):
+        """Give a non-draft story its demo picture, a library image; True when anything changed."""
+        if spec.state == stories.DRAFT:
             return False
-        name = _file_name(article.slug)
-        # A named ContentFile: Django measures width and height only of a file with a name.
-        article.featured_image.save(
-            name, ContentFile(images.article_image(article.slug), name), save=False
-        )
-        article.featured_image_alt = images.describe(article.slug)
-        article.featured_image_caption = spec.caption
-        article.featured_image_credit = IMAGE_CREDIT
-        article.save(
-            update_fields=[
-                "featured_image", "featured_image_width", "featured_image_height",
-                "featured_image_alt", "featured_image_caption", "featured_image_credit",
-                "updated_at",
-            ]
-        )
-        self.summary.images += 1
-        return True
+        source = IMAGE_SOURCE.format(slug=article.slug)
+        image = self.images.get(source)
+        values = {
+            "title": spec.title[:200],
+            "alt_text": images.describe(article.slug),
+            "caption": spec.caption,
+            "credit": IMAGE_CREDIT,
+            "licence": IMAGE_LICENCE,
+        }
+        changed = False
+        if image is None and article.featured_image_id:
+            # A picture of an earlier demo, moved into the library by a migration.
+            earlier = article.featured_image
+            if earlier.credit == IMAGE_CREDIT and not earlier.source:
+                image = self.images[source] = earlier
+                image.source = source
+                image.save(update_fields=["source", "updated_at"])
+        if image is None or not _has_file(image.file):
+            image = image or Image(source=source)
+            name = _file_name(article.slug)
+            data = images.article_image(article.slug)
+            # A named ContentFile: Django measures width and height only of a file with a name.
+            image.file.save(name, ContentFile(data, name), save=False)
+            image.file_size = len(data)
+            for field_name, value in values.items():
+                setattr(image, field_name, value)
+            image.save()
+            self.images[source] = image
+            # Renditions are cut after commit (in-process under `make run`).
+            renditions.queue(image)
+            self.summary.images += 1
+            changed = True
+        else:
+            changed = _update(image, values)
+        if article.featured_image_id != image.pk or article.featured_image_caption:
+            article.featured_image = image
+            article.featured_image_caption = ""  # the library image's caption is the story's
+            article.save(update_fields=["featured_image", "featured_image_caption", "updated_at"])
+            changed = True
+        return changed
 
     def set_correction(self, article, spec):
         if not spec.correction:
@@ -392,12 +424,17 @@ def _upsert(model, instance, slug, values):
     """(instance, created, changed): `instance` brought to `values`, created when missing."""
     if instance is None:
         return model.objects.create(slug=slug, **values), True, True
+    return instance, False, _update(instance, values)
+
+
+def _update(instance, values):
+    """Bring `instance` to `values`, writing only the fields that differ; True when any did."""
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
     if changed:
         for name in changed:
             setattr(instance, name, values[name])
         instance.save(update_fields=[*changed, "updated_at"])
-    return instance, False, bool(changed)
+    return bool(changed)
 
 
 def load(page, now=None):

@@ -1,5 +1,6 @@
 /* Article change form: length counters, soft lock heartbeat, autosave and draft
-   restore, tag suggestions, preview link copy. Works without a build step. */
+   restore, tag suggestions, preview link copy, "Insert from library". Works without
+   a build step. */
 (function () {
   "use strict";
 
@@ -190,6 +191,139 @@
     });
   }
 
+  // -- insert from the image library ------------------------------------------
+  // A library image is recognised in the body by its file URL (the chooser's "url"),
+  // so only src, alt and the caption are inserted: CKEditor keeps nothing else.
+  function figureHtml(image) {
+    var figure = document.createElement("figure");
+    figure.className = "image";
+    var img = document.createElement("img");
+    img.setAttribute("src", image.url);
+    img.setAttribute("alt", image.alt_text || "");
+    figure.appendChild(img);
+    var caption = [image.caption, image.credit].filter(Boolean).join(" — ");
+    if (caption) {
+      var figcaption = document.createElement("figcaption");
+      figcaption.textContent = caption;
+      figure.appendChild(figcaption);
+    }
+    return figure.outerHTML;
+  }
+
+  function insertIntoBody(image) {
+    var editor = bodyEditor();
+    var html = figureHtml(image);
+    if (!editor) {
+      var textarea = field("body");
+      if (textarea) { textarea.value += html; }
+      return;
+    }
+    var fragment = editor.data.toModel(editor.data.processor.toView(html));
+    editor.model.insertContent(fragment);
+    editor.editing.view.focus();
+  }
+
+  function buildChooser() {
+    var dialog = document.createElement("dialog");
+    dialog.className = "library-dialog";
+    dialog.setAttribute("aria-labelledby", "library-dialog-title");
+    dialog.innerHTML =
+      '<form method="dialog" class="library-dialog__bar">' +
+      '<h2 id="library-dialog-title">Insert an image from the library</h2>' +
+      '<input type="search" class="library-dialog__search" placeholder="Search title, alt text, caption, credit, tags" aria-label="Search the library">' +
+      '<button type="submit" class="button library-dialog__close" value="close">Close</button></form>' +
+      '<p class="library-dialog__status" role="status"></p>' +
+      '<ul class="library-dialog__grid"></ul>' +
+      '<button type="button" class="button library-dialog__more" hidden>More images</button>';
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  function setUpLibraryChooser(config) {
+    var url = config.imageChooserUrl;
+    var bodyRow = document.querySelector(".field-body");
+    if (!url || !bodyRow || typeof HTMLDialogElement === "undefined") { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button article-insert-image";
+    button.textContent = "Insert from library";
+    var anchor = bodyRow.querySelector(".ck-editor") || bodyRow.querySelector("textarea");
+    (anchor ? anchor.parentNode : bodyRow).insertBefore(button, anchor);
+    var dialog = null, search, grid, status, more, page = 1, timer = null, term = "";
+
+    function show(results, append) {
+      if (!append) { grid.innerHTML = ""; }
+      results.forEach(function (image) {
+        var item = document.createElement("li");
+        var choose = document.createElement("button");
+        choose.type = "button";
+        choose.className = "library-dialog__choice";
+        choose.title = image.title;
+        var thumb = document.createElement("img");
+        thumb.src = image.thumb;
+        thumb.alt = "";
+        thumb.loading = "lazy";
+        var label = document.createElement("span");
+        label.textContent = image.title;
+        choose.appendChild(thumb);
+        choose.appendChild(label);
+        if (!image.alt_text) {
+          var warn = document.createElement("strong");
+          warn.className = "library-dialog__no-alt";
+          warn.textContent = "No alt text: add it before publishing";
+          choose.appendChild(warn);
+        }
+        choose.addEventListener("click", function () {
+          insertIntoBody(image);
+          dialog.close();
+        });
+        item.appendChild(choose);
+        grid.appendChild(item);
+      });
+    }
+
+    function load(append) {
+      var query = "?q=" + encodeURIComponent(term) + "&page=" + page;
+      status.textContent = "Loading…";
+      fetch(url + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          return response.json().then(function (json) {
+            if (!response.ok) { throw new Error((json.error && json.error.message) || response.statusText); }
+            return json;
+          });
+        })
+        .then(function (json) {
+          show(json.results, append);
+          status.textContent = json.count ? json.count + " image" + (json.count === 1 ? "" : "s") :
+            (term ? "No image matches “" + term + "”." : "The library is empty: upload an image first.");
+          more.hidden = !json.has_next;
+        })
+        .catch(function (error) { status.textContent = "The library could not be loaded: " + error.message; });
+    }
+
+    button.addEventListener("click", function () {
+      if (!dialog) {
+        dialog = buildChooser();
+        search = dialog.querySelector(".library-dialog__search");
+        grid = dialog.querySelector(".library-dialog__grid");
+        status = dialog.querySelector(".library-dialog__status");
+        more = dialog.querySelector(".library-dialog__more");
+        search.addEventListener("input", function () {
+          window.clearTimeout(timer);
+          timer = window.setTimeout(function () { term = search.value.trim(); page = 1; load(false); }, 250);
+        });
+        search.addEventListener("keydown", function (event) {
+          if (event.key === "Enter") { event.preventDefault(); }
+        });
+        more.addEventListener("click", function () { page += 1; load(true); });
+      }
+      dialog.showModal();
+      search.focus();
+      page = 1;
+      load(false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCounters();
     var script = document.getElementById("article-editor-config");
@@ -198,6 +332,7 @@
     setUpLock(config);
     setUpTags(config);
     setUpPreviewCopy();
+    setUpLibraryChooser(config);
     // The editor is created after DOMContentLoaded; give it a moment before comparing.
     window.setTimeout(function () {
       setUpDraftRestore(config);

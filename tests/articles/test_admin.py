@@ -15,13 +15,19 @@ from articles import admin as article_admin
 from articles import services
 from articles.models import Article, ArticleEvent, Correction
 from articles.signals import article_changed
-from tests.articles.test_admin_support import ADD_URL, change_url, form_data, login
-from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, StaffUserFactory
+from images.models import Image as LibraryImage
+from tests.articles.test_admin_support import ADD_URL, change_url, error_text, form_data, login
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CategoryFactory,
+    ImageFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:articles_article_changelist"
-UPLOAD = "admin:articles_article_upload"
 
 
 def image_file(kind="PNG", size=(20, 10), name="photo.png"):
@@ -204,63 +210,167 @@ def test_extra_inlines_can_be_added_by_other_apps(rf):
         article_admin.ARTICLE_ADMIN_EXTRA_INLINES.remove(Extra)
 
 
-# -- uploads ----------------------------------------------------------------------
+# -- uploads from the article form (they go to the image library) ----------------------
 
 
-def test_editor_uploads_an_image(client):
+def editor_upload_url(client):
+    """The address the article form's CKEditor posts its uploads to."""
+    page = lxml.html.fromstring(client.get(reverse(ADD_URL)).content)
+    urls = page.xpath("//input[@data-upload-url]/@data-upload-url")
+    assert urls, "the body editor has an upload address"
+    return urls[0]
+
+
+def test_the_article_form_uploads_into_the_image_library(client):
     login(client, "Editor")
-    response = client.post(reverse(UPLOAD), {"upload": image_file()})
+    assert editor_upload_url(client) == reverse("admin:images_image_upload")
+
+
+def test_editor_uploads_an_image_and_it_joins_the_library(client):
+    user = login(client, "Editor")
+    response = client.post(editor_upload_url(client), {"upload": image_file()})
     assert response.status_code == 200
     url = response.json()["url"]
-    assert url.endswith(".png") and "photo" not in url
+    image = LibraryImage.objects.get()
+    assert url == image.file.url
+    assert url.endswith(".png") and image.file.name.startswith("images/")
+    assert (image.width, image.height, image.uploaded_by) == (20, 10, user)
+
+
+def test_an_uploaded_image_in_the_body_is_recorded_as_used_by_the_article(client):
+    login(client, "Editor")
+    url = client.post(editor_upload_url(client), {"upload": image_file()}).json()["url"]
+    data = form_data(client, reverse(ADD_URL))
+    data.update({
+        "title": "With a picture", "category": str(CategoryFactory().pk),
+        "body": f'<figure class="image"><img src="{url}" alt="A red square"></figure>',
+    })
+    response = client.post(reverse(ADD_URL), data)
+    assert response.status_code == 302, error_text(response)
+    article = Article.objects.get(title="With a picture")
+    image = LibraryImage.objects.get()
+    assert [line.image for line in article.body_images.all()] == [image]
 
 
 def test_upload_of_a_non_image_is_refused_with_a_clear_message(client):
     login(client, "Editor")
     fake = SimpleUploadedFile("evil.png", b"<script>alert(1)</script>", content_type="image/png")
-    response = client.post(reverse(UPLOAD), {"upload": fake})
+    response = client.post(editor_upload_url(client), {"upload": fake})
     assert response.status_code == 400
     assert "not an image" in response.json()["error"]["message"]
+    assert not LibraryImage.objects.exists()
 
 
 def test_upload_type_is_decided_by_content_not_name(client):
     login(client, "Editor")
-    response = client.post(reverse(UPLOAD), {"upload": image_file("JPEG", name="x.html")})
+    upload = image_file("JPEG", name="x.html")
+    response = client.post(editor_upload_url(client), {"upload": upload})
     assert response.status_code == 200
     assert response.json()["url"].endswith(".jpg")
 
 
 def test_upload_of_an_unsupported_image_type_is_refused(client):
     login(client, "Editor")
-    response = client.post(reverse(UPLOAD), {"upload": image_file("BMP", name="x.bmp")})
+    upload = image_file("BMP", name="x.bmp")
+    response = client.post(editor_upload_url(client), {"upload": upload})
     assert response.status_code == 400
     assert "JPEG, PNG, GIF or WebP" in response.json()["error"]["message"]
 
 
 def test_upload_over_the_size_limit_is_refused(client, settings):
-    settings.ARTICLE_IMAGE_MAX_BYTES = 100
     login(client, "Editor")
-    response = client.post(reverse(UPLOAD), {"upload": image_file(size=(200, 200))})
+    url = editor_upload_url(client)
+    settings.IMAGE_MAX_BYTES = 100
+    response = client.post(url, {"upload": image_file(size=(200, 200))})
     assert response.status_code == 400
     assert "at most" in response.json()["error"]["message"]
 
 
 def test_upload_over_the_pixel_limit_is_refused(client, settings):
-    settings.ARTICLE_IMAGE_MAX_PIXELS = 1000
     login(client, "Editor")
-    response = client.post(reverse(UPLOAD), {"upload": image_file(size=(100, 100))})
+    url = editor_upload_url(client)
+    settings.IMAGE_MAX_PIXELS = 1000
+    response = client.post(url, {"upload": image_file(size=(100, 100))})
     assert response.status_code == 400
     assert "100×100 pixels" in response.json()["error"]["message"]
 
 
-def test_upload_needs_article_rights(client):
+def test_upload_needs_library_rights(client):
     client.force_login(StaffUserFactory())  # staff, no role
-    response = client.post(reverse(UPLOAD), {"upload": image_file()})
+    response = client.post(reverse("admin:images_image_upload"), {"upload": image_file()})
     assert response.status_code == 403
 
 
 def test_upload_refuses_anonymous_users(client):
-    assert client.post(reverse(UPLOAD), {"upload": image_file()}).status_code == 403
+    response = client.post(reverse("admin:images_image_upload"), {"upload": image_file()})
+    assert response.status_code == 403
+
+
+# -- featured image and the alt-text rule ------------------------------------------------
+
+
+def test_featured_image_is_picked_from_the_library_with_a_preview(client):
+    login(client, "Editor")
+    image = ImageFactory(title="Lake Sevan", alt_text="The lake at dawn")
+    article = ArticleFactory(draft=True, featured_image=image)
+    page = lxml.html.fromstring(client.get(change_url(article)).content)
+    picker = page.get_element_by_id("id_featured_image")
+    assert picker.get("value") == str(image.pk)
+    assert "vForeignKeyRawIdAdminField" in picker.get("class")  # opens the library's list
+    preview = page.xpath('//figure[@class="article-image-preview"]')[0]
+    assert preview.xpath(".//img/@src") == [image.file.url]
+    assert "Lake Sevan" in preview.text_content()
+
+
+def test_publishing_with_a_featured_image_without_alt_text_is_a_form_error(client):
+    login(client, "Editor")
+    image = ImageFactory(title="Crowd at the square", alt_text="")
+    article = ArticleFactory(draft=True, title="Rally")
+    data = form_data(client, change_url(article))
+    data.update({"featured_image": str(image.pk), "dek": "My new excerpt", "_publish": "1"})
+    response = client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "“Crowd at the square” has no alt text" in error_text(response)
+    assert "My new excerpt" in response.content.decode()  # nothing typed is lost
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert article.featured_image_id is None
+
+
+def test_publishing_with_a_body_image_without_alt_text_is_a_form_error(client):
+    login(client, "Editor")
+    image = ImageFactory(title="Map of the region", alt_text="")
+    article = ArticleFactory(draft=True)
+    data = form_data(client, change_url(article))
+    data.update({"body": f'<p><img src="{image.file.url}"></p>', "_publish": "1"})
+    response = client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "“Map of the region” has no alt text" in error_text(response)
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_a_draft_may_use_an_image_without_alt_text(client):
+    login(client, "Editor")
+    image = ImageFactory(alt_text="")
+    article = ArticleFactory(draft=True)
+    data = form_data(client, change_url(article))
+    data["featured_image"] = str(image.pk)
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, error_text(response)
+    article.refresh_from_db()
+    assert article.featured_image == image
+
+
+def test_bulk_publish_names_the_image_without_alt_text(client):
+    login(client, "Editor")
+    article = ArticleFactory(draft=True, featured_image=ImageFactory(title="Dark", alt_text=""))
+    response = client.post(reverse(CHANGELIST), {
+        "action": "publish_selected", "_selected_action": [article.pk],
+    }, follow=True)
+    assert "“Dark” has no alt text" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
 
 
 # -- autosave and lock ------------------------------------------------------------------

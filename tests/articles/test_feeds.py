@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from articles import services
 from articles.models import Article
-from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory
+from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, ImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,17 +126,29 @@ def test_relative_links_and_images_in_the_body_become_absolute(client):
 
 
 def test_featured_image_is_an_enclosure_and_media_content_with_type_and_length(client):
-    article = ArticleFactory(featured_image=png(), featured_image_caption="A red square")
+    image = ImageFactory(file=png(), credit="Photo: Ani Hovhannisyan")
+    article = ArticleFactory(featured_image=image, featured_image_caption="A red square")
     entry = read(client, "/feed/").entries[0]
     enclosure = entry.enclosures[0]
-    assert enclosure.href == f"http://testserver{article.featured_image.url}"
+    assert enclosure.href == f"http://testserver{image.file.url}"
     assert enclosure.type == "image/png"
-    assert int(enclosure.length) == article.featured_image.size > 0
+    assert int(enclosure.length) == image.file.size > 0
     media = entry.media_content[0]
     assert media["url"] == enclosure.href
     assert media["medium"] == "image"
     assert media["width"] == "40" and media["height"] == "30"
-    assert media["filesize"] == str(article.featured_image.size)
+    assert media["filesize"] == str(image.file.size)
+    assert entry.media_credit[0]["content"] == "Photo: Ani Hovhannisyan"
+    body = client.get("/feed/").content.decode()
+    assert "<media:description>A red square</media:description>" in body
+    assert article.featured_caption == "A red square"
+
+
+def test_media_description_is_the_library_caption_unless_the_story_has_its_own(client):
+    image = ImageFactory(caption="The square at dawn")
+    ArticleFactory(featured_image=image)
+    body = client.get("/feed/").content.decode()
+    assert "<media:description>The square at dawn</media:description>" in body
 
 
 def test_rss_items_carry_atom_updated_and_dc_creator(client):
@@ -402,7 +414,7 @@ def crowded_site(settings):
             category=category,
             authors=authors[n % 4 : n % 4 + 3],
             tags=tags,
-            featured_image=png(f"p{n}.png") if n % 10 == 0 else "",
+            featured_image=ImageFactory(file=png(f"p{n}.png")) if n % 10 == 0 else None,
         )
     services.add_correction(Article.objects.first(), "Fixed.")
     return {"category": category, "author": authors[1], "tag": "tag-0"}
@@ -447,7 +459,8 @@ def test_head_requests_are_answered_like_gets(client):
 
 
 def test_a_picture_missing_from_storage_does_not_break_the_feed(client):
-    article = ArticleFactory(featured_image=png())
-    article.featured_image.storage.delete(article.featured_image.name)
+    image = ImageFactory(file=png())
+    article = ArticleFactory(featured_image=image)
+    image.file.storage.delete(image.file.name)
     entry = read(client, "/feed/").entries[0]
-    assert entry.enclosures[0].href.endswith(article.featured_image.url)
+    assert entry.enclosures[0].href.endswith(article.featured_image.file.url)

@@ -1,16 +1,14 @@
-import io
 import json
 from datetime import datetime
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from lxml import html as lxml_html
-from PIL import Image
 
 from articles import seo, services
 from authors.models import Author
-from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory
+from images import renditions
+from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, ImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +19,6 @@ def _publisher(settings):
     settings.PUBLISHER_NAME = "Massis Post Inc."
     settings.PUBLISHER_LOGO_URL = "/static/img/logo.png"
     settings.SITE_LANGUAGE = "en-us"
-
-
-def png():
-    buffer = io.BytesIO()
-    Image.new("RGB", (1200, 630), "blue").save(buffer, "PNG")
-    return SimpleUploadedFile("lead.png", buffer.getvalue(), content_type="image/png")
 
 
 def page(client, url):
@@ -71,8 +63,9 @@ def article():
             AuthorFactory(name="Ani Petrosyan", slug="ani"),
             AuthorFactory(name="Armenpress", slug="armenpress", kind=Author.Kind.ORGANIZATION),
         ],
-        featured_image=png(),
-        featured_image_alt="The parliament building",
+        featured_image=ImageFactory(
+            alt_text="The parliament building", file__width=1300, file__height=700
+        ),
     )
 
 
@@ -94,8 +87,10 @@ def test_article_page_has_open_graph_article_tags(client, article):
     assert one(doc, "og:title") == "Parliament passes the budget"
     assert one(doc, "og:description") == "Lawmakers approved next year's spending plan."
     assert one(doc, "og:url") == url
-    assert one(doc, "og:image") == f"http://testserver{article.featured_image.url}"
-    assert one(doc, "og:image:width") == "1200"
+    # No renditions yet: the original stands in, with its own size.
+    assert one(doc, "og:image") == f"http://testserver{article.featured_image.file.url}"
+    assert one(doc, "og:image:width") == "1300"
+    assert one(doc, "og:image:height") == "700"
     assert one(doc, "og:image:alt") == "The parliament building"
     assert one(doc, "og:site_name") == "Massis Post"
     assert one(doc, "og:locale") == "en_US"
@@ -111,7 +106,7 @@ def test_article_page_has_a_large_twitter_card(client, article, settings):
     assert one(doc, "twitter:card") == "summary_large_image"
     assert one(doc, "twitter:site") == "@massispost"
     assert one(doc, "twitter:title") == "Parliament passes the budget"
-    assert one(doc, "twitter:image") == f"http://testserver{article.featured_image.url}"
+    assert one(doc, "twitter:image") == f"http://testserver{article.featured_image.file.url}"
 
 
 def test_article_json_ld_is_a_complete_news_article(client, article):
@@ -120,7 +115,7 @@ def test_article_json_ld_is_a_complete_news_article(client, article):
     assert data["@context"] == "https://schema.org"
     assert data["headline"] == "Parliament passes the budget"
     assert data["description"] == "Lawmakers approved next year's spending plan."
-    assert data["image"] == [f"http://testserver{article.featured_image.url}"]
+    assert data["image"] == [f"http://testserver{article.featured_image.file.url}"]
     assert data["datePublished"] == "2025-03-05T10:00:00+00:00"
     assert data["dateModified"] == "2025-03-05T10:00:00+00:00"
     assert data["author"] == [
@@ -177,6 +172,21 @@ def test_json_ld_escapes_markup_characters():
     inner = rendered.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
     assert "<" not in inner and ">" not in inner and "&" not in inner
     assert json.loads(inner) == {"headline": "</script><!-- & \u2028"}
+
+
+def test_share_picture_is_the_open_graph_rendition_with_its_real_size(client, article):
+    renditions.generate(article.featured_image)
+    rendition = article.featured_image.renditions.get(ratio="1.91:1", width=1200, format="jpeg")
+
+    doc = page(client, article.get_absolute_url())
+
+    assert 625 <= rendition.height <= 632  # 1.91:1 of a 1300x700 picture
+    assert one(doc, "og:image") == f"http://testserver{rendition.file.url}"
+    assert one(doc, "og:image:width") == "1200"
+    assert one(doc, "og:image:height") == str(rendition.height)
+    assert one(doc, "twitter:image") == f"http://testserver{rendition.file.url}"
+    data = json_ld(doc)["NewsArticle"]
+    assert data["image"] == [f"http://testserver{rendition.file.url}"]
 
 
 def test_syndicated_article_points_canonical_at_the_original(client):
@@ -290,12 +300,9 @@ def test_absolute_url_keeps_absolute_addresses(settings):
 
 
 def test_article_metadata_adds_no_queries(article, django_assert_num_queries):
-    from articles.models import Article
+    from articles.views import ArticleDetailView
 
-    loaded = (
-        Article.objects.select_related("category")
-        .prefetch_related("bylines__author", "tags")
-        .get(pk=article.pk)
-    )
+    renditions.generate(article.featured_image)
+    loaded = ArticleDetailView().get_queryset().get(pk=article.pk)
     with django_assert_num_queries(0):
         seo.article_meta(loaded)

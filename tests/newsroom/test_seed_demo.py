@@ -1,6 +1,7 @@
 import functools
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -17,6 +18,7 @@ from taggit.models import Tag, TaggedItem
 from articles.models import Article, ArticleAuthor, ArticleRedirect, Correction
 from authors.models import Author
 from categories.models import Category
+from images.models import Image as LibraryImage
 from newsroom.demo import images, seedfile
 from tests.factories import ArticleFactory
 from widgets.models import BreakingNews
@@ -247,25 +249,39 @@ def test_scheduled_and_draft_demo_stories_answer_404_to_readers(seeded, client):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
-def test_pictures_are_generated_into_storage_with_alt_caption_and_credit(seeded):
+def test_pictures_are_library_images_with_alt_caption_and_credit(seeded):
     # Stored sizes, not ones measured again from the file on loading.
-    sizes = set(
-        Article.objects.exclude(status=Article.Status.DRAFT).values_list(
-            "featured_image_width", "featured_image_height"
-        )
-    )
-    assert sizes == {(1600, 900)}
-    for article in Article.objects.exclude(status=Article.Status.DRAFT):
-        assert article.featured_image, article.title
-        assert default_storage.exists(article.featured_image.name)
-        assert (article.featured_image_width, article.featured_image_height) == (1600, 900)
-        assert article.featured_image_alt.startswith("Abstract illustration")
-        assert article.featured_image_caption
-        assert article.featured_image_credit == "Photo: Newsroom demo"
+    shown = Article.objects.exclude(status=Article.Status.DRAFT)
+    assert set(shown.values_list("featured_image__width", "featured_image__height")) == {
+        (1600, 900)
+    }
+    for article in shown.select_related("featured_image"):
+        image = article.featured_image
+        assert image is not None, article.title
+        assert default_storage.exists(image.file.name)
+        assert image.file.name.startswith("images/")
+        assert image.alt_text.startswith("Abstract illustration")
+        assert image.caption and article.featured_caption == image.caption
+        assert image.credit == "Photo: Newsroom demo"
+        assert image.file_size == default_storage.size(image.file.name)
+    # One library image per demo picture.
+    assert LibraryImage.objects.count() == shown.count()
     for author in Author.objects.all():
         assert default_storage.exists(author.photo.name)
         with default_storage.open(author.photo.name) as photo:
             assert Image.open(photo).size == (400, 400)
+
+
+def test_demo_pictures_have_their_renditions_queued_after_commit(
+    db, django_capture_on_commit_callbacks
+):
+    with (
+        patch("images.tasks.generate_renditions.delay") as generate,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        seed_demo()
+    queued = {call.args[0] for call in generate.call_args_list}
+    assert queued == set(LibraryImage.objects.values_list("pk", flat=True))
 
 
 def test_pictures_are_the_same_for_the_same_slug():
@@ -294,7 +310,10 @@ def test_summary_is_one_line_with_created_counts(db):
 
 # -- idempotency -----------------------------------------------------------------------
 
-COUNTED = [Article, ArticleAuthor, Correction, Category, Author, Tag, TaggedItem, BreakingNews]
+COUNTED = [
+    Article, ArticleAuthor, Correction, Category, Author, Tag, TaggedItem, BreakingNews,
+    LibraryImage,
+]
 
 
 def test_running_twice_creates_no_duplicates(seeded):
@@ -319,9 +338,10 @@ def test_second_run_writes_nothing_but_the_banner(seeded):
 
 
 def test_second_run_keeps_the_generated_pictures(seeded):
-    names = sorted(Article.objects.values_list("featured_image", flat=True))
+    pictured = Article.objects.filter(featured_image__isnull=False)
+    names = sorted(pictured.values_list("featured_image__file", flat=True))
     seed_demo()
-    assert sorted(Article.objects.values_list("featured_image", flat=True)) == names
+    assert sorted(pictured.values_list("featured_image__file", flat=True)) == names
 
 
 def test_rerun_later_moves_demo_times_up_to_the_present(seeded):
@@ -377,11 +397,12 @@ def test_rerun_restores_edited_demo_rows_and_leaves_other_content_alone(seeded):
 
 
 def test_rerun_restores_a_deleted_picture(seeded):
-    article = seed_article()
-    default_storage.delete(article.featured_image.name)
+    image = seed_article().featured_image
+    default_storage.delete(image.file.name)
     output = seed_demo()
-    article.refresh_from_db()
-    assert default_storage.exists(article.featured_image.name)
+    article = seed_article()
+    assert article.featured_image == image  # the same library image, with its file again
+    assert default_storage.exists(article.featured_image.file.name)
     assert "1 images generated" in output
 
 

@@ -114,11 +114,23 @@ def post(
     )
 
 
-def attachment(wp_id, url, *, title="photo", alt="", caption=""):
+def php_string(value):
+    return f's:{len(value.encode())}:"{value}";'
+
+
+def attachment(wp_id, url, *, title="photo", alt="", caption="", credit=""):
+    meta = {"_wp_attachment_image_alt": alt} if alt else {}
+    if credit:
+        # What WordPress stores: PHP-serialised metadata with the file's IPTC/EXIF credit.
+        meta["_wp_attachment_metadata"] = (
+            'a:2:{s:5:"width";i:40;s:10:"image_meta";a:2:{'
+            + php_string("credit") + php_string(credit)
+            + php_string("caption") + php_string("") + "}}"
+        )
     return post(
         wp_id, title, slug=title, status="inherit", post_type="attachment", content="",
         excerpt=caption, attachment_url=url, link=f"https://old.example/?attachment_id={wp_id}",
-        meta={"_wp_attachment_image_alt": alt} if alt else None,
+        meta=meta or None,
     )
 
 

@@ -9,6 +9,7 @@ from taggit.models import Tag
 from articles.models import Article, ArticleEvent, ArticleRedirect
 from authors.models import Author
 from categories.models import Category
+from images.models import Image as LibraryImage
 from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory
 from wordpress.models import ImportedItem
 from wordpress.services import import_wxr
@@ -372,33 +373,120 @@ def test_dry_run_writes_nothing(write_wxr, media_server):
     assert media_server.hits == []
 
 
-def test_featured_image_is_fetched_from_the_attachment_url(write_wxr, media_server):
+def test_featured_image_becomes_a_library_image_fetched_once(write_wxr, media_server):
     media_server.files["/wp-content/uploads/2024/03/photo.png"] = (
         200, "image/png", png_bytes((40, 30)),
     )
     url = media_server.url("/wp-content/uploads/2024/03/photo.png")
     text = wxr(
         post(1, "With image", thumbnail=50),
-        attachment(50, url, alt="Council members voting", caption="The vote on Tuesday"),
+        attachment(50, url, title="Council vote", alt="Council members voting",
+                   caption="The vote on Tuesday", credit="Photo: Ani Hovhannisyan"),
     )
     report = import_wxr(write_wxr(text))
 
     assert report.ok, report.failures
     article = Article.objects.get()
-    assert article.featured_image.name.startswith("articles/")
-    assert article.featured_image.name.endswith("photo.png")
-    assert (article.featured_image_width, article.featured_image_height) == (40, 30)
-    assert article.featured_image_alt == "Council members voting"
-    assert article.featured_image_caption == "The vote on Tuesday"
+    image = article.featured_image
+    assert image.file.name.startswith("images/")
+    assert image.file.name.endswith(".png") and "photo" in image.file.name
+    assert (image.width, image.height) == (40, 30)
+    assert (image.title, image.alt_text, image.caption, image.credit, image.source) == (
+        "Council vote", "Council members voting", "The vote on Tuesday",
+        "Photo: Ani Hovhannisyan", url,
+    )
+    assert article.featured_caption == "The vote on Tuesday"
     item = ImportedItem.objects.get(kind="attachment")
     assert item.url == url
-    assert item.media_file == article.featured_image.name
+    assert item.content_object == image
+    assert item.media_file == image.file.name
     assert report.counts["featured images"]["created"] == 1
 
-    # Again: nothing is fetched twice.
+    # Again: nothing is fetched twice, and the library keeps one image.
     import_wxr(write_wxr(text))
     assert media_server.hits == ["/wp-content/uploads/2024/03/photo.png"]
-    assert Article.objects.get().featured_image.name == item.media_file
+    assert Article.objects.get().featured_image == image
+    assert LibraryImage.objects.count() == 1
+
+
+def test_two_posts_with_the_same_featured_image_share_one_library_image(
+    write_wxr, media_server
+):
+    media_server.files["/a.png"] = (200, "image/png", png_bytes())
+    report = import_wxr(write_wxr(wxr(
+        attachment(50, media_server.url("/a.png"), alt="A"),
+        post(1, thumbnail=50), post(2, thumbnail=50),
+    )))
+    assert report.ok, report.failures
+    image = LibraryImage.objects.get()
+    assert {a.featured_image for a in Article.objects.all()} == {image}
+    assert media_server.hits == ["/a.png"]
+
+
+def test_changed_attachment_text_updates_the_library_image(write_wxr, media_server):
+    media_server.files["/a.png"] = (200, "image/png", png_bytes())
+    url = media_server.url("/a.png")
+    import_wxr(write_wxr(wxr(attachment(50, url, alt="Old alt"), post(1, thumbnail=50))))
+    import_wxr(write_wxr(wxr(attachment(50, url, alt="New alt"), post(1, thumbnail=50))))
+    assert LibraryImage.objects.get().alt_text == "New alt"
+    assert media_server.hits == ["/a.png"]
+
+
+def test_body_images_of_imported_attachments_point_at_the_library(write_wxr, media_server):
+    media_server.files["/wp-content/uploads/2024/03/map.png"] = (200, "image/png", png_bytes())
+    url = media_server.url("/wp-content/uploads/2024/03/map.png")
+    resized = media_server.url("/wp-content/uploads/2024/03/map-300x200.png")
+    elsewhere = "https://cdn.example.org/other.png"
+    content = (
+        f'<img class="alignnone size-medium wp-image-60" src="{resized}" alt="">\n\n'
+        f'<img src="{url}" alt="Map again">\n\n<img src="{elsewhere}" alt="Other">'
+    )
+    report = import_wxr(write_wxr(wxr(
+        attachment(60, url, title="Map", alt="Map of the lake", credit="Agency"),
+        post(1, content=content),
+    )))
+
+    assert report.ok, report.failures
+    image = LibraryImage.objects.get()
+    assert (image.alt_text, image.credit) == ("Map of the lake", "Agency")
+    body = Article.objects.get().body
+    assert resized not in body and f'src="{url}"' not in body
+    assert body.count(f'src="{image.file.url}"') == 2
+    assert f'src="{elsewhere}"' in body  # not from the old site: left alone
+    assert [line.image for line in Article.objects.get().body_images.all()] == [image]
+    assert report.counts["body images"]["created"] == 1
+    assert media_server.hits == ["/wp-content/uploads/2024/03/map.png"]
+
+
+def test_a_featured_image_also_shown_in_the_body_is_one_library_image(write_wxr, media_server):
+    media_server.files["/b.png"] = (200, "image/png", png_bytes())
+    url = media_server.url("/b.png")
+    report = import_wxr(write_wxr(wxr(
+        attachment(50, url, alt="B"),
+        post(1, thumbnail=50, content=f'<img class="wp-image-50" src="{url}">'),
+    )))
+    assert report.ok, report.failures
+    image = LibraryImage.objects.get()
+    article = Article.objects.get()
+    assert article.featured_image == image
+    assert f'src="{image.file.url}"' in article.body
+
+
+def test_reimport_of_a_changed_post_keeps_its_body_images_in_the_library(
+    write_wxr, media_server
+):
+    media_server.files["/c.png"] = (200, "image/png", png_bytes())
+    url = media_server.url("/c.png")
+    import_wxr(write_wxr(wxr(attachment(70, url), post(1, content=f'<img src="{url}">'))))
+    import_wxr(write_wxr(wxr(
+        attachment(70, url), post(1, title="Retitled", content=f'<img src="{url}"> More.'),
+    )))
+    article = Article.objects.get()
+    image = LibraryImage.objects.get()
+    assert article.title == "Retitled"
+    assert f'src="{image.file.url}"' in article.body
+    assert [line.image for line in article.body_images.all()] == [image]
+    assert media_server.hits == ["/c.png"]
 
 
 def test_featured_image_that_does_not_answer_keeps_its_url_and_is_reported(
@@ -413,7 +501,7 @@ def test_featured_image_that_does_not_answer_keeps_its_url_and_is_reported(
     )))
 
     assert Article.objects.count() == 3
-    assert not any(a.featured_image for a in Article.objects.all())
+    assert not any(a.featured_image_id for a in Article.objects.all())
     messages = {p.wp_id: p.message for p in report.media_failures}
     assert f"featured image {gone} not fetched: the server answered HTTP 404" == messages[1]
     assert "not an image" in messages[2]

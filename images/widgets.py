@@ -1,0 +1,54 @@
+"""A form widget to pick a library image: for foreign keys to Image in other apps' forms.
+
+    class ArticleAdminForm(forms.ModelForm):
+        class Meta:
+            widgets = {"featured_image": ImageChooserWidget()}
+
+It keeps the image's id in a hidden input and shows its thumbnail; the script
+(static/images-admin/chooser.js) opens the library, searches it and fills the input.
+"""
+
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+
+from . import renditions
+from .models import Image
+
+
+class ImageChooserWidget(forms.Widget):
+    class Media:
+        css = {"all": ("images-admin/images-admin.css",)}
+        js = ("images-admin/chooser.js",)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        image = None
+        if value not in (None, ""):
+            image = (
+                Image.objects.filter(pk=value)
+                .prefetch_related(*renditions.with_renditions(ratios=["original"]))
+                .first()
+            )
+        thumb = renditions.thumbnail_url(image) if image else ""
+        return format_html(
+            '<div class="image-chooser" data-chooser-url="{}" data-upload-url="{}">'
+            '<input type="hidden" name="{}" value="{}" id="{}">'
+            '<img class="image-chooser-thumb" src="{}" alt=""{}>'
+            '<span class="image-chooser-title">{}</span> '
+            '<button type="button" class="button image-chooser-open">Choose from library</button> '
+            '<button type="button" class="button image-chooser-clear"{}>Remove</button>'
+            "</div>",
+            reverse("admin:images_image_chooser"),
+            reverse("admin:images_image_add"),
+            name,
+            "" if image is None else image.pk,
+            attrs.get("id", f"id_{name}"),
+            thumb,
+            "" if image else " hidden",
+            str(image) if image else "No image chosen",
+            "" if image else " hidden",
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) or None
