@@ -330,7 +330,11 @@ class ArticleAdminViewsMixin:
         article = self._article(request, object_id, edit=True)
         version = self._version(article, version_id)
         if request.method == "POST":
-            services.restore_revision(article, version, user=request.user)
+            try:
+                services.restore_revision(article, version, user=request.user)
+            except services.MissingAltText as missing:
+                messages.error(request, f"The revision was not restored. {missing.message}")
+                return redirect(self._url("revisions", article.pk))
             messages.success(
                 request,
                 "The revision is restored; the version before it is kept in the revisions.",

@@ -311,6 +311,9 @@ def restore_revision(article, version, *, user=None):
     for field in RESTORED_FIELDS:
         if field in data:
             setattr(current, field, data[field])
+    image_id = current.featured_image_id
+    if image_id and not Image.objects.filter(pk=image_id).exists():
+        current.featured_image_id = None  # deleted from the library since (it was unused)
     current.version += 1
     current.last_edited_by = user or current.last_edited_by
     current.save()

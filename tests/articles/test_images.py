@@ -230,3 +230,37 @@ def test_listing_queries_are_the_same_for_3_or_30_pictured_stories(client, page,
     many, pictures_many = queries()
     assert many == few
     assert pictures_few >= 3 and pictures_many > pictures_few
+
+
+def test_restoring_a_revision_whose_image_was_deleted_since_keeps_no_image():
+    image = ImageFactory()
+    article = ArticleFactory(draft=True, featured_image=image)
+    article = services.save_article(article, base_version=article.version)
+    old = Version.objects.get_for_object(article).first()
+    article.featured_image = None
+    article = services.save_article(article, base_version=article.version)
+    image.delete()  # unused now
+
+    restored = services.restore_revision(article, old)
+
+    assert restored.featured_image_id is None
+
+
+def test_restoring_a_live_article_to_an_image_without_alt_text_is_refused_in_the_admin(client):
+    from tests.articles.test_admin_support import login
+
+    editor = login(client, "Editor")
+    first = ImageFactory(title="Later unlabelled")
+    article = ArticleFactory(featured_image=first)
+    article = services.save_article(article, user=editor, base_version=article.version)
+    old = Version.objects.get_for_object(article).first()
+    article.featured_image = ImageFactory()
+    article = services.save_article(article, user=editor, base_version=article.version)
+    first.alt_text = ""
+    first.save()
+
+    url = f"/admin/articles/article/{article.pk}/revisions/{old.pk}/restore/"
+    response = client.post(url, follow=True)
+
+    assert "“Later unlabelled” has no alt text" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).featured_image_id != first.pk
