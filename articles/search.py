@@ -28,13 +28,16 @@ On SQLite (the development default) search is plain substring matching.
 """
 
 import html
+import itertools
+import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -42,7 +45,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -51,6 +53,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.html import escape
@@ -72,6 +75,16 @@ RANK_WEIGHTS = [0.02, 0.02, 0.2, 1.0]
 # month-old one 1.5 times, a year-old one about 1.08 times. Relevance decides
 # for old material, recency breaks near-ties (editors search archives too).
 RECENCY_DAYS = 30
+# Ranking reads every hit's row (its vector), so its cost grows with the hits.
+# Up to RANK_LIMIT hits are all ranked and counted. A word in more stories than
+# that (and than anyone pages through) has its newest RECENT_LIMIT hits ranked,
+# and the count shown is "more than RECENT_LIMIT": a date filter reaches older ones.
+RANK_LIMIT = 2000
+RECENT_LIMIT = 500
+# Windows of publication time (days back) in which the newest hits are looked for.
+RECENT_WINDOWS = (7, 30, 90, 180, 365, 730, 1825, 3650)
+# A search statement running longer is cancelled; the page says so instead of hanging.
+STATEMENT_TIMEOUT_MS = 3000
 # pg_trgm word similarity needed for the typo fallback ("Pashinian" ~ "Pashinyan" is 0.6).
 TYPO_THRESHOLD = 0.5
 TYPO_LIMIT = 50
@@ -82,6 +95,9 @@ MAX_INDEXED_CHARS = 100_000
 # can be HTML-escaped before <mark> tags go in.
 _START, _STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"(?<![-\w])\w+")
+
+# Stand-ins for a window's dates while its SQL is compiled (no article is that old).
+_OLDER, _NEWER = (datetime(1, 1, day, tzinfo=UTC) for day in (2, 3))
 
 INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id"}
 
@@ -350,9 +366,7 @@ class _PlainBody(Func):
     """The body without tags, for ts_headline."""
 
     output_field = TextField()
-    template = (
-        f"left(regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g'), {MAX_INDEXED_CHARS})"
-    )
+    template = f"left(regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g'), {MAX_INDEXED_CHARS})"
 
 
 def _tsquery(query):
@@ -396,13 +410,96 @@ def _substring_match(queryset, words):
     return queryset
 
 
+class SearchTimeout(Exception):
+    """A search statement ran past STATEMENT_TIMEOUT_MS and was cancelled."""
+
+
+@contextmanager
+def _time_limited(using, settings=()):
+    """A transaction whose statements are cancelled after STATEMENT_TIMEOUT_MS.
+
+    `settings` are other (name, value) pairs set for the transaction. Raises
+    SearchTimeout when a statement is cancelled. Only for reading.
+    """
+    connection = connections[using]
+    # JIT compilation costs tens of milliseconds and never pays off on these
+    # short statements, but the planner's estimates for ranking can call for it.
+    assignments = [("statement_timeout", f"{STATEMENT_TIMEOUT_MS}ms"), ("jit", "off"), *settings]
+
+    def limit():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in assignments),
+                [value for pair in assignments for value in pair],
+            )
+
+    try:
+        if not connection.in_atomic_block:
+            with transaction.atomic(using=using):
+                limit()
+                yield
+            return
+        # Inside someone's transaction, settings made in a savepoint would
+        # outlive its release: roll it back instead (nothing was written), which
+        # hands the enclosing transaction its own settings back.
+        savepoint = transaction.savepoint(using=using)
+        try:
+            limit()
+            yield
+        finally:
+            transaction.savepoint_rollback(savepoint, using=using)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "57014":  # query_canceled
+            raise SearchTimeout from error
+        raise
+
+
+def _ranked_ids(hits_sql, params, index, *, using, cap=None):
+    """(number of hits, ids of the `index` slice of them, best first) in one statement.
+
+    `hits_sql` selects (pk, score, publish_at). The hits are materialised once,
+    as narrow rows, so that scores are computed once and the count and the page
+    read the same rows; `cap` leaves out ranks at and beyond it.
+    """
+    stop = index.stop if cap is None else min(index.stop, cap)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH hit (pk, score, publish_at) AS MATERIALIZED ({hits_sql})
+            SELECT total.n, page.pk FROM (SELECT count(*) AS n FROM hit) AS total
+            LEFT JOIN LATERAL (
+                SELECT pk FROM hit ORDER BY score DESC, publish_at DESC, pk DESC
+                LIMIT %s OFFSET %s
+            ) AS page ON true
+            """,  # noqa: S608 -- the SQL is Django's, values are parameters
+            (*params, max(stop - index.start, 0), index.start),
+        )
+        rows = cursor.fetchall()
+    return rows[0][0], [pk for _, pk in rows if pk is not None]
+
+
+def _estimated_rows(queryset):
+    """The planner's estimate of how many rows `queryset` returns (EXPLAIN, nothing run)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 @dataclass
 class SearchResults:
     """Search hits, sliceable and countable for a Paginator.
 
-    Only the slice a page shows gets its snippets (ts_headline is costly).
-    `typo_fallback` tells whether the hits are title/name similarities
-    because full text found nothing.
+    Full text: up to RANK_LIMIT hits are all ranked and counted. Beyond that
+    (a word in more stories than anyone pages through), the newest
+    RECENT_LIMIT hits are ranked, `more_than` is set to the count known to be
+    exceeded, and pages run through those ranked hits only. Only the slice a
+    page shows gets its snippets (ts_headline is costly). `typo_fallback` tells
+    whether the hits are title/name similarities because full text found
+    nothing; `timed_out`, that a statement ran past STATEMENT_TIMEOUT_MS.
     """
 
     query: str
@@ -410,96 +507,155 @@ class SearchResults:
     queryset: object
     fulltext: bool = False
     typo_fallback: bool = False
-    _typo_queryset: object = None
-    _fallback_hits: list = field(default=None, repr=False)
+    more_than: int = None
+    timed_out: bool = False
+    _candidates: object = None  # full text: what the typo fallback searches
     _expected: slice = None
-    _page_ids: list = field(default=None, repr=False)
+    _total: int = None
+    _fallback_ids: list = field(default=None, repr=False)
+    _page: list = field(default=None, repr=False)
 
     def expect_page(self, number, per_page):
-        """Rank and count in one query for the page the request asks for."""
+        """Rank, count and load the page the request asks for in one go."""
         self._expected = slice((number - 1) * per_page, number * per_page)
 
     def count(self):
-        total = None
-        if self.fulltext and self._expected is not None:
-            # Ranking visits every hit anyway: COUNT(*) OVER () costs nothing
-            # more, over narrow rows (ids and scores, not whole articles).
-            hits = self.queryset.order_by().values_list("pk", "score", "publish_at")
-            sql, params = hits.query.sql_with_params()
-            with connections[self.queryset.db].cursor() as cursor:
-                cursor.execute(
-                    f"SELECT hit.pk, COUNT(*) OVER () FROM ({sql}) AS hit "  # noqa: S608
-                    "ORDER BY hit.score DESC, hit.publish_at DESC, hit.pk DESC LIMIT %s OFFSET %s",
-                    (*params, self._expected.stop - self._expected.start, self._expected.start),
-                )
-                rows = cursor.fetchall()
-            self._page_ids = [pk for pk, _ in rows]
-            if rows:
-                total = rows[0][1]
-            elif self._expected.start == 0:
-                total = 0
-        if total is None:
-            total = self.queryset.count()
-        if total or self._typo_queryset is None:
-            return total
-        self._fallback_hits = self._typo_hits()
-        self.typo_fallback = bool(self._fallback_hits)
-        return len(self._fallback_hits)
+        if self._total is None:
+            self._total = self._count() if self.fulltext else self.queryset.count()
+        return self._total
 
     def __len__(self):
         return self.count()
 
-    def _typo_hits(self):
-        ids = similar_article_ids(self.query, using=self._typo_queryset.db)
-        return list(self._typo_queryset.filter(pk__in=ids)[:TYPO_LIMIT]) if ids else []
+    def _count(self):
+        index = self._expected or slice(0, 0)
+        fallback = self._candidates is not None
+        threshold = [("pg_trgm.word_similarity_threshold", str(TYPO_THRESHOLD))] if fallback else []
+        try:
+            with _time_limited(self.queryset.db, threshold):
+                total, ids = self._rank(index)
+                if not total and fallback:
+                    self._fallback_ids = self._typo_ids()
+                    ids = self._fallback_ids[index]
+                if ids:
+                    self._page = self._load(ids, headlines=self._fallback_ids is None)
+        except SearchTimeout:
+            self.timed_out, self.more_than, self._page = True, None, None
+            return 0
+        if self._fallback_ids is None:
+            return total
+        self.typo_fallback = bool(self._fallback_ids)
+        return len(self._fallback_ids)
+
+    def _rank(self, index):
+        """(number of hits to page through, ids of the `index` slice)."""
+        hits = self.queryset.order_by().values_list("pk", "score", "publish_at")
+        db = self.queryset.db
+        # The planner knows how common a common word is (the vector's statistics):
+        # counting to RANK_LIMIT first would only be thrown away.
+        if _estimated_rows(self.queryset) <= RANK_LIMIT:
+            sql, params = hits[: RANK_LIMIT + 1].query.sql_with_params()
+            total, ids = _ranked_ids(sql, params, index, using=db)
+            if total <= RANK_LIMIT:
+                return total, ids
+        sql, params = self._newest_sql(hits)
+        found, ids = _ranked_ids(sql, params, index, using=db, cap=RECENT_LIMIT)
+        if found <= RECENT_LIMIT:
+            return found, ids  # the estimate was high: that is every hit
+        self.more_than = RECENT_LIMIT
+        return RECENT_LIMIT, ids
+
+    @staticmethod
+    def _newest_sql(hits):
+        """SQL for the newest RECENT_LIMIT + 1 hits, or about (see below).
+
+        Windows of publication time, newest first (RECENT_WINDOWS), read in turn
+        until enough hits are found: PostgreSQL runs a UNION ALL branch only
+        when the ones before it did not fill the LIMIT. Each branch intersects
+        the text index with the date index, so a row is read only if it is a
+        hit in its window; the last window read contributes any of its hits.
+        """
+        # Compiled once; each window is the same SQL with its own two dates.
+        window = hits.filter(publish_at__gte=_OLDER, publish_at__lt=_NEWER)
+        sql, params = window[: RECENT_LIMIT + 1].query.sql_with_params()
+        older_at, newer_at = params.index(_OLDER), params.index(_NEWER)
+        now = timezone.now()
+        edges = [
+            now + timedelta(days=1),
+            *(now - timedelta(days=days) for days in RECENT_WINDOWS),
+            datetime.min.replace(tzinfo=UTC),
+        ]
+        all_params = []
+        for newer, older in itertools.pairwise(edges):
+            window_params = list(params)
+            window_params[older_at], window_params[newer_at] = older, newer
+            all_params.extend(window_params)
+        union = " UNION ALL ".join([f"({sql})"] * (len(edges) - 1))
+        return f"SELECT * FROM ({union}) AS w LIMIT %s", [*all_params, RECENT_LIMIT + 1]  # noqa: S608
+
+    def _typo_ids(self):
+        """Ids of the candidates whose title or a byline is like the query, most alike first."""
+        limit = TYPO_LIMIT * 20
+        similar = RawSQL(_SIMILAR_SQL, [self.query, limit, self.query, limit])  # noqa: S611
+        return list(
+            _typo_queryset(self._candidates, self.query)
+            .filter(pk__in=similar)
+            .values_list("pk", flat=True)[:TYPO_LIMIT]
+        )
 
     def __getitem__(self, index):
-        if self._fallback_hits is not None:
-            hits = self._fallback_hits[index]
-        elif self.fulltext and isinstance(index, slice):
-            return self._ranked_page(index)
-        else:
-            hits = self.queryset[index]
         if not isinstance(index, slice):
-            return self.__getitem__(slice(index, index + 1))[0]
-        hits = list(hits)
-        for article in hits:
-            article.title_html = highlight(article.title, self.words)
-            article.snippet = highlight(article.excerpt, self.words)
-        return hits
+            return self[index : index + 1][0]
+        if not self.fulltext:
+            hits = list(self.queryset[index])
+            for article in hits:
+                article.title_html = highlight(article.title, self.words)
+                article.snippet = highlight(article.excerpt, self.words)
+            return hits
+        if not self.count():
+            return []
+        expected = self._expected
+        if self._page is not None and index.start == expected.start and index.stop <= expected.stop:
+            return self._page[: index.stop - index.start]  # the Paginator ends the last page early
+        try:
+            with _time_limited(self.queryset.db):
+                if self._fallback_ids is not None:
+                    return self._load(self._fallback_ids[index], headlines=False)
+                return self._load(self._rank(index)[1], headlines=True)
+        except SearchTimeout:
+            self.timed_out = True
+            return []
 
-    def _ranked_page(self, index):
-        # Ranking reads the vector of every hit: keep that query narrow (ids
-        # only), then load the page's rows with their snippets in one more query.
-        if self._page_ids is not None and index == self._expected:
-            ids = self._page_ids
-        else:
-            ids = list(self.queryset.values_list("pk", flat=True)[index])
+    def _load(self, ids, *, headlines):
+        """The articles `ids`, in that order, with what a result shows (snippets, bylines)."""
         if not ids:
             return []
-        tsquery = _tsquery(self.query)
-        options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
         bylines = Prefetch("bylines", ArticleAuthor.objects.select_related("author"))
-        rows = (
-            Article.objects.select_related("category")
-            .prefetch_related(bylines, "tags")
-            .defer("search_vector")
-            .filter(pk__in=ids)
-            .annotate(
+        rows = Article.objects.select_related("category").prefetch_related(bylines)
+        rows = rows.defer("search_vector").filter(pk__in=ids)
+        if headlines:
+            tsquery = _tsquery(self.query)
+            options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
+            rows = rows.annotate(
                 body_headline=SearchHeadline(
-                    _PlainBody("body"), tsquery, max_words=35, min_words=15, short_word=2,
-                    max_fragments=2, fragment_delimiter=" … ", **options,
+                    _PlainBody("body"),
+                    tsquery,
+                    max_words=35,
+                    min_words=15,
+                    short_word=2,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                    **options,
                 ),
                 dek_headline=SearchHeadline("dek", tsquery, highlight_all=True, **options),
             )
-            .in_bulk()
-        )
+        rows = rows.in_bulk()
         articles = [rows[pk] for pk in ids if pk in rows]
         for article in articles:
             article.title_html = highlight(article.title, self.words)
-            if _START in (article.body_headline or ""):
+            if _START in (getattr(article, "body_headline", None) or ""):
                 article.snippet = _marked(article.body_headline, unescape=True)
-            elif _START in (article.dek_headline or ""):
+            elif _START in (getattr(article, "dek_headline", None) or ""):
                 article.snippet = _marked(article.dek_headline)
             else:
                 article.snippet = highlight(article.excerpt, self.words)
@@ -518,7 +674,10 @@ def search(query, *, category=None, author=None, date_from=None, date_to=None, b
     queryset = base if base is not None else Article.objects.live()
     queryset = _filtered(
         queryset.for_listing().defer("search_vector"),
-        category=category, author=author, date_from=date_from, date_to=date_to,
+        category=category,
+        author=author,
+        date_from=date_from,
+        date_to=date_to,
     )
     if not query:
         if category is None and author is None and date_from is None and date_to is None:
@@ -532,8 +691,9 @@ def search(query, *, category=None, author=None, date_from=None, date_to=None, b
             title_hit &= Q(title__icontains=word)
         queryset = (
             _substring_match(queryset, words)
-            .annotate(title_hit=Case(When(title_hit, then=1), default=0,
-                                     output_field=IntegerField()))
+            .annotate(
+                title_hit=Case(When(title_hit, then=1), default=0, output_field=IntegerField())
+            )
             .order_by("-title_hit", "-publish_at", "-id")
         )
         return SearchResults(query, words, queryset)
@@ -541,16 +701,25 @@ def search(query, *, category=None, author=None, date_from=None, date_to=None, b
     ranked = (
         queryset.filter(search_vector=tsquery)
         .annotate(
-            score=SearchRank(
-                F("search_vector"), tsquery, weights=RANK_WEIGHTS, cover_density=True
-            )
+            score=SearchRank(F("search_vector"), tsquery, weights=RANK_WEIGHTS, cover_density=True)
             * _Recency("publish_at"),
         )
         .order_by("-score", "-publish_at", "-id")
     )
-    return SearchResults(
-        query, words, ranked, fulltext=True, _typo_queryset=_typo_queryset(queryset, query)
-    )
+    return SearchResults(query, words, ranked, fulltext=True, _candidates=queryset)
+
+
+# Ids of articles whose title, or an author's name, is like the query (pg_trgm),
+# each half by a trigram index scan: `<%` honours pg_trgm.word_similarity_threshold.
+_SIMILAR_SQL = f"""
+    (SELECT id FROM {Article._meta.db_table} WHERE %s <%% title LIMIT %s)
+    UNION
+    (SELECT b.article_id
+       FROM {ArticleAuthor._meta.db_table} b
+       JOIN {ArticleAuthor._meta.get_field("author").related_model._meta.db_table} au
+         ON au.id = b.author_id
+      WHERE %s <%% au.name LIMIT %s)
+"""  # noqa: S608 -- table names come from the models
 
 
 def similar_article_ids(query, *, using="default", limit=1000):
@@ -559,24 +728,13 @@ def similar_article_ids(query, *, using="default", limit=1000):
     Both halves use a trigram index scan (`<%` honours
     pg_trgm.word_similarity_threshold, set for this transaction only).
     """
-    article = Article._meta.db_table
-    byline = ArticleAuthor._meta.db_table
-    author = ArticleAuthor._meta.get_field("author").related_model._meta.db_table
     # No savepoint of its own: the setting lasts until the enclosing transaction ends.
     with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(TYPO_THRESHOLD)],
         )
-        cursor.execute(
-            f"""
-            (SELECT id FROM {article} WHERE %s <%% title LIMIT %s)
-            UNION
-            (SELECT b.article_id FROM {byline} b JOIN {author} au ON au.id = b.author_id
-              WHERE %s <%% au.name LIMIT %s)
-            """,  # noqa: S608 -- table names come from the models
-            [query, limit, query, limit],
-        )
+        cursor.execute(_SIMILAR_SQL, [query, limit, query, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -586,11 +744,13 @@ def _word_similarity(expression, query):
 
 def _typo_queryset(queryset, query):
     """The queryset ordered by how like the query its title or best byline is."""
+    # The best byline by ORDER BY ... LIMIT 1, not MAX() ... GROUP BY: the planner
+    # then starts from the article's own bylines rather than from every author.
     best_author = (
         ArticleAuthor.objects.filter(article=OuterRef("pk"))
-        .values("article")
-        .annotate(best=Max(_word_similarity(F("author__name"), query)))
-        .values("best")
+        .annotate(similarity=_word_similarity(F("author__name"), query))
+        .order_by("-similarity")
+        .values("similarity")[:1]
     )
     return queryset.annotate(
         similarity=Greatest(

@@ -48,7 +48,8 @@ def html(response):
 def test_title_match_ranks_above_body_only_match(indexed, client):
     when = timezone.now() - DAY
     in_body = indexed(
-        title="Parliament session", body="<p>The corridor was discussed again.</p>",
+        title="Parliament session",
+        body="<p>The corridor was discussed again.</p>",
         publish_at=when,
     )
     in_title = indexed(title="Corridor reopened", body="<p>Traffic resumed.</p>", publish_at=when)
@@ -65,7 +66,8 @@ def test_recent_story_wins_a_relevance_tie(indexed, client):
     old = indexed(title="Wildfire near Yerevan", publish_at=timezone.now() - 90 * DAY)
     new = indexed(title="Wildfire near Yerevan", publish_at=timezone.now() - DAY)
     assert [a.pk for a in client.get("/search/", {"q": "wildfire"}).context["articles"]] == [
-        new.pk, old.pk,
+        new.pk,
+        old.pk,
     ]
 
 
@@ -263,15 +265,22 @@ def test_pages_keep_the_query_and_every_filter(indexed, client, settings):
     politics = CategoryFactory(slug="politics")
     author = AuthorFactory(slug="ani")
     for n in range(5):
-        indexed(title=f"Election update {n}", category=politics, authors=[author],
-                publish_at=timezone.make_aware(timezone.datetime(2025, 3, 1 + n, 12)))
-    params = {"q": "election", "category": "politics", "author": "ani",
-              "from": "2025-03-01", "to": "2025-03-31"}
+        indexed(
+            title=f"Election update {n}",
+            category=politics,
+            authors=[author],
+            publish_at=timezone.make_aware(timezone.datetime(2025, 3, 1 + n, 12)),
+        )
+    params = {
+        "q": "election",
+        "category": "politics",
+        "author": "ani",
+        "from": "2025-03-01",
+        "to": "2025-03-31",
+    }
     page = html(client.get("/search/", params))
     link = re.search(r'rel="next" href="\?([^"]+)"', page).group(1).replace("&amp;", "&")
-    assert link == (
-        "q=election&category=politics&author=ani&from=2025-03-01&to=2025-03-31&page=2"
-    )
+    assert link == ("q=election&category=politics&author=ani&from=2025-03-01&to=2025-03-31&page=2")
     second = client.get("/search/?" + link)
     assert len(second.context["articles"]) == 2
     assert second.context["page_obj"].number == 2
@@ -288,15 +297,21 @@ def test_highlight_escapes_text_and_marks_words_in_any_case():
 
 
 def test_snippet_highlights_the_searched_word(indexed, client):
-    indexed(title="Talks", dek="Negotiators met in the corridor.",
-            body="<p>Negotiators met in the corridor on Monday.</p>")
+    indexed(
+        title="Talks",
+        dek="Negotiators met in the corridor.",
+        body="<p>Negotiators met in the corridor on Monday.</p>",
+    )
     page = html(client.get("/search/", {"q": "corridor"}))
     assert "<mark>corridor</mark>" in page
 
 
 def test_snippet_and_title_escape_html_around_marks(indexed, client):
-    indexed(title="<b>Corridor</b> & more", dek="<script>alert(1)</script> corridor",
-            body="<p>Nothing here.</p>")
+    indexed(
+        title="<b>Corridor</b> & more",
+        dek="<script>alert(1)</script> corridor",
+        body="<p>Nothing here.</p>",
+    )
     page = html(client.get("/search/", {"q": "corridor"}))
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>corridor</mark>" in page
@@ -308,7 +323,8 @@ def test_snippet_comes_from_the_body_where_the_words_are(indexed, client):
     indexed(
         title="Long read",
         dek="A summary that does not say it.",
-        body="<p>Opening lines.</p>" + "<p>Filler text goes on.</p>" * 40
+        body="<p>Opening lines.</p>"
+        + "<p>Filler text goes on.</p>" * 40
         + "<p>Then the <strong>ceasefire</strong> &amp; the talks collapsed.</p>",
     )
     snippet = str(client.get("/search/", {"q": "ceasefire"}).context["articles"][0].snippet)
@@ -393,8 +409,13 @@ def many(indexed):
     authors = [AuthorFactory() for _ in range(4)]
     politics = CategoryFactory(slug="politics")
     for n in range(30):
-        indexed(title=f"Election report {n}", category=politics, authors=authors[: 1 + n % 4],
-                tags=[f"tag-{n % 7}", "vote"], body="<p>The election was close.</p>")
+        indexed(
+            title=f"Election report {n}",
+            category=politics,
+            authors=authors[: 1 + n % 4],
+            tags=[f"tag-{n % 7}", "vote"],
+            body="<p>The election was close.</p>",
+        )
     return authors
 
 
@@ -402,8 +423,13 @@ def many(indexed):
     "params",
     [
         {"q": "election"},
-        {"q": "election", "category": "politics", "author": "x", "from": "2000-01-01",
-         "to": "2100-01-01"},
+        {
+            "q": "election",
+            "category": "politics",
+            "author": "x",
+            "from": "2000-01-01",
+            "to": "2100-01-01",
+        },
         {"q": "electoin"},
         {"q": "zzyzx"},
         {"q": ""},
@@ -445,8 +471,9 @@ def test_vector_follows_bylines_and_tags(indexed, client, django_capture_on_comm
 
 
 @postgres_only
-def test_vector_follows_a_renamed_author_and_section(indexed, client,
-                                                     django_capture_on_commit_callbacks):
+def test_vector_follows_a_renamed_author_and_section(
+    indexed, client, django_capture_on_commit_callbacks
+):
     author = AuthorFactory(name="Old Name")
     article = indexed(title="Story", authors=[author])
     with django_capture_on_commit_callbacks(execute=True):
