@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve worker beat bench chromium wrk clean help
+.PHONY: audit run test lint serve worker beat bench bench-search chromium wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make serve   - gunicorn with production settings from the environment"
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
+	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -85,6 +86,17 @@ wrk:
 # Needs DATABASE_URL (PostgreSQL) and REDIS_URL; BENCH_ARTICLES=100000 for scale.
 bench: $(VENV)/.runtime wrk
 	$(PY) -m bench.pages
+	$(MAKE) --no-print-directory bench-search
+
+# Search speed (bench/search.py) on BENCH_ARTICLES generated articles, 100,000 when
+# unset (generated once, in minutes; reused by later runs), kept in a database of
+# their own: BENCH_SEARCH_DATABASE_URL, by default DATABASE_URL's with "_search" added.
+BENCH_SEARCH_DATABASE_URL ?= $(DATABASE_URL)_search
+bench-search: $(VENV)/.runtime
+	@case "$(BENCH_SEARCH_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
+	  *) echo "make bench-search needs DATABASE_URL=postgres://..."; exit 2;; esac
+	DATABASE_URL="$(BENCH_SEARCH_DATABASE_URL)" $(PY) -m bench.search --setup \
+	  --articles $(or $(BENCH_ARTICLES),100000)
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
