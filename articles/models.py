@@ -192,6 +192,13 @@ class Article(models.Model):
             models.Index(
                 fields=["category", "status", "publish_at"], name="article_category_publish"
             ),
+            # The home page's lead: the newest featured story (few rows, found at once
+            # even when no live story is featured).
+            models.Index(
+                fields=["status", "publish_at"],
+                condition=Q(is_featured=True),
+                name="article_featured_publish",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -286,8 +293,44 @@ class Article(models.Model):
 
     @property
     def ordered_authors(self):
-        """Bylines in their order; uses the prefetch of `for_listing()` when present."""
+        """Bylines in their order; uses `load_for_reading()` or a prefetch when present."""
+        if hasattr(self, "_ordered_authors"):
+            return self._ordered_authors
         return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def tag_list(self):
+        """The tags in the order they were given."""
+        if not hasattr(self, "_tag_list"):
+            self._tag_list = list(self.tags.order_by("taggit_taggeditem_items__id"))
+        return self._tag_list
+
+    @property
+    def correction_list(self):
+        """Corrections and updates, oldest first."""
+        if not hasattr(self, "_correction_list"):
+            self._correction_list = list(self.corrections.all())
+        return self._correction_list
+
+    def load_for_reading(self):
+        """Load the bylines, tags and corrections of this one article: three plain queries.
+
+        For a single article, prefetch_related's bookkeeping costs more than its queries.
+        """
+        from django.contrib.contenttypes.models import ContentType
+        from taggit.models import Tag, TaggedItem
+
+        self._ordered_authors = [b.author for b in self.bylines.select_related("author")]
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article), object_id=self.pk
+        ).order_by("id")
+        self._tag_list = [
+            Tag(pk=pk, name=name, slug=slug)
+            for pk, name, slug in tagged.values_list("tag_id", "tag__name", "tag__slug")
+        ]
+        self._tag_names = [tag.name for tag in self._tag_list]
+        self._correction_list = list(self.corrections.all())
+        return self
 
     def _unique_slug(self, base):
         base = base[:SLUG_MAX_LENGTH] or "article"

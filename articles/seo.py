@@ -134,7 +134,7 @@ def news_article(article):
         "author": authors or [publisher()],
         "publisher": publisher(),
         "articleSection": article.category.name,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": article.tag_names,
         "inLanguage": settings.SITE_LANGUAGE,
         "isAccessibleForFree": True,
     }
@@ -243,7 +243,7 @@ def article_meta(article):
         published_time=iso(article.publish_at),
         modified_time=iso(article.modified_at),
         section=article.category.name,
-        tags=[tag.name for tag in article.tags.all()],
+        tags=article.tag_names,
         authors=[absolute_url(a.get_absolute_url()) for a in article.ordered_authors],
     )
     if meta["image"] and article.featured_image_id:

@@ -94,19 +94,15 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return (
-            Article.objects.select_related("category", "featured_image")
-            .with_bylines()
-            .prefetch_related(
-                "tags", "corrections", *with_renditions("featured_image", ratios=LEAD_RATIOS)
-            )
+        return Article.objects.select_related("category", "featured_image").prefetch_related(
+            *with_renditions("featured_image", ratios=LEAD_RATIOS)
         )
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
         if not article.is_live and not can_preview(self.request, article):
             raise Http404("No article found matching the query")
-        return article
+        return article.load_for_reading()
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -146,7 +142,7 @@ class ArticleDetailView(DetailView):
         """Recent live stories sharing the most tags, then the same section; newest first."""
         article = self.object
         ranked = listings.related_ids(
-            article, [tag.pk for tag in article.tags.all()], limit=RELATED_COUNT
+            article, [tag.pk for tag in article.tag_list], limit=RELATED_COUNT
         )
         if not ranked:
             return []

@@ -303,6 +303,7 @@ def test_article_metadata_adds_no_queries(article, django_assert_num_queries):
     from articles.views import ArticleDetailView
 
     renditions.generate(article.featured_image)
-    loaded = ArticleDetailView().get_queryset().get(pk=article.pk)
+    # As the article page loads it: the row, then its bylines, tags and corrections.
+    loaded = ArticleDetailView().get_queryset().get(pk=article.pk).load_for_reading()
     with django_assert_num_queries(0):
         seo.article_meta(loaded)
