@@ -595,8 +595,9 @@ class SearchResults:
 
     def _typo_ids(self):
         """Ids of the candidates whose title or a byline is like the query, most alike first."""
-        limit = TYPO_LIMIT * 20
-        similar = RawSQL(_SIMILAR_SQL, [self.query, limit, self.query, limit])  # noqa: S611
+        params = [self.query, TYPO_LIMIT * 20] * 2
+        # Fixed SQL (table names from the models), the query a parameter.
+        similar = RawSQL(_SIMILAR_SQL, params)  # nosec B611 # noqa: S611
         return list(
             _typo_queryset(self._candidates, self.query)
             .filter(pk__in=similar)
