@@ -59,6 +59,16 @@ class Cards(Sequence):
         rows = self.rows()
         return [rows[pk] for pk in self.ids if pk in rows]
 
+    def archive_url(self):
+        """The year archive of the oldest of these stories (where a capped listing goes on)."""
+        from django.urls import reverse
+
+        stories = self.articles()
+        if not stories or stories[-1].publish_at is None:
+            return ""
+        year = stories[-1].local_publish_at.year
+        return reverse("articles:archive-year", kwargs={"year": f"{year:04d}"})
+
     def __len__(self):
         return len(self.ids)
 

@@ -59,6 +59,10 @@ class ArticleQuerySet(models.QuerySet):
         """The ids only, for a listing of cards (articles.cards.Cards loads rows on demand)."""
         return self.values_list("id", flat=True)
 
+    def listing_window(self, per_page):
+        """The first LISTING_MAX_PAGES pages' worth: a listing never skips or counts more rows."""
+        return self[: per_page * settings.LISTING_MAX_PAGES]
+
     def cards(self):
         """These articles (rows or ids, e.g. a page of card_ids()) as a Cards list."""
         from .cards import Cards

@@ -53,6 +53,10 @@ class CardListingMixin(ListingMixin):
     def live_articles(self):
         return Article.objects.live().latest_first().card_ids()
 
+    def paginate_queryset(self, queryset, page_size):
+        # At most LISTING_MAX_PAGES pages; older stories are in the date archives.
+        return super().paginate_queryset(queryset.listing_window(page_size), page_size)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["articles"] = Cards(context["articles"])
@@ -272,6 +276,13 @@ class SearchView(ListingMixin, ListView):
         if page.isdigit() and 0 < int(page) < 10_000:
             results.expect_page(int(page), self.get_paginate_by(results))
         return results
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if getattr(self.object_list, "timed_out", False):
+            # Out of time is a moment's answer: ask again, never keep it in a cache.
+            add_never_cache_headers(response)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

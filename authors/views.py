@@ -23,6 +23,10 @@ class AuthorDetailView(ListView):
         # Reached through the reverse relation: authors does not import articles.
         return self.author.articles.live().latest_first().card_ids()
 
+    def paginate_queryset(self, queryset, page_size):
+        # At most LISTING_MAX_PAGES pages; older stories are in the date archives.
+        return super().paginate_queryset(queryset.listing_window(page_size), page_size)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Ids until a card needs the row (articles/cards.py).

@@ -7,4 +7,5 @@ def site(request):
         "SITE_NAME": settings.SITE_NAME,
         "SITE_DESCRIPTION": settings.SITE_DESCRIPTION,
         "SITE_URL": settings.SITE_URL,
+        "LISTING_MAX_PAGES": settings.LISTING_MAX_PAGES,
     }

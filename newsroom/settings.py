@@ -471,6 +471,9 @@ WEBSUB_HUB_URL = env("WEBSUB_HUB_URL", default="")
 
 # Public pages
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
+# Listing pages stop here; older stories are reached through the date archives
+# (a deeper page would make the database skip and count ever more rows).
+LISTING_MAX_PAGES = env.int("LISTING_MAX_PAGES", default=50)
 RECENT_POSTS_COUNT = env.int("RECENT_POSTS_COUNT", default=6)
 
 # Editorial admin (articles/admin.py). CKEditor 5 is limited to what the

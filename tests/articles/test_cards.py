@@ -1,5 +1,7 @@
 """Story cards and feed entries: built once per content change, shared by every page."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -215,3 +217,48 @@ def test_home_blocks_take_the_newest_live_stories_of_each_section(db):
     assert newest[second.pk] == [a.pk for a in by_age[second] if a != lead][:3]
     assert empty.pk not in newest
     assert newest_per_category([], 3) == {}
+
+
+# -- listings stop at LISTING_MAX_PAGES ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["category", "tag", "author", "year"])
+def test_listings_stop_at_the_page_limit_and_point_to_the_archive(db, client, settings, kind):
+    settings.ARTICLES_PER_PAGE = 2
+    settings.LISTING_MAX_PAGES = 2
+    section, author = CategoryFactory(slug="politics"), AuthorFactory(slug="ani")
+    stories = [
+        ArticleFactory(
+            category=section,
+            authors=[author],
+            tags=["budget"],
+            publish_at=datetime(2025, 6, 20 - n, 12, tzinfo=UTC),
+        )
+        for n in range(6)
+    ]
+    url = {
+        "category": "/category/politics/",
+        "tag": "/tag/budget/",
+        "author": "/author/ani/",
+        "year": "/2025/",
+    }[kind]
+    with CaptureQueriesContext(connection) as queries:
+        last = client.get(url, {"page": 2})
+    assert last.status_code == 200
+    assert [a.pk for a in last.context["articles"]] == [s.pk for s in stories[2:4]]
+    assert last.context["page_obj"].paginator.num_pages == 2
+    assert 'href="/2025/"' in last.content.decode()
+    assert "Older stories in the archive" in last.content.decode()
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT" in sql for sql in counts)  # never counts the whole listing
+    assert client.get(url, {"page": 3}).status_code == 404
+
+
+def test_a_listing_within_the_page_limit_has_no_archive_link(db, client, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    settings.LISTING_MAX_PAGES = 5
+    section = CategoryFactory(slug="politics")
+    ArticleFactory.create_batch(3, category=section)
+    page = client.get("/category/politics/", {"page": 2})
+    assert page.status_code == 200
+    assert "Older stories in the archive" not in page.content.decode()

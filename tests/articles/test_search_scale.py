@@ -142,3 +142,23 @@ def test_a_search_that_runs_too_long_says_so(indexed, client, monkeypatch):
     page = response.content.decode()
     assert "This search took too long" in page
     assert "No stories match" not in page
+
+
+def test_a_search_that_ran_out_of_time_is_not_cached(indexed, client, monkeypatch):
+    indexed(title="Ceasefire signed")
+    ranked_ids = search._ranked_ids
+
+    def slow(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")
+        return ranked_ids(*args, **kwargs)
+
+    monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 20)
+    monkeypatch.setattr(search, "_ranked_ids", slow)
+    response = client.get("/search/", {"q": "ceasefire"})
+    assert "This search took too long" in response.content.decode()
+    assert "no-cache" in response["Cache-Control"]
+    monkeypatch.setattr(search, "_ranked_ids", ranked_ids)
+    again = client.get("/search/", {"q": "ceasefire"})
+    assert again.get("X-Cache") != "hit"
+    assert titles(again) == ["Ceasefire signed"]
