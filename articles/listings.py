@@ -15,6 +15,8 @@ from django.db import connection
 from django.utils import timezone
 from taggit.models import TaggedItem
 
+from categories.models import Category
+
 from .models import Article
 
 # How many of the newest stories of the section, and of each tag, are ranked.
@@ -61,7 +63,13 @@ def newest_per_category(category_ids, per_category, *, exclude=None):
 
 
 def related_ids(article, tag_ids, *, limit):
-    """Ids of the live stories most related to `article`, best first.
+    """Ids of the live stories most related to `article`, best first (see related())."""
+    return [story.pk for story in related(article, tag_ids, limit=limit)]
+
+
+def related(article, tag_ids, *, limit):
+    """The live stories most related to `article`, best first, with what a link shows
+    (title, address, section name and address) and nothing else, in one statement.
 
     Candidates are the newest RELATED_CANDIDATES stories of the section and, for
     each of its first RELATED_TAGS tags, the RELATED_CANDIDATES stories most
@@ -97,8 +105,16 @@ def related_ids(article, tag_ids, *, limit):
         order_params = [content_type, *tag_ids]
     # Tagged candidates may be drafts, scheduled or the story itself: filter again.
     live_a, live_a_params = _live(exclude=article.pk, alias="a")
+    categories = Category._meta.db_table
     sql = (
-        f"SELECT a.id FROM {articles} a WHERE a.id IN ({' UNION '.join(sources)}) "  # nosec B608 # noqa: S608
-        f"AND {live_a} ORDER BY {order} LIMIT %s"
+        f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, "  # nosec B608 # noqa: S608
+        f"c.name AS category_name, c.slug AS category_slug FROM {articles} a "
+        f"JOIN {categories} c ON c.id = a.category_id "
+        f"WHERE a.id IN ({' UNION '.join(sources)}) AND {live_a} ORDER BY {order} LIMIT %s"
     )
-    return [row[0] for row in _ids(sql, [*params, *live_a_params, *order_params, limit])]
+    stories = list(Article.objects.raw(sql, [*params, *live_a_params, *order_params, limit]))
+    for story in stories:
+        story.category = Category(
+            pk=story.category_id, name=story.category_name, slug=story.category_slug
+        )
+    return stories

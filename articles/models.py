@@ -1,11 +1,12 @@
 from datetime import timedelta
+from functools import lru_cache
 
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.encoding import uri_to_iri
 from django.utils.text import slugify
@@ -60,8 +61,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.values_list("id", flat=True)
 
     def listing_window(self, per_page):
-        """The first LISTING_MAX_PAGES pages' worth: a listing never skips or counts more rows."""
-        return self[: per_page * settings.LISTING_MAX_PAGES]
+        """The ids of the first LISTING_MAX_PAGES pages' worth: a listing never skips
+        or counts more rows, and a page loads no row a cached card does not need."""
+        return self.card_ids()[: per_page * settings.LISTING_MAX_PAGES]
 
     def cards(self):
         """These articles (rows or ids, e.g. a page of card_ids()) as a Cards list."""
@@ -400,9 +402,14 @@ def load_tag_names(articles):
 def _address(slug, publish_at):
     """/<yyyy>/<mm>/<slug>/ with the local month of `publish_at` (today for undated drafts)."""
     when = timezone.localtime(publish_at) if publish_at else timezone.localtime()
-    return reverse(
-        "articles:detail", kwargs={"year": when.year, "month": f"{when.month:02d}", "slug": slug}
-    )
+    return _reversed_address(slug, when.year, when.month, get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=20_000)
+def _reversed_address(slug, year, month, _prefix, _urlconf):
+    # A page names the same stories many times (links, metadata, share buttons):
+    # reverse() each address once per process (keyed by what reverse() reads).
+    return reverse("articles:detail", kwargs={"year": year, "month": f"{month:02d}", "slug": slug})
 
 
 class ArticleAuthor(models.Model):

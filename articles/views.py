@@ -29,8 +29,6 @@ from .preview import can_preview
 HOME_LATEST = 10
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 4
-# What the related list shows: title and address, section name and address.
-RELATED_FIELDS = ("id", "title", "slug", "publish_at", "status", "category__name", "category__slug")
 # The lead picture's crop, and the share picture's (articles.seo).
 LEAD_RATIOS = ("16:9", "1.91:1")
 
@@ -51,10 +49,13 @@ class CardListingMixin(ListingMixin):
     """A listing shown as cards: pages of ids; rows load only for cards not cached."""
 
     def live_articles(self):
-        return Article.objects.live().latest_first().card_ids()
+        # Whole rows, lazily: date archives read their first and last row for the
+        # month links; only the page itself is taken as ids.
+        return Article.objects.live().latest_first()
 
     def paginate_queryset(self, queryset, page_size):
-        # At most LISTING_MAX_PAGES pages; older stories are in the date archives.
+        # Pages of ids (cards load rows only when not cached), at most
+        # LISTING_MAX_PAGES of them; older stories are in the date archives.
         return super().paginate_queryset(queryset.listing_window(page_size), page_size)
 
     def get_context_data(self, **kwargs):
@@ -145,13 +146,8 @@ class ArticleDetailView(DetailView):
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""
         article = self.object
-        ranked = listings.related_ids(
-            article, [tag.pk for tag in article.tag_list], limit=RELATED_COUNT
-        )
-        if not ranked:
-            return []
-        winners = Article.objects.select_related("category").only(*RELATED_FIELDS).in_bulk(ranked)
-        return [winners[pk] for pk in ranked if pk in winners]
+        tag_ids = [tag.pk for tag in article.tag_list]
+        return listings.related(article, tag_ids, limit=RELATED_COUNT)
 
 
 def day_permalink(request, year, month, day, slug):

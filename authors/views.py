@@ -21,10 +21,11 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         # Reached through the reverse relation: authors does not import articles.
-        return self.author.articles.live().latest_first().card_ids()
+        return self.author.articles.live().latest_first()
 
     def paginate_queryset(self, queryset, page_size):
-        # At most LISTING_MAX_PAGES pages; older stories are in the date archives.
+        # Pages of ids (cards load rows only when not cached), at most
+        # LISTING_MAX_PAGES of them; older stories are in the date archives.
         return super().paginate_queryset(queryset.listing_window(page_size), page_size)
 
     def get_context_data(self, **kwargs):

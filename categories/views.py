@@ -26,10 +26,11 @@ class CategoryDetailView(ListView):
         # Reached through the reverse relation: categories does not import articles.
         articles = self.category.articles.model.objects
         category_ids = [self.category.pk, *(c.pk for c in self.category.children.all())]
-        return articles.live().filter(category_id__in=category_ids).latest_first().card_ids()
+        return articles.live().filter(category_id__in=category_ids).latest_first()
 
     def paginate_queryset(self, queryset, page_size):
-        # At most LISTING_MAX_PAGES pages; older stories are in the date archives.
+        # Pages of ids (cards load rows only when not cached), at most
+        # LISTING_MAX_PAGES of them; older stories are in the date archives.
         return super().paginate_queryset(queryset.listing_window(page_size), page_size)
 
     def get_context_data(self, **kwargs):

@@ -262,3 +262,14 @@ def test_a_listing_within_the_page_limit_has_no_archive_link(db, client, setting
     page = client.get("/category/politics/", {"page": 2})
     assert page.status_code == 200
     assert "Older stories in the archive" not in page.content.decode()
+
+
+def test_month_archive_links_to_the_months_around_it(db, client):
+    for month in (3, 5, 7):
+        ArticleFactory(title=f"Month {month}", publish_at=datetime(2025, month, 10, 12, tzinfo=UTC))
+    page = client.get("/2025/05/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Month 5" in html and "Month 3" not in html
+    assert page.context["previous_month"].month == 3
+    assert page.context["next_month"].month == 7
