@@ -12,6 +12,13 @@ it as a list of articles.
 
 from collections.abc import Sequence
 
+from . import fragments
+
+
+def card_key(generation, pk):
+    """The cache key of a story's cards (every variant in one entry) under `generation`."""
+    return f"cards:{generation}:{pk}"
+
 
 class CardBatch:
     """The cards of one page: their rows are loaded together, once."""
@@ -19,6 +26,19 @@ class CardBatch:
     def __init__(self):
         self.ids = []
         self.loaded = {}
+        self._cached = {}
+        self._looked_up = set()
+
+    def cached_cards(self, generation):
+        """{pk: {variant: html}} of the cards cached under `generation`, for every
+        story of the batch: one cache round trip for the whole page."""
+        wanted = [pk for pk in dict.fromkeys(self.ids) if pk not in self._looked_up]
+        if wanted:
+            found = fragments.get_many([card_key(generation, pk) for pk in wanted])
+            for pk in wanted:
+                self._cached[pk] = found.get(card_key(generation, pk)) or {}
+            self._looked_up.update(wanted)
+        return self._cached
 
     def cards(self, items):
         """A Cards list for `items` (ids or articles) whose rows load with this batch."""

@@ -43,6 +43,21 @@ def _ids(sql, params):
         return cursor.fetchall()
 
 
+def lead_and_latest(count):
+    """(id of the newest live featured story or None, ids of the `count` newest live stories)."""
+    articles = Article._meta.db_table
+    live, live_params = _live()
+    sql = (
+        f"SELECT * FROM (SELECT id, 1 AS lead FROM {articles} WHERE is_featured = %s "  # nosec B608 # noqa: S608
+        f"AND {live} {NEWEST_FIRST} LIMIT 1) AS featured UNION ALL "
+        f"SELECT * FROM (SELECT id, 0 AS lead FROM {articles} WHERE {live} "
+        f"{NEWEST_FIRST} LIMIT %s) AS newest"
+    )
+    rows = _ids(sql, [True, *live_params, *live_params, count])
+    featured = next((pk for pk, lead in rows if lead), None)
+    return featured, [pk for pk, lead in rows if not lead]
+
+
 def newest_per_category(category_ids, per_category, *, exclude=None):
     """{category id: [ids of its newest `per_category` live stories]}, newest first."""
     if not category_ids:

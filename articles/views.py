@@ -69,10 +69,8 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        live = Article.objects.live().latest_first()
         # The newest featured story leads; without one, the newest story does.
-        featured = live.filter(is_featured=True).card_ids().first()
-        newest = list(live.card_ids()[: HOME_LATEST + 1])
+        featured, newest = listings.lead_and_latest(HOME_LATEST + 1)
         lead = featured or (newest[0] if newest else None)
         latest = [pk for pk in newest if pk != lead][:HOME_LATEST]
         # Every card of the page loads its row (when not cached) in one batch.

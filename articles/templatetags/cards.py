@@ -13,7 +13,7 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
 from .. import fragments
-from ..cards import Cards
+from ..cards import Cards, card_key
 
 register = template.Library()
 
@@ -45,24 +45,25 @@ def article_cards(articles, **options):
     if not cards:
         return ""
     generation = fragments.generation()
-    keys, found = {}, {}
-    if generation is not None:
-        variant = _variant(options)
-        keys = {pk: f"cards:{generation}:{variant}:{pk}" for pk in cards.ids}
-        found = fragments.get_many(list(keys.values()))
-    missing = [pk for pk in cards.ids if found.get(keys.get(pk)) is None]
+    variant = _variant(options)
+    # One cache entry per story holds its cards of every variant; the first list
+    # of a page fetches the entries of every card of the page at once.
+    cached = cards.batch.cached_cards(generation) if generation is not None else {}
+    missing = [pk for pk in cards.ids if variant not in cached.get(pk, {})]
     rows = cards.rows(missing) if missing else {}
     card = get_template(CARD_TEMPLATE)
-    parts, rendered = [], {}
+    parts, changed = [], {}
     for pk in cards.ids:
-        html = found.get(keys.get(pk))
+        html = cached.get(pk, {}).get(variant)
         if html is None:
             if pk not in rows:
                 continue
             html = card.render({"article": rows[pk], **options})
-            if pk in keys:
-                rendered[keys[pk]] = html
+            if generation is not None:
+                entry = cached.setdefault(pk, {})
+                entry[variant] = html
+                changed[card_key(generation, pk)] = entry
         parts.append(html)
-    fragments.set_many(rendered, CARD_SECONDS)
+    fragments.set_many(changed, CARD_SECONDS)
     # Every part is the output of the autoescaping card template.
     return mark_safe("".join(parts))  # nosec B308 B703 # noqa: S308

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import freshness, services
+from articles import freshness, listings, services
 from articles.cards import CardBatch, Cards
 from articles.listings import RELATED_CANDIDATES, newest_per_category, related_ids
 from articles.models import Article
@@ -273,3 +273,17 @@ def test_month_archive_links_to_the_months_around_it(db, client):
     assert "Month 5" in html and "Month 3" not in html
     assert page.context["previous_month"].month == 3
     assert page.context["next_month"].month == 7
+
+
+def test_the_lead_is_the_newest_live_featured_story(db):
+    now = timezone.now()
+    old_featured = ArticleFactory(is_featured=True, publish_at=now - timezone.timedelta(days=9))
+    ArticleFactory(is_featured=True, scheduled=True)
+    ArticleFactory(is_featured=True, draft=True)
+    newest = [
+        ArticleFactory(publish_at=now - timezone.timedelta(hours=h)).pk for h in (1, 2, 3)
+    ]
+    assert listings.lead_and_latest(2) == (old_featured.pk, newest[:2])
+    old_featured.is_featured = False
+    old_featured.save()
+    assert listings.lead_and_latest(5) == (None, [*newest, old_featured.pk])
