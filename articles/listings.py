@@ -88,46 +88,39 @@ def related(article, tag_ids, *, limit):
 
     Candidates are the newest RELATED_CANDIDATES stories of the section and, for
     each of its first RELATED_TAGS tags, the RELATED_CANDIDATES stories most
-    recently given that tag; they are ranked by tags shared, then newest. Every
-    part is an index walk that stops early, so the page costs the same with
-    2,000 or 200,000 stories.
+    recently given that tag; they are ranked by how many of those tag lists they
+    are in, then newest first. Every part is an index walk that stops early, so
+    the page costs the same with 2,000 or 200,000 stories.
     """
     articles = Article._meta.db_table
     tagged = TaggedItem._meta.db_table
+    categories = Category._meta.db_table
     content_type = ContentType.objects.get_for_model(Article).pk
     live, live_params = _live(exclude=article.pk)
     sources = [
-        f"SELECT id FROM (SELECT id FROM {articles} WHERE category_id = %s AND {live} "  # nosec B608 # noqa: S608
-        f"{NEWEST_FIRST} LIMIT {RELATED_CANDIDATES}) AS same_section"
+        f"SELECT id, 0 AS shared FROM (SELECT id FROM {articles} WHERE category_id = %s "  # nosec B608 # noqa: S608
+        f"AND {live} {NEWEST_FIRST} LIMIT {RELATED_CANDIDATES}) AS same_section"
     ]
     params = [article.category_id, *live_params]
-    order, order_params = "a.publish_at DESC, a.id DESC", []
-    tag_ids = list(tag_ids)[:RELATED_TAGS]
-    for n, tag_id in enumerate(tag_ids):
+    for n, tag_id in enumerate(list(tag_ids)[:RELATED_TAGS]):
         # Ids grow with time: the highest ids of a tag are its newest stories.
         sources.append(
-            f"SELECT object_id FROM (SELECT object_id FROM {tagged} "  # nosec B608 # noqa: S608
+            f"SELECT object_id, 1 FROM (SELECT object_id FROM {tagged} "  # nosec B608 # noqa: S608
             f"WHERE content_type_id = %s AND tag_id = %s "
             f"ORDER BY object_id DESC LIMIT {RELATED_CANDIDATES}) AS tag_{n}"
         )
         params += [content_type, tag_id]
-    if tag_ids:
-        tags = ", ".join(["%s"] * len(tag_ids))
-        order = (
-            f"(SELECT COUNT(DISTINCT t.tag_id) FROM {tagged} t WHERE t.object_id = a.id "  # nosec B608 # noqa: S608
-            f"AND t.content_type_id = %s AND t.tag_id IN ({tags})) DESC, {order}"
-        )
-        order_params = [content_type, *tag_ids]
     # Tagged candidates may be drafts, scheduled or the story itself: filter again.
     live_a, live_a_params = _live(exclude=article.pk, alias="a")
-    categories = Category._meta.db_table
     sql = (
         f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, "  # nosec B608 # noqa: S608
-        f"c.name AS category_name, c.slug AS category_slug FROM {articles} a "
-        f"JOIN {categories} c ON c.id = a.category_id "
-        f"WHERE a.id IN ({' UNION '.join(sources)}) AND {live_a} ORDER BY {order} LIMIT %s"
+        f"c.name AS category_name, c.slug AS category_slug "
+        f"FROM (SELECT id, SUM(shared) AS shared FROM ({' UNION ALL '.join(sources)}) AS u "
+        f"GROUP BY id) AS candidates JOIN {articles} a ON a.id = candidates.id "
+        f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "
+        f"ORDER BY candidates.shared DESC, a.publish_at DESC, a.id DESC LIMIT %s"
     )
-    stories = list(Article.objects.raw(sql, [*params, *live_a_params, *order_params, limit]))
+    stories = list(Article.objects.raw(sql, [*params, *live_a_params, limit]))
     for story in stories:
         story.category = Category(
             pk=story.category_id, name=story.category_name, slug=story.category_slug

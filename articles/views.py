@@ -97,14 +97,22 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.select_related("category", "featured_image").prefetch_related(
-            *with_renditions("featured_image", ratios=LEAD_RATIOS)
-        )
+        return Article.objects.select_related("category", "featured_image")
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
         if not article.is_live and not can_preview(self.request, article):
             raise Http404("No article found matching the query")
+        return self.prepare(article)
+
+    @staticmethod
+    def prepare(article):
+        """Load what the page shows beyond the row: the lead picture's renditions (only
+        when there is one), then the bylines, tags and corrections."""
+        if article.featured_image_id:
+            prefetch_related_objects(
+                [article], *with_renditions("featured_image", ratios=LEAD_RATIOS)
+            )
         return article.load_for_reading()
 
     def get(self, request, *args, **kwargs):
