@@ -374,6 +374,17 @@ class Article(models.Model):
         ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
 
 
+def load_bylines(articles):
+    """Set every article's `ordered_authors` with one query (no prefetch bookkeeping)."""
+    by_article = {article.pk: [] for article in articles}
+    if by_article:
+        bylines = ArticleAuthor.objects.filter(article_id__in=list(by_article))
+        for byline in bylines.select_related("author"):
+            by_article[byline.article_id].append(byline.author)
+    for article in articles:
+        article._ordered_authors = by_article[article.pk]
+
+
 def load_tag_names(articles):
     """Set every article's `tag_names` with one narrow query.
 

@@ -46,7 +46,6 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -60,7 +59,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import freshness
-from .models import Article, ArticleAuthor
+from .models import Article, ArticleAuthor, load_bylines
 
 # Longer queries are cut (at a word) before any database sees them: a reader
 # never needs more, and a 10,000-character query must cost no more than a short one.
@@ -631,8 +630,7 @@ class SearchResults:
         """The articles `ids`, in that order, with what a result shows (snippets, bylines)."""
         if not ids:
             return []
-        bylines = Prefetch("bylines", ArticleAuthor.objects.select_related("author"))
-        rows = Article.objects.select_related("category").prefetch_related(bylines)
+        rows = Article.objects.select_related("category")
         rows = rows.defer("search_vector").filter(pk__in=ids)
         if headlines:
             tsquery = _tsquery(self.query)
@@ -652,6 +650,7 @@ class SearchResults:
             )
         rows = rows.in_bulk()
         articles = [rows[pk] for pk in ids if pk in rows]
+        load_bylines(articles)
         for article in articles:
             article.title_html = highlight(article.title, self.words)
             if _START in (getattr(article, "body_headline", None) or ""):
