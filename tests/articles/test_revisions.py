@@ -90,3 +90,14 @@ def test_restore_is_refused_to_a_contributor_on_someone_elses_article(client, ed
     assert client.post(url).status_code in (403, 404)
     edited.refresh_from_db()
     assert edited.title == "Second headline"
+
+
+def test_a_revision_saved_by_no_one_is_listed_as_the_system(client, edited):
+    import reversion
+
+    with reversion.create_revision():  # as a task or an import saves, with no user
+        edited.title = "Third headline"
+        edited.save()
+    page = client.get(reverse("admin:articles_article_revisions", args=[edited.pk]))
+    assert page.status_code == 200
+    assert "the system" in page.content.decode()
