@@ -34,15 +34,12 @@ LEAD_RATIOS = ("16:9", "1.91:1")
 
 
 class ListingMixin:
-    """Paginated lists of live articles, newest first, with what cards show."""
+    """Paginated lists of articles (`articles` in the template), ARTICLES_PER_PAGE a page."""
 
     context_object_name = "articles"
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
-
-    def live_articles(self):
-        return Article.objects.live().for_listing().latest_first()
 
 
 class CardListingMixin(ListingMixin):

@@ -514,9 +514,6 @@ CKEDITOR_5_CONFIGS = {
 # CKEditor 5 uploads go to the image library (images.admin), one Image per upload.
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:images_image_upload"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
-# Old names of IMAGE_MAX_BYTES / IMAGE_MAX_PIXELS.
-ARTICLE_IMAGE_MAX_BYTES = IMAGE_MAX_BYTES
-ARTICLE_IMAGE_MAX_PIXELS = IMAGE_MAX_PIXELS
 # How long a shared preview link works (seconds).
 ARTICLE_PREVIEW_MAX_AGE = env.int("ARTICLE_PREVIEW_MAX_AGE", default=60 * 60 * 24 * 3)
 # A soft edit lock lapses when its holder's page stops sending heartbeats.
@@ -526,4 +523,4 @@ ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
 # WordPress import (wordpress app, `manage.py import_wordpress`): fetching of
 # featured images from the old site.
 WORDPRESS_MEDIA_TIMEOUT = env.float("WORDPRESS_MEDIA_TIMEOUT", default=20.0)
-WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=ARTICLE_IMAGE_MAX_BYTES)
+WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=IMAGE_MAX_BYTES)

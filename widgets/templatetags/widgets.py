@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from articles import freshness
+from articles import fragments, freshness
 
 from .. import selectors
 
@@ -29,9 +29,7 @@ FRAGMENT_SECONDS = 60 * 60
 
 def _cached_block(name, parts, template_name, make_context):
     """The block's HTML from the cache, or rendered (and stored) by `make_context()`."""
-    generation = None
-    if getattr(cache, "available", True):
-        generation = freshness.current_generation()
+    generation = fragments.generation()
     key = expires_at = None
     if generation is not None:
         key = f"widgets:{name}:{generation}:" + ":".join(str(part) for part in parts)
