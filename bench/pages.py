@@ -210,6 +210,10 @@ def _articles_sql(first, count, sections, words, body):
     return sql, [*params, first, count - 1]
 
 
+# The generated articles "pb-<first>" to "pb-<last>" (two parameters).
+GENERATED_BETWEEN = "WHERE a.slug LIKE 'pb-%%' AND substr(a.slug, 4)::int BETWEEN %s AND %s"
+
+
 def _bylines_sql(first, count, authors):
     """One byline per generated article, from a fixed pool of writers."""
     from articles.models import Article, ArticleAuthor
@@ -219,7 +223,7 @@ def _bylines_sql(first, count, authors):
         f"INSERT INTO {ArticleAuthor._meta.db_table} (article_id, author_id, \"order\") "  # nosec B608 # noqa: S608
         f"SELECT a.id, (ARRAY[{author_ids}])[1 + (a.id * 7) %% {len(authors)}], 0 "
         f"FROM {Article._meta.db_table} a "
-        f"WHERE a.slug LIKE 'pb-%%' AND substr(a.slug, 4)::int BETWEEN %s AND %s"
+        f"{GENERATED_BETWEEN}"
     )
     return sql, [first, count - 1]
 
@@ -235,7 +239,7 @@ def _tags_sql(first, count, tags, article_type):
         f"INSERT INTO {TaggedItem._meta.db_table} (content_type_id, object_id, tag_id) "  # nosec B608 # noqa: S608
         f"SELECT %s, a.id, (ARRAY[{tag_ids}])[1 + (a.id * 7 + k) %% {len(tags)}] "
         f"FROM {Article._meta.db_table} a CROSS JOIN (VALUES (0), (67), (133)) AS t(k) "
-        f"WHERE a.slug LIKE 'pb-%%' AND substr(a.slug, 4)::int BETWEEN %s AND %s"
+        f"{GENERATED_BETWEEN}"
     )
     return sql, [article_type.pk, first, count - 1]
 

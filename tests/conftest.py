@@ -58,6 +58,31 @@ def browser(monkeypatch):
         browser.close()
 
 
+BROWSER_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def admin_login(transactional_db, settings, live_server):
+    """An Editor ("desk"); `admin_login(page)` signs a browser page in to the admin."""
+    from django.urls import reverse
+
+    from tests.factories import StaffUserFactory
+
+    # The live server speaks plain HTTP.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    StaffUserFactory(role="Editor", username="desk", password=BROWSER_PASSWORD)
+
+    def log_in(page):
+        page.goto(live_server.url + reverse("admin:login"))
+        page.fill("#id_username", "desk")
+        page.fill("#id_password", BROWSER_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#user-tools")
+
+    return log_in
+
+
 @pytest.fixture
 def artifacts_dir():
     ARTIFACTS_DIR.mkdir(exist_ok=True)

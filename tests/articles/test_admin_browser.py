@@ -4,11 +4,9 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from tests.factories import CategoryFactory, StaffUserFactory
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 SELECT_WORD = """(word) => {
   const editor = document.querySelector(".ck-editor__editable").ckeditorInstance;
@@ -32,27 +30,15 @@ SELECT_WORD = """(word) => {
 }"""
 
 
-@pytest.fixture
-def editor(transactional_db, settings):
-    # The live server speaks plain HTTP.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return StaffUserFactory(role="Editor", username="desk", password=PASSWORD)
-
-
 def test_editor_writes_and_publishes_a_story_in_ckeditor(
-    editor, live_server, browser, artifacts_dir
+    admin_login, live_server, browser, artifacts_dir
 ):
     CategoryFactory(name="Politics", slug="politics")
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + reverse("admin:login"))
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
+        admin_login(page)
 
         page.goto(live_server.url + reverse("admin:articles_article_add"))
         page.locator("#id_title").press_sequentially("Parliament passes the budget")

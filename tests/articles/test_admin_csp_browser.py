@@ -4,11 +4,9 @@ content security policy, and the public site under its own, without violations."
 import pytest
 from django.urls import reverse
 
-from tests.factories import ArticleFactory, StaffUserFactory
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 def watch(page):
@@ -31,19 +29,12 @@ def watch(page):
     return problems
 
 
-def test_article_editor_runs_under_the_admin_policy(transactional_db, settings, live_server,
-                                                   browser, artifacts_dir):
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    StaffUserFactory(role="Editor", username="desk", password=PASSWORD)
+def test_article_editor_runs_under_the_admin_policy(admin_login, live_server, browser,
+                                                   artifacts_dir):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     problems = watch(page)
     try:
-        page.goto(live_server.url + reverse("admin:login"))
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
+        admin_login(page)
         response = page.goto(live_server.url + reverse("admin:articles_article_add"))
         assert "script-src 'self'" in response.headers["content-security-policy"]
         editable = page.locator(".ck-editor__editable")

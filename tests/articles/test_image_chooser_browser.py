@@ -5,20 +5,14 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from articles.models import Article, ArticleBodyImage
-from tests.factories import ArticleFactory, ImageFactory, StaffUserFactory
+from tests.factories import ArticleFactory, ImageFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
-
 
 def test_editor_inserts_a_library_image_into_the_body(
-    transactional_db, settings, live_server, browser, artifacts_dir
+    admin_login, live_server, browser, artifacts_dir
 ):
-    # The live server speaks plain HTTP.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    StaffUserFactory(role="Editor", username="desk", password=PASSWORD)
     ImageFactory(
         title="Parliament at night", alt_text="Other picture", file__width=64, file__height=36
     )
@@ -36,11 +30,7 @@ def test_editor_inserts_a_library_image_into_the_body(
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + reverse("admin:login"))
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
+        admin_login(page)
         page.goto(live_server.url + reverse("admin:articles_article_change", args=[article.pk]))
         page.locator(".ck-editor__editable").wait_for()
 

@@ -125,8 +125,9 @@ def test_a_slow_statement_is_cancelled_and_the_timeout_restored(db, monkeypatch)
         assert cursor.fetchone()[0] == before
 
 
-def test_a_search_that_runs_too_long_says_so(indexed, client, monkeypatch):
-    indexed(title="Ceasefire signed")
+@pytest.fixture
+def slow_ranking(monkeypatch):
+    """Ranking that outlasts a 20 ms statement timeout; returns the real ranking function."""
     ranked_ids = search._ranked_ids
 
     def slow(*args, **kwargs):
@@ -136,6 +137,11 @@ def test_a_search_that_runs_too_long_says_so(indexed, client, monkeypatch):
 
     monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 20)
     monkeypatch.setattr(search, "_ranked_ids", slow)
+    return ranked_ids
+
+
+def test_a_search_that_runs_too_long_says_so(indexed, client, slow_ranking):
+    indexed(title="Ceasefire signed")
     response = client.get("/search/", {"q": "ceasefire"})
     assert response.status_code == 200
     assert titles(response) == []
@@ -144,21 +150,12 @@ def test_a_search_that_runs_too_long_says_so(indexed, client, monkeypatch):
     assert "No stories match" not in page
 
 
-def test_a_search_that_ran_out_of_time_is_not_cached(indexed, client, monkeypatch):
+def test_a_search_that_ran_out_of_time_is_not_cached(indexed, client, monkeypatch, slow_ranking):
     indexed(title="Ceasefire signed")
-    ranked_ids = search._ranked_ids
-
-    def slow(*args, **kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_sleep(1)")
-        return ranked_ids(*args, **kwargs)
-
-    monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 20)
-    monkeypatch.setattr(search, "_ranked_ids", slow)
     response = client.get("/search/", {"q": "ceasefire"})
     assert "This search took too long" in response.content.decode()
     assert "no-cache" in response["Cache-Control"]
-    monkeypatch.setattr(search, "_ranked_ids", ranked_ids)
+    monkeypatch.setattr(search, "_ranked_ids", slow_ranking)
     again = client.get("/search/", {"q": "ceasefire"})
     assert again.get("X-Cache") != "hit"
     assert titles(again) == ["Ceasefire signed"]

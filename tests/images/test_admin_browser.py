@@ -5,20 +5,14 @@ from django.urls import reverse
 
 from images import services
 from images.validation import validate_upload
-from tests.factories import StaffUserFactory
 from tests.images.conftest import image_bytes, upload
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
-
 
 def test_a_click_on_the_preview_sets_the_focal_point(
-    transactional_db, settings, live_server, browser, artifacts_dir
+    admin_login, live_server, browser, artifacts_dir
 ):
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    StaffUserFactory(role="Editor", username="desk", password=PASSWORD)
     image = services.create_image(
         validate_upload(upload(image_bytes(size=(400, 200)))), title="Square", alt_text="x"
     )
@@ -31,11 +25,7 @@ def test_a_click_on_the_preview_sets_the_focal_point(
         "console.error('CSP violation: ' + e.violatedDirective));"
     )
     try:
-        page.goto(live_server.url + reverse("admin:login"))
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
+        admin_login(page)
         page.goto(live_server.url + reverse("admin:images_image_change", args=[image.pk]))
         preview = page.locator(".focal-picker img")
         preview.wait_for()
