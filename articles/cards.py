@@ -2,7 +2,8 @@
 
 A listing (home, sections, tags, authors, archives) works out *which* stories it
 shows with narrow id-only queries. The cards themselves are cached HTML
-(articles/templatetags/cards.py), so most of the time no article row is loaded
+(articles/templatetags/cards.py, caching.fragments, under each story's own
+keys), so most of the time no article row is loaded
 at all. When some cards are missing from the cache, the rows of every card of
 the page are loaded together, in one batch with what a card shows (section,
 bylines): a page costs the same few queries however many lists of cards it has.
@@ -12,12 +13,12 @@ it as a list of articles.
 
 from collections.abc import Sequence
 
-from . import fragments
+from caching import fragments
 
 
-def card_key(generation, pk):
-    """The cache key of a story's cards (every variant in one entry) under `generation`."""
-    return f"cards:{generation}:{pk}"
+def card_name(pk):
+    """The fragment name of a story's cards (every variant in one entry)."""
+    return f"card:{pk}"
 
 
 class CardBatch:
@@ -28,15 +29,18 @@ class CardBatch:
         self.loaded = {}
         self._cached = {}
         self._looked_up = set()
+        self.since = None
 
-    def cached_cards(self, generation):
-        """{pk: {variant: html}} of the cards cached under `generation`, for every
-        story of the batch: one cache round trip for the whole page."""
+    def cached_cards(self):
+        """{pk: {variant: html}} of the cached cards of every story of the batch: one
+        cache round trip for the whole page (`since` is then what storing needs)."""
         wanted = [pk for pk in dict.fromkeys(self.ids) if pk not in self._looked_up]
         if wanted:
-            found = fragments.get_many([card_key(generation, pk) for pk in wanted])
+            found = fragments.get_many([card_name(pk) for pk in wanted])
+            if self.since is None:
+                self.since = found.since
             for pk in wanted:
-                self._cached[pk] = found.get(card_key(generation, pk)) or {}
+                self._cached[pk] = found.get(card_name(pk)) or {}
             self._looked_up.update(wanted)
         return self._cached
 

@@ -23,9 +23,10 @@ from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
 from authors.models import Author
+from caching import fragments, keys
 from categories.models import Category
 
-from . import fragments
+from . import cache_keys
 from .html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from .models import Article, load_tag_names
 from .seo import absolute_url
@@ -264,23 +265,20 @@ class ArticleFeed(Feed):
         return FULL if settings.FEED_FULL_TEXT else EXCERPT
 
     def items(self, obj):
-        """The newest entries, each built once per content change and feed mode.
+        """The newest entries, each built once per change of its story and feed mode.
 
         Which stories a feed shows is one narrow id query; what an entry says
-        (title, links, full text, bylines, picture) is cached under the content
-        generation (articles/freshness.py) and shared by every feed that carries
-        the story (site, section, tag and author feeds, RSS and Atom). Rows are
-        loaded only for entries missing from the cache, in one batch.
+        (title, links, full text, bylines, picture) is cached under the story's
+        keys (caching.fragments) and shared by every feed that carries the story
+        (site, section, tag and author feeds, RSS and Atom). Rows are loaded
+        only for entries missing from the cache, in one batch.
         """
+        keys.record(*self.cache_keys(obj))
         ids = list(self.articles(obj).latest_first().card_ids()[: max(settings.FEED_SIZE, 0)])
         mode = self.content_mode(obj)
-        generation = fragments.generation()
-        keys = {}
-        found = {}
-        if generation is not None:
-            keys = {pk: f"feed-entry:{generation}:{mode}:{pk}" for pk in ids}
-            found = fragments.get_many(list(keys.values()))
-        missing = [pk for pk in ids if keys.get(pk) not in found]
+        names = {pk: f"feed-entry:{mode}:{pk}" for pk in ids}
+        found = fragments.get_many(list(names.values()))
+        missing = [pk for pk in ids if names[pk] not in found]
         built = {}
         if missing:
             articles = list(
@@ -291,15 +289,27 @@ class ArticleFeed(Feed):
             )
             load_tag_names(articles)
             built = {article.pk: self.entry(article, mode) for article in articles}
+            shown = {article.pk: self.entry_keys(article) for article in articles}
             fragments.set_many(
-                {keys[pk]: entry for pk, entry in built.items() if pk in keys}, ENTRY_SECONDS
+                {names[pk]: (entry, shown[pk]) for pk, entry in built.items()},
+                since=found.since,
+                seconds=ENTRY_SECONDS,
             )
         entries = []
         for pk in ids:
-            entry = found.get(keys.get(pk)) or built.get(pk)
+            entry = found.get(names[pk]) or built.get(pk)
             if entry is not None:
                 entries.append(entry)
         return entries
+
+    def cache_keys(self, obj):
+        """The list this feed is (caching keys)."""
+        return [cache_keys.FEED]
+
+    @staticmethod
+    def entry_keys(article):
+        """What an entry shows: the story's card keys and its tags (named as categories)."""
+        return cache_keys.card_keys(article) | {cache_keys.tag(pk) for pk in article._tag_ids}
 
     def entry(self, article, mode):
         """Everything an item of the feed says about `article`, as plain data."""
@@ -399,6 +409,9 @@ class CategoryFeed(SectionFeedMixin, ArticleFeed):
     def description(self, obj):
         return obj.description or f"{obj.name}: the latest stories from {settings.SITE_NAME}."
 
+    def cache_keys(self, obj):
+        return [cache_keys.section(obj.pk)]
+
     def articles(self, obj):
         ids = [obj.pk, *(child.pk for child in obj.children.all())]
         return Article.objects.live().filter(category_id__in=ids)
@@ -425,6 +438,9 @@ class TagFeed(SectionFeedMixin, ArticleFeed):
     def description(self, obj):
         return f"Stories tagged {obj.name} from {settings.SITE_NAME}."
 
+    def cache_keys(self, obj):
+        return [cache_keys.tag(obj.pk)]
+
     def articles(self, obj):
         return Article.objects.live().filter(tags=obj)
 
@@ -443,6 +459,9 @@ class AuthorFeed(SectionFeedMixin, ArticleFeed):
 
     def description(self, obj):
         return f"Stories by {obj.name} from {settings.SITE_NAME}."
+
+    def cache_keys(self, obj):
+        return [cache_keys.author(obj.pk)]
 
     def articles(self, obj):
         return Article.objects.live().filter(bylines__author=obj)

@@ -230,6 +230,15 @@ class Article(models.Model):
         # redirect. (Not the address itself: reversing it for every row read is costly.)
         if "slug" in field_names and "publish_at" in field_names:
             instance._loaded_address = (instance.slug, instance.publish_at)
+        if all(
+            name in field_names
+            for name in ("status", "publish_at", "category_id", "is_featured", "slug")
+        ):
+            # What decides the lists it is in, as loaded (articles.cache_keys).
+            instance._loaded_placement = (
+                instance.status, instance.publish_at, instance.category_id,
+                instance.is_featured, instance.slug,
+            )
         return instance
 
     # -- addresses ---------------------------------------------------------
@@ -386,7 +395,7 @@ def load_bylines(articles):
 
 
 def load_tag_names(articles):
-    """Set every article's `tag_names` with one narrow query.
+    """Set every article's `tag_names` (and `_tag_ids`) with one narrow query.
 
     taggit's prefetch_related("tags") builds a queryset per article, which costs
     a feed of twenty full-text items more than its SQL does.
@@ -397,17 +406,20 @@ def load_tag_names(articles):
     from taggit.models import TaggedItem
 
     by_article = {article.pk: [] for article in articles}
+    ids = {article.pk: [] for article in articles}
     tagged = (
         TaggedItem.objects.filter(
             content_type=ContentType.objects.get_for_model(Article), object_id__in=list(by_article)
         )
         .order_by("id")
-        .values_list("object_id", "tag__name")
+        .values_list("object_id", "tag__name", "tag_id")
     )
-    for pk, name in tagged:
+    for pk, name, tag_id in tagged:
         by_article[pk].append(name)
+        ids[pk].append(tag_id)
     for article in articles:
         article._tag_names = by_article[article.pk]
+        article._tag_ids = ids[article.pk]
 
 
 def _address(slug, publish_at):

@@ -58,7 +58,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import freshness
+from caching.purges import purge
+
+from . import cache_keys
 from .models import Article, ArticleAuthor, load_bylines
 
 # Longer queries are cut (at a word) before any database sees them: a reader
@@ -230,15 +232,15 @@ def refresh_vectors(article_ids, *, using="default"):
 def _refresh_where(where, params, using):
     with connections[using].cursor() as cursor:
         cursor.execute(_vector_sql(where), params)
-    freshness.bump_generation()
+    purge([cache_keys.SEARCH])
 
 
 def _refresh_and_bump(article_ids, using):
     refresh_vectors(article_ids, using=using)
-    # Search pages are cached under the content generation like any page; the
-    # save's own bump may have come first, and a search between the two would
-    # have cached the old results under the new generation.
-    freshness.bump_generation()
+    # Search pages are cached under the `search` key; the save's own purge may
+    # have come first, and a search between the two would have cached the old
+    # results as current.
+    purge([cache_keys.SEARCH])
 
 
 def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progress=None):
@@ -265,7 +267,7 @@ def rebuild_index(*, batch_size=2000, only_missing=False, using="default", progr
             done += cursor.rowcount
         if progress:
             progress(done)
-    freshness.bump_generation()
+    purge([cache_keys.SEARCH])
     return done
 
 

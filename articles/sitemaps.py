@@ -9,6 +9,7 @@ time of day: a correction at 15:00 must change it, not only a new date.
 
 import math
 from datetime import datetime, timedelta
+from functools import wraps
 from io import StringIO
 from urllib.parse import urlsplit
 
@@ -24,9 +25,11 @@ from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
+from caching import keys
+from caching.pages import page
 from categories.models import Category
 
-from .freshness import cached_until_changed
+from . import cache_keys
 from .models import Article
 from .seo import absolute_url
 
@@ -191,7 +194,24 @@ def _paged(url, pages):
 # -- views -------------------------------------------------------------------------
 
 
-@cached_until_changed("sitemap")
+def sitemap_view(*, params=()):
+    """A crawler file: cached as a page (caching) under the `sitemap` key, at most
+    FEED_CACHE_SECONDS (the news sitemap drops stories by age, not by a write)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            keys.record(cache_keys.SITEMAP)
+            return view(request, *args, **kwargs)
+
+        return page(params=params, seconds=settings.FEED_CACHE_SECONDS)(
+            require_safe(wrapper)
+        )
+
+    return decorator
+
+
+@sitemap_view()
 def sitemap_index(request):
     """/sitemap.xml: one sitemap per month of articles, and for categories, tags, authors."""
     entries = []
@@ -258,13 +278,13 @@ def _sitemap_page(request, sitemap, *, allow_empty):
     return _urlset_response(urls)
 
 
-@cached_until_changed("sitemap", vary_on_params=("p",))
+@sitemap_view(params=("p",))
 def sitemap_month(request, year, month):
     """/sitemap-articles-<yyyy>-<mm>.xml: the live articles of a month."""
     return _sitemap_page(request, ArticleMonthSitemap(int(year), int(month)), allow_empty=False)
 
 
-@cached_until_changed("sitemap", vary_on_params=("p",))
+@sitemap_view(params=("p",))
 def sitemap_section(request, section):
     """/sitemap-<categories|tags|authors>.xml."""
     sitemap_class = SECTIONS.get(section)
@@ -281,7 +301,7 @@ def news_language(language=None):
     return language.split("-")[0]
 
 
-@cached_until_changed("news-sitemap")
+@sitemap_view()
 def news_sitemap(request):
     """/news-sitemap.xml: Google News sitemap of live stories from the last 48 hours."""
     since = timezone.now() - NEWS_WINDOW

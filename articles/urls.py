@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
+from caching.pages import page
+
 from . import feeds, sitemaps, views
-from .freshness import cached_until_changed
 
 app_name = "articles"
 
@@ -12,7 +14,8 @@ SLUG = r"(?P<slug>[-\w]+)"
 
 
 def _feed(feed_class):
-    return cached_until_changed("feed")(feed_class())
+    # Cached as a page (caching) under the feed's keys, at most FEED_CACHE_SECONDS.
+    return page(seconds=settings.FEED_CACHE_SECONDS)(feed_class())
 
 
 # Feeds and crawler files, at the addresses WordPress used (subscribers keep them).

@@ -18,10 +18,11 @@ from django.views.generic import (
 from taggit.models import Tag
 
 from authors.models import Author
+from caching import keys
 from categories.models import Category
 from images.renditions import with_renditions
 
-from . import bodyimages, listings, search
+from . import bodyimages, cache_keys, listings, search
 from .cards import CardBatch, Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
@@ -37,6 +38,8 @@ class ListingMixin:
     """Paginated lists of articles (`articles` in the template), ARTICLES_PER_PAGE a page."""
 
     context_object_name = "articles"
+    # The query parameters the page reads (caching: others are not part of its key).
+    cache_params = ("page",)
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
@@ -66,6 +69,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        keys.record(cache_keys.HOME)
         # The newest featured story leads; without one, the newest story does.
         featured, newest = listings.lead_and_latest(HOME_LATEST + 1)
         lead = featured or (newest[0] if newest else None)
@@ -85,6 +89,7 @@ class HomeView(TemplateView):
         newest = listings.newest_per_category(
             [c.pk for c in categories], HOME_BLOCK_SIZE, exclude=exclude
         )
+        keys.record(*(cache_keys.section(c.pk) for c in categories))
         return [(c, batch.cards(newest[c.pk])) for c in categories if newest.get(c.pk)]
 
 
@@ -98,6 +103,8 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+        # Also when not live yet: its 404 must go when it is published.
+        keys.record(cache_keys.article(article.pk))
         if not article.is_live and not can_preview(self.request, article):
             raise Http404("No article found matching the query")
         return self.prepare(article)
@@ -134,15 +141,29 @@ class ArticleDetailView(DetailView):
         context["is_preview"] = not self.object.is_live
         context["body"] = self.body()
         context["related"] = self.related_articles()
+        keys.record(*self.shown_keys(context["related"]))
         return context
+
+    def shown_keys(self, related):
+        """Everything this page shows, as cache keys (articles.cache_keys)."""
+        article = self.object
+        shown = cache_keys.card_keys(article)
+        # Its tags' lists and its section's give the related stories.
+        shown.update(cache_keys.tag(tag.pk) for tag in article.tag_list)
+        for story in related:
+            shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))
+        shown.update(cache_keys.image(pk) for pk in self.body_image_ids)
+        return shown
 
     def body(self):
         """The body with its library pictures as <picture> (two queries, only if it has any)."""
         article = self.object
+        self.body_image_ids = []
         if not bodyimages.file_names(article.body):
             return bodyimages.render(article.body, [])
         lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
         images = [line.image for line in lines]
+        self.body_image_ids = [image.pk for image in images]
         prefetch_related_objects(images, *with_renditions(ratios=["original"]))
         return bodyimages.render(article.body, images)
 
@@ -174,6 +195,13 @@ class ArchiveMixin(CardListingMixin):
     def get_queryset(self):
         return self.live_articles()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = int(self.get_year())
+        month = self.kwargs.get("month")
+        keys.record(f"archive:{year:04d}" if month is None else f"archive:{year:04d}-{month}")
+        return context
+
 
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
     template_name = "articles/article_archive_year.html"
@@ -196,6 +224,7 @@ class TagView(CardListingMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["tag"] = self.tag
+        keys.record(cache_keys.tag(self.tag.pk))
         return context
 
 
@@ -208,6 +237,7 @@ class SearchView(ListingMixin, ListView):
     """
 
     template_name = "articles/search.html"
+    cache_params = ("q", "category", "author", "from", "to", "page")
 
     @cached_property
     def query(self):
@@ -293,6 +323,7 @@ class SearchView(ListingMixin, ListView):
             "from": filters["date_from"].isoformat() if filters["date_from"] else "",
             "to": filters["date_to"].isoformat() if filters["date_to"] else "",
         }
+        keys.record(cache_keys.SEARCH, cache_keys.SECTIONS)
         active = {key: value for key, value in params.items() if value}
         without_author = {key: value for key, value in active.items() if key != "author"}
         context.update(

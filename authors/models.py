@@ -47,6 +47,11 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def cache_key_for(pk):
+        """The cache key of what shows this author: their page, feeds, bylines."""
+        return f"author:{pk}"
+
     def get_absolute_url(self):
         return reverse("authors:detail", kwargs={"slug": self.slug})
 

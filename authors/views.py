@@ -3,6 +3,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
+from caching import keys
+
 from .models import Author
 
 
@@ -11,6 +13,7 @@ class AuthorDetailView(ListView):
 
     template_name = "authors/author_detail.html"
     context_object_name = "articles"
+    cache_params = ("page",)
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
@@ -33,4 +36,5 @@ class AuthorDetailView(ListView):
         # Ids until a card needs the row (articles/cards.py).
         context["articles"] = context["object_list"].cards()
         context["author"] = self.author
+        keys.record(self.author.cache_key_for(self.author.pk))
         return context

@@ -53,6 +53,11 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def cache_key_for(pk):
+        """The cache key of what shows this section: its pages, feeds, labelled cards."""
+        return f"section:{pk}"
+
     def get_absolute_url(self):
         return reverse("categories:detail", kwargs={"slug": self.slug})
 

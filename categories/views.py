@@ -3,6 +3,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
+from caching import keys
+
 from .models import Category
 
 
@@ -11,6 +13,7 @@ class CategoryDetailView(ListView):
 
     template_name = "categories/category_detail.html"
     context_object_name = "articles"
+    cache_params = ("page",)
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
@@ -38,4 +41,5 @@ class CategoryDetailView(ListView):
         # Ids until a card needs the row (articles/cards.py).
         context["articles"] = context["object_list"].cards()
         context["category"] = self.category
+        keys.record(self.category.cache_key_for(self.category.pk))
         return context

@@ -148,11 +148,19 @@ def throttle_rule(request):
         return "feed"
     if request.method == "POST" and path == reverse("admin_password_reset"):
         return "password-reset"
+    if request.method in ("GET", "HEAD") and not path.startswith(_admin_prefix()):
+        # Any other public page that is being rendered (the page cache answered
+        # no hit): an address cannot make the server render without bound.
+        return "render"
     return None
 
 
 class ThrottleMiddleware:
     """Fixed-window request limits per client address on endpoints that cost work.
+
+    It stands inside the page cache: what the cache answers is never counted
+    nor refused, so feed readers and crawlers behind one address get every
+    cached page; only renderings count.
 
     Counters live in the default cache; when it fails, requests pass (a dead
     Redis must not take the site down with it).

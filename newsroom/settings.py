@@ -53,8 +53,8 @@ TWITTER_SITE = env("TWITTER_SITE", default="")
 FEED_SIZE = env.int("FEED_SIZE", default=20)
 # Full text in feeds (content:encoded / Atom content) unless a category says otherwise.
 FEED_FULL_TEXT = env.bool("FEED_FULL_TEXT", default=True)
-# Upper bound on how long a rendered feed or sitemap is kept; every content change
-# and the next scheduled publication end it sooner (articles/freshness.py).
+# Upper bound on how long a rendered feed or sitemap is kept; a change of what it
+# shows, and the next scheduled story it would carry, end it sooner (caching/).
 FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=60 * 15)
 
 INSTALLED_APPS = [
@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "categories",
     "authors",
+    "caching",
     "images",
     "articles",
     "widgets",
@@ -88,10 +89,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before the page cache: floods of cached pages are cut too (newsroom/security.py).
-    "newsroom.security.ThrottleMiddleware",
     # Before sessions and auth: a cache hit must not read or create a session.
-    "newsroom.pagecache.PageCacheMiddleware",
+    "caching.middleware.PageCacheMiddleware",
+    # Inside the page cache: only renderings count against the limits; a page
+    # answered from the cache is never refused (newsroom/security.py).
+    "newsroom.security.ThrottleMiddleware",
     # Inside the page cache, which stores the policy header with the page whose
     # script tags carry its nonce.
     "newsroom.security.ContentSecurityPolicyMiddleware",
@@ -150,16 +152,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and broker: Redis when REDIS_URL is set, otherwise local memory and
-# tasks run in-process.
+# Cache and broker: Redis when REDIS_URL is set; otherwise a file cache that
+# every process of the machine shares (runserver, seed_demo, import_wordpress,
+# the shell), so a change made in one is seen by the others' caches at once,
+# and tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="newsroom")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache with a circuit breaker (newsroom/pagecache.py).
-            "BACKEND": "newsroom.pagecache.RedisCache",
+            # Django's RedisCache with a circuit breaker (caching/redis.py).
+            "BACKEND": "caching.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="newsroom"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             # Passed to redis-py's connection pool: a Redis that is down or
             # unreachable must cost a request milliseconds, not a hang.
             "OPTIONS": {
@@ -172,8 +177,10 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "newsroom",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", default=str(BASE_DIR / "var" / "cache")),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=20_000)},
         }
     }
 
@@ -181,20 +188,55 @@ else:
 # (meanwhile pages render uncached without waiting on a socket).
 CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=5.0)
 
-# Anonymous page cache (newsroom/pagecache.py). Entries end at once on any
-# content change; these are only upper bounds.
+# Anonymous page cache (caching/). Entries are purged by key when what they
+# show changes and end at the next clock-driven change; these are upper bounds.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE", default=True)
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 * 30)
-PAGE_CACHE_404_SECONDS = env.int("PAGE_CACHE_404_SECONDS", default=60)
-# What browsers and CDNs are told (Cache-Control: public, max-age=…, stale-while-revalidate=…).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 * 60 * 24)
+PAGE_CACHE_404_SECONDS = env.int("PAGE_CACHE_404_SECONDS", default=60 * 10)
+# What browsers are told (they cannot be purged: keep it short) ...
 PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
-PAGE_CACHE_STALE_WHILE_REVALIDATE = env.int("PAGE_CACHE_STALE_WHILE_REVALIDATE", default=300)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env.int("PAGE_CACHE_STALE_WHILE_REVALIDATE", default=60)
+# ... and shared caches (Varnish, a CDN), which are purged by key: s-maxage.
+PAGE_CACHE_EDGE_SECONDS = env.int("PAGE_CACHE_EDGE_SECONDS", default=60 * 60 * 24)
 PAGE_CACHE_EXCLUDE_PREFIXES = ["/admin/", "/healthz", "/bench/", "/static/", "/media/"]
 # A request header that skips the page cache, honoured only when this is set
 # (benchmarks measure uncached rendering with it); empty in production.
 PAGE_CACHE_BYPASS_HEADER = env("PAGE_CACHE_BYPASS_HEADER", default="")
 # /bench/floor, a bare view the benchmark measures as the server's floor.
 BENCH_FLOOR_VIEW = env.bool("BENCH_FLOOR_VIEW", default=False)
+
+# Edge purges (caching/edge/): names among varnish, cloudflare, fastly.
+EDGE_PURGE = env.list("EDGE_PURGE", default=[])
+EDGE_PURGE_TIMEOUT = env.float("EDGE_PURGE_TIMEOUT", default=2.0)
+EDGE_PURGE_RETRY_DELAY = env.int("EDGE_PURGE_RETRY_DELAY", default=5)
+_edge_options = {
+    "varnish": {
+        "BACKEND": "caching.edge.varnish.VarnishBackend",
+        "LOCATIONS": env.list("VARNISH_PURGE_URLS", default=["http://127.0.0.1:8080"]),
+        "TIMEOUT": EDGE_PURGE_TIMEOUT,
+    },
+    "cloudflare": {
+        "BACKEND": "caching.edge.cloudflare.CloudflareBackend",
+        "API_TOKEN": env("CLOUDFLARE_API_TOKEN", default=""),
+        "ZONE_ID": env("CLOUDFLARE_ZONE_ID", default=""),
+        "API_URL": env("CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4"),
+        "TIMEOUT": EDGE_PURGE_TIMEOUT,
+    },
+    "fastly": {
+        "BACKEND": "caching.edge.fastly.FastlyBackend",
+        "API_TOKEN": env("FASTLY_API_TOKEN", default=""),
+        "SERVICE_ID": env("FASTLY_SERVICE_ID", default=""),
+        "API_URL": env("FASTLY_API_URL", default="https://api.fastly.com"),
+        "SOFT": env.bool("FASTLY_SOFT_PURGE", default=False),
+        "TIMEOUT": EDGE_PURGE_TIMEOUT,
+    },
+}
+_unknown_edges = set(EDGE_PURGE) - set(_edge_options)
+if _unknown_edges:
+    raise ImproperlyConfigured(
+        f"EDGE_PURGE names {sorted(_unknown_edges)}: use any of varnish, cloudflare, fastly"
+    )
+EDGE_PURGE_BACKENDS = {name: _edge_options[name] for name in EDGE_PURGE}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -354,6 +396,8 @@ THROTTLE_RATES = {
     "preview": env("THROTTLE_PREVIEW", default="60/60"),
     "feed": env("THROTTLE_FEED", default="120/60"),
     "password-reset": env("THROTTLE_PASSWORD_RESET", default="5/1h"),
+    # Public pages rendered (not answered by the page cache), per address.
+    "render": env("THROTTLE_RENDER", default="300/60"),
 }
 
 # Content security policy (django-csp 4). Public pages: scripts from this origin

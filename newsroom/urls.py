@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("", include("caching.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),
     path("", include("articles.urls")),

@@ -3,25 +3,32 @@ from django.utils import timezone
 
 
 def banner_changes():
-    """Future moments at which a switched-on banner starts or expires (one-column queryset)."""
+    """(moment, keys) at which a switched-on banner starts or expires."""
     from .models import BreakingNews
 
     now = timezone.now()
-    banners = BreakingNews.objects.filter(is_active=True, expires_at__gt=now).order_by()
-    starts = banners.filter(starts_at__gt=now).values_list("starts_at", flat=True)
-    return starts.union(banners.values_list("expires_at", flat=True), all=True)
+    moments = []
+    for starts_at, expires_at in BreakingNews.objects.filter(
+        is_active=True, expires_at__gt=now
+    ).values_list("starts_at", "expires_at"):
+        if starts_at > now:
+            moments.append((starts_at, {"banner"}))
+        moments.append((expires_at, {"banner"}))
+    return moments
 
 
 class WidgetsConfig(AppConfig):
     name = "widgets"
 
     def ready(self):
-        from articles import freshness
+        from caching import registry
 
         from .models import BreakingNews
+        from .templatetags.widgets import render_breaking_news, render_recent_posts
 
-        # The banner is on every public page: switching it on or off, editing it
-        # or deleting it retires every cached page, and so do its start and
-        # expiry times, which pass without any write.
-        freshness.watch(BreakingNews)
-        freshness.add_change_source(banner_changes)
+        # Holes: cached apart from the pages, purged by their own keys.
+        registry.block("recent-posts", render_recent_posts, params=("exclude",))
+        registry.block("breaking-news", render_breaking_news)
+        # A banner's start and expiry pass without any write.
+        registry.watch(BreakingNews, lambda row, deleted: {"banner", "schedule"})
+        registry.clock(banner_changes)

@@ -47,6 +47,7 @@ from articles import tasks as article_tasks
 from articles.html import plain_text
 from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEvent, ArticleRedirect
 from authors.models import Author
+from caching import purges
 from categories.models import Category
 from images import services as image_services
 from images.models import Image as LibraryImage
@@ -1196,5 +1197,8 @@ def _reason(exc):
 
 
 def import_wxr(source, **options):
-    """Import the WXR file `source` (a path or binary file); return the ImportReport."""
-    return WordPressImporter(**options).run(source)
+    """Import the WXR file `source` (a path or binary file); return the ImportReport.
+
+    Caches are purged once at the end (everything), not per imported row."""
+    with purges.bulk():
+        return WordPressImporter(**options).run(source)

@@ -1,25 +1,27 @@
-"""{% load cards %}: story cards, each rendered once per content change.
+"""{% load cards %}: story cards, each rendered once until the story changes.
 
-A card shows only what the content generation covers (the article, its section,
-its bylines and pictures), so its HTML is cached under the generation
-(articles/freshness.py) and reused by every listing that shows the story: the
-home page, sections, tags, authors and archives. A list of cards costs one cache
-round trip; only the cards missing from the cache are loaded (articles/cards.py)
-and rendered. When the cache fails, cards render uncached.
+A card shows the story, its section, bylines and picture; its HTML is cached
+under those keys (articles.cache_keys.card_keys) and reused by every listing that
+shows the story: the home page, sections, tags, authors and archives. A list of
+cards costs one cache round trip; only the cards missing from the cache are
+loaded (articles/cards.py) and rendered. When the cache fails, cards render
+uncached.
 """
 
 from django import template
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-from .. import fragments
-from ..cards import Cards, card_key
+from caching import fragments
+
+from ..cache_keys import card_keys
+from ..cards import Cards, card_name
 
 register = template.Library()
 
 CARD_TEMPLATE = "articles/includes/article_card.html"
-# An upper bound only: any content change retires every card at once.
-CARD_SECONDS = 60 * 60
+# An upper bound only: a change of the story or what its card shows purges it.
+CARD_SECONDS = 60 * 60 * 24
 OPTIONS = ("large", "show_category", "show_image", "heading")
 
 
@@ -44,11 +46,10 @@ def article_cards(articles, **options):
     cards = articles if isinstance(articles, Cards) else Cards(articles)
     if not cards:
         return ""
-    generation = fragments.generation()
     variant = _variant(options)
     # One cache entry per story holds its cards of every variant; the first list
     # of a page fetches the entries of every card of the page at once.
-    cached = cards.batch.cached_cards(generation) if generation is not None else {}
+    cached = cards.batch.cached_cards()
     missing = [pk for pk in cards.ids if variant not in cached.get(pk, {})]
     rows = cards.rows(missing) if missing else {}
     card = get_template(CARD_TEMPLATE)
@@ -59,11 +60,10 @@ def article_cards(articles, **options):
             if pk not in rows:
                 continue
             html = card.render({"article": rows[pk], **options})
-            if generation is not None:
-                entry = cached.setdefault(pk, {})
-                entry[variant] = html
-                changed[card_key(generation, pk)] = entry
+            entry = cached.setdefault(pk, {})
+            entry[variant] = html
+            changed[card_name(pk)] = (entry, card_keys(rows[pk]))
         parts.append(html)
-    fragments.set_many(changed, CARD_SECONDS)
+    fragments.set_many(changed, since=cards.batch.since, seconds=CARD_SECONDS)
     # Every part is the output of the autoescaping card template.
     return mark_safe("".join(parts))  # nosec B308 B703 # noqa: S308

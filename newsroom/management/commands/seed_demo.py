@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from caching import purges
 from newsroom.demo import loader, seedfile
 
 
@@ -30,5 +31,6 @@ class Command(BaseCommand):
             raise CommandError(f"The seed file {seed_file} is not UTF-8 text.") from exc
         except seedfile.SeedFormatError as exc:
             raise CommandError(f"Cannot load the demo content from {seed_file}: {exc}") from exc
-        summary = loader.load(page)
+        with purges.bulk():
+            summary = loader.load(page)
         self.stdout.write(self.style.SUCCESS(str(summary)))

@@ -1,0 +1,195 @@
+"""What the public pages of articles show, as cache keys, and what purges them.
+
+Keys: `article:<id>` (everything drawn from one story: its page, its cards,
+feed entries and related-story links), `section:<id>`, `tag:<id>`,
+`author:<id>`, `image:<id>`, and lists: `home`, `feed`, `recent` (Recent
+Posts), `sitemap`, `search`, `archive:<yyyy>` and `archive:<yyyy-mm>`,
+`sections` (the navigation), `404`.
+
+An edit that leaves a story where it was (title, body, pictures) purges
+`article:<id>`: the story's page and every page that shows its card or link.
+A change of where it appears (published, unpublished, scheduled, moved to
+another section, featured) also purges the lists it enters; the lists it
+leaves showed its card, so `article:<id>` covers them. A scheduled story
+enters its lists by the clock alone: `scheduled_changes()` tells the caching
+app when and which keys (caching.schedule).
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from taggit.models import Tag, TaggedItem
+
+from authors.models import Author
+from caching import registry
+from categories.models import Category
+from images.models import Image
+from images.signals import renditions_changed
+
+from .models import Article, ArticleAuthor, ArticleRedirect, Correction
+from .preview import PREVIEW_PARAM
+from .signals import article_changed, article_went_live
+
+HOME, FEED, RECENT, SITEMAP, SEARCH, SECTIONS, MISSING, SCHEDULE = (
+    "home", "feed", "recent", "sitemap", "search", "sections", "404", "schedule",
+)
+# How many upcoming publications the schedule lists (caching.schedule.HORIZON).
+SCHEDULE_LIMIT = 200
+
+
+def article(pk):
+    return f"article:{pk}"
+
+
+def section(pk):
+    return Category.cache_key_for(pk)
+
+
+def tag(pk):
+    return f"tag:{pk}"
+
+
+def author(pk):
+    return Author.cache_key_for(pk)
+
+
+def image(pk):
+    return f"image:{pk}"
+
+
+def archive(when):
+    """The year and month archive keys of a publication time."""
+    local = timezone.localtime(when)
+    return [f"archive:{local.year:04d}", f"archive:{local.year:04d}-{local.month:02d}"]
+
+
+def card_keys(story):
+    """What a card (or feed entry) of a loaded story shows."""
+    keys = {article(story.pk), section(story.category_id)}
+    if story.featured_image_id:
+        keys.add(image(story.featured_image_id))
+    keys.update(author(a.pk) for a in story.ordered_authors)
+    return keys
+
+
+def list_keys(pk, publish_at, category_id, parent_id, tag_ids, author_ids):
+    """Every list a story with these facts appears in."""
+    keys = {article(pk), HOME, FEED, RECENT, SITEMAP, SEARCH, MISSING, SCHEDULE}
+    keys.add(section(category_id))
+    if parent_id:
+        keys.add(section(parent_id))
+    if publish_at is not None:
+        keys.update(archive(publish_at))
+    keys.update(tag(t) for t in tag_ids)
+    keys.update(author(a) for a in author_ids)
+    return keys
+
+
+def _facts(ids):
+    """{article id: (tag ids, author ids)} in two queries."""
+    facts = {pk: (set(), set()) for pk in ids}
+    if not ids:
+        return facts
+    article_type = ContentType.objects.get_for_model(Article)
+    for pk, tag_id in TaggedItem.objects.filter(
+        content_type=article_type, object_id__in=ids
+    ).values_list("object_id", "tag_id"):
+        facts[pk][0].add(tag_id)
+    for pk, author_id in ArticleAuthor.objects.filter(article_id__in=ids).values_list(
+        "article_id", "author_id"
+    ):
+        facts[pk][1].add(author_id)
+    return facts
+
+
+def story_list_keys(story):
+    """list_keys() of a saved story, reading its tags, bylines and section's parent."""
+    tag_ids, author_ids = _facts([story.pk])[story.pk]
+    parent_id = (
+        Category.objects.filter(pk=story.category_id).values_list("parent_id", flat=True).first()
+    )
+    return list_keys(story.pk, story.publish_at, story.category_id, parent_id, tag_ids,
+                     author_ids)
+
+
+def scheduled_changes():
+    """(publish_at, keys) of the scheduled stories: what each enters at its time."""
+    rows = list(
+        Article.objects.scheduled()
+        .order_by("publish_at")
+        .values_list("pk", "publish_at", "category_id")[:SCHEDULE_LIMIT + 1]
+    )
+    if not rows:
+        return []
+    facts = _facts([pk for pk, _, _ in rows])
+    parents = dict(
+        Category.objects.filter(pk__in={c for _, _, c in rows}).values_list("pk", "parent_id")
+    )
+    return [
+        (when, list_keys(pk, when, category_id, parents.get(category_id), *facts[pk]))
+        for pk, when, category_id in rows
+    ]
+
+
+# -- what a write purges --------------------------------------------------------------
+
+# What decides the lists a story is in; a change of any of them moves it.
+PLACEMENT = ("status", "publish_at", "category_id", "is_featured", "slug")
+
+
+def placement(story):
+    return tuple(getattr(story, name) for name in PLACEMENT)
+
+
+def article_saved(story, deleted):
+    keys = {article(story.pk), SEARCH, SITEMAP}
+    before = getattr(story, "_loaded_placement", None)
+    now = placement(story)
+    visible = story.status == story.Status.PUBLISHED
+    was_visible = before is not None and before[0] == story.Status.PUBLISHED
+    if (deleted or before is None or before != now) and (visible or was_visible or deleted):
+        keys |= story_list_keys(story)
+    story._loaded_placement = now
+    return keys
+
+
+def tagged_item(row, deleted):
+    return {tag(row.tag_id), article(row.object_id), SEARCH}
+
+
+def article_tags_changed(instance, pk_set, reverse):
+    if reverse:  # a tag's articles
+        return {tag(instance.pk), SEARCH, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, *(tag(pk) for pk in pk_set)}
+
+
+def article_authors_changed(instance, pk_set, reverse):
+    if reverse:
+        return {author(instance.pk), SEARCH, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, *(author(pk) for pk in pk_set)}
+
+
+def register():
+    """Tell the caching app what articles' pages show; from ArticlesConfig.ready()."""
+    registry.watch(Article, article_saved)
+    registry.watch(
+        ArticleAuthor,
+        lambda row, deleted: {article(row.article_id), author(row.author_id), SEARCH},
+    )
+    registry.watch(Correction, lambda row, deleted: {article(row.article_id), SITEMAP})
+    registry.watch(ArticleRedirect, lambda row, deleted: {MISSING, article(row.article_id)})
+    registry.watch(
+        Category,
+        lambda row, deleted: {section(row.pk), SECTIONS, SITEMAP}
+        | ({section(row.parent_id)} if row.parent_id else set()),
+    )
+    registry.watch(Author, lambda row, deleted: {author(row.pk), SITEMAP})
+    registry.watch(Tag, lambda row, deleted: {tag(row.pk), SITEMAP})
+    registry.watch(TaggedItem, tagged_item)
+    registry.watch(Image, lambda row, deleted: {image(row.pk)})
+    registry.watch_m2m(Article.tags.through, article_tags_changed)
+    registry.watch_m2m(Article.authors.through, article_authors_changed)
+    registry.watch_signal(renditions_changed, lambda **kw: {image(kw["image"].pk)})
+    registry.watch_signal(article_went_live, lambda **kw: story_list_keys(kw["article"]))
+    registry.watch_signal(article_changed, lambda **kw: {article(kw["article"].pk), SEARCH})
+    registry.clock(scheduled_changes)
+    registry.private_param(PREVIEW_PARAM)

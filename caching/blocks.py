@@ -1,0 +1,93 @@
+"""Holes: blocks that stand on many pages ("Recent Posts", the breaking-news banner)
+and change on their own, so they are cached apart from the pages that show them.
+
+A page rendered for the page cache writes a hole as an Edge Side Include,
+`<esi:include src="/_fragment/recent-posts/?exclude=12" />`. Varnish fetches
+and caches each fragment under its own keys; for every other client the page
+cache fills the holes itself from the same store (caching.middleware). A page
+rendered for one reader (staff, a preview) gets its blocks inline. Publishing
+a story then purges the Recent Posts fragment, not every article page.
+"""
+
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from urllib.parse import parse_qsl, urlsplit
+
+from django.urls import reverse
+
+from . import keys, registry
+
+_placeholders = ContextVar("caching_hole_placeholders", default=False)
+INCLUDE = re.compile(rb'<esi:include src="([^"]+)"\s*/>')
+
+
+@contextmanager
+def as_placeholders():
+    """Within the block, holes render as <esi:include> tags."""
+    token = _placeholders.set(True)
+    try:
+        yield
+    finally:
+        _placeholders.reset(token)
+
+
+@contextmanager
+def inline():
+    """Within the block, holes render their blocks in place."""
+    token = _placeholders.set(False)
+    try:
+        yield
+    finally:
+        _placeholders.reset(token)
+
+
+def address(name, values):
+    """The fragment's address for a hole with these parameter values."""
+    from .pages import fragment_path
+
+    return fragment_path(reverse("caching:fragment", kwargs={"name": name}), values)
+
+
+def hole(name, **values):
+    """The HTML standing for block `name` in the page being rendered."""
+    if name not in registry.blocks:
+        raise KeyError(f"No block named {name!r}: register it with caching.registry.block()")
+    _, params = registry.blocks[name]
+    unknown = set(values) - set(params)
+    if unknown:
+        raise TypeError(f"Block {name!r} takes {params}, not {sorted(unknown)}")
+    values = {k: "" if v is None else str(getattr(v, "pk", v)) for k, v in values.items()}
+    if _placeholders.get():
+        # urlencode leaves nothing in the address that needs escaping here.
+        return f'<esi:include src="{address(name, values)}" />'
+    return render(name, values)
+
+
+def render(name, values):
+    """Block `name`'s HTML for these (string) parameter values; its keys go to the collectors."""
+    render_block, params = registry.blocks[name]
+    with inline():
+        return render_block(**{p: values.get(p) or None for p in params})
+
+
+def parse(src):
+    """(name, values) of a fragment address written by hole(), or None."""
+    parts = urlsplit(src)
+    prefix = reverse("caching:fragment", kwargs={"name": "x"})[:-2]
+    if not parts.path.startswith(prefix):
+        return None
+    name = parts.path[len(prefix):].strip("/")
+    if name not in registry.blocks:
+        return None
+    return name, dict(parse_qsl(parts.query))
+
+
+def render_isolated(src):
+    """(html, keys) of the fragment at `src`, rendered here and now."""
+    parsed = parse(src)
+    if parsed is None:
+        return "", set()
+    with keys.collecting(isolated=True) as shown:
+        html = render(*parsed)
+    return html, shown

@@ -1,0 +1,100 @@
+"""Purging by key: the store at once and after commit, the edge after commit.
+
+`purge(keys)` drops the local renderings at once (code that reads its own
+uncommitted writes, tests, the shell) and again after the transaction commits
+(a rendering made from the old rows while it was open). The edge (Varnish, a
+CDN) is told after commit, with every key of the transaction in one request
+per backend; a backend that fails is retried by a Celery task with back-off
+and logged. Nothing here raises into the save that caused it.
+"""
+
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import transaction
+
+from . import edge, store
+
+logger = logging.getLogger(__name__)
+
+_bulk = ContextVar("caching_bulk", default=False)
+
+
+@contextmanager
+def bulk():
+    """A bulk load (an import, demo content): no purge per row, everything once at the end."""
+    if _bulk.get():
+        yield
+        return
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
+        purge_all()
+
+
+def in_bulk():
+    return _bulk.get()
+
+
+def purge(keys, *, using=None):
+    """Drop every cached rendering that shows one of `keys`, here and at the edge."""
+    keys = {str(key) for key in keys if key}
+    if not keys:
+        return
+    store.purge(keys)
+    connection = transaction.get_connection(using)
+    pending = getattr(connection, "_caching_pending", None)
+    if pending is None:
+        pending = connection._caching_pending = set()
+    pending.update(keys)
+    # One callback per call; the first to run takes every pending key.
+    transaction.on_commit(lambda: _flush(connection), using=using)
+
+
+def _flush(connection):
+    keys = getattr(connection, "_caching_pending", None)
+    if not keys:
+        return
+    connection._caching_pending = set()
+    store.purge(keys)
+    send_to_edge(sorted(keys))
+
+
+def send_to_edge(keys):
+    """Tell every edge backend to drop `keys` now; failed ones are retried by a task."""
+    backends = edge.configured()
+    if not backends or not keys:
+        return
+    failed = []
+    for name, backend in backends.items():
+        try:
+            backend.purge_keys(keys)
+        except Exception as exc:
+            logger.warning("edge purge through %s failed (%s); retrying in the background",
+                           name, exc)
+            failed.append(name)
+    if failed:
+        from . import tasks
+
+        try:
+            tasks.purge_edge.apply_async(
+                (keys, failed), countdown=settings.EDGE_PURGE_RETRY_DELAY
+            )
+        except Exception:
+            logger.exception("could not queue the edge purge retry of %s", keys[:20])
+
+
+def purge_all():
+    """Drop everything: the store and every edge backend."""
+    ok = store.purge([store.EVERYTHING])
+    for name, backend in edge.configured().items():
+        try:
+            backend.purge_all()
+        except Exception:
+            logger.exception("edge purge of everything through %s failed", name)
+            ok = False
+    return ok

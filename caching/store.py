@@ -1,0 +1,162 @@
+"""Cached renderings that are dropped by key: tag versions over Django's cache.
+
+Every entry records the keys it shows (`article:12`, `home`, ...) with each
+key's version at the time it was stored. Purging a key gives it a new version,
+so every entry that recorded the old one stops matching: at once, in every
+process sharing the cache, whatever the backend (Redis, the file cache of the
+embedded default, local memory in tests). An entry also carries its deadline
+(caching.schedule): the moment something it shows changes by the clock alone.
+
+A rendering that read the database before a purge must not be stored as
+current after it. Every purge first raises a sequence number; a rendering
+remembers the sequence it started under (`found.seq` of its lookup) and is not
+stored when the sequence has moved since. A lost sequence or version (evicted,
+or the cache restarted) makes entries miss, never match.
+
+A cache that fails means misses, never errors.
+"""
+
+import logging
+import math
+import time
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+SEQUENCE = "caching:seq"
+VERSION = "caching:v:"
+# Every entry depends on this key too: purging it drops everything.
+EVERYTHING = "*"
+# Per process: the version keys each entry needed last time, so that a lookup
+# asks for the entry and its versions in one round trip.
+_needs = {}
+_NEEDS_LIMIT = 20_000
+
+
+class Found(dict):
+    """{cache key: (value, keys)} of the valid entries; `seq` is the purge sequence read."""
+
+    seq = None
+    failed = False
+
+
+def version_key(key):
+    return VERSION + key
+
+
+def _token():
+    return time.time_ns()
+
+
+def get_many(cache_keys):
+    """The valid entries among `cache_keys`: one round trip once their keys are known."""
+    found = Found()
+    wanted = [SEQUENCE, *cache_keys]
+    for cache_key in cache_keys:
+        wanted.extend(_needs.get(cache_key, ()))
+    try:
+        values = cache.get_many(wanted)
+        found.seq = values.get(SEQUENCE)
+        entries = {k: values[k] for k in cache_keys if k in values}
+        missing = {
+            v for entry in entries.values() for v in entry[0] if v not in values
+        }
+        if missing:
+            values.update(cache.get_many(list(missing)))
+    except Exception:
+        logger.warning("cache read failed; rendering uncached", exc_info=True)
+        found.failed = True
+        return found
+    now = time.time()
+    for cache_key, (versions, expires_at, keys, value) in entries.items():
+        if len(_needs) > _NEEDS_LIMIT:
+            _needs.clear()
+        _needs[cache_key] = tuple(versions)
+        if expires_at <= now:
+            continue
+        if all(values.get(v) == version for v, version in versions.items()):
+            found[cache_key] = (value, keys)
+    return found
+
+
+def get(cache_key):
+    """(value, keys) of a valid entry, or None."""
+    return get_many([cache_key]).get(cache_key)
+
+
+def set_many(items, *, since):
+    """Store {cache key: (value, keys, expires_at)} rendered under purge sequence `since`.
+
+    Nothing is stored when a purge happened since (the rendering may show what
+    it purged) or when the deadline has passed. True if stored.
+    """
+    now = time.time()
+    items = {k: item for k, item in items.items() if item[2] > now}
+    if not items:
+        return False
+    needed = {version_key(key) for _, keys, _ in items.values() for key in keys}
+    needed.add(version_key(EVERYTHING))
+    try:
+        values = cache.get_many([SEQUENCE, *needed])
+        if values.get(SEQUENCE) != since:
+            return False
+        missing = [v for v in needed if v not in values]
+        if missing:
+            # A key never purged (or whose version was lost) starts now.
+            token = _token()
+            for v in missing:
+                cache.add(v, token, timeout=None)
+            values.update(cache.get_many(missing))
+            if any(v not in values for v in missing):
+                return False
+        stored = {}
+        longest = 0
+        for cache_key, (value, keys, expires_at) in items.items():
+            versions = {version_key(key): values[version_key(key)] for key in keys}
+            versions[version_key(EVERYTHING)] = values[version_key(EVERYTHING)]
+            stored[cache_key] = (versions, expires_at, frozenset(keys), value)
+            longest = max(longest, expires_at - now)
+            _needs[cache_key] = tuple(versions)
+        cache.set_many(stored, timeout=max(1, math.ceil(longest) + 1))
+        return True
+    except Exception:
+        logger.warning("cache write failed", exc_info=True)
+        return False
+
+
+def sequence():
+    """The current purge sequence (for a rendering that had no lookup), or None."""
+    try:
+        return cache.get(SEQUENCE)
+    except Exception:
+        return None
+
+
+def purge(keys):
+    """Drop every entry that shows one of `keys`. False when the cache could not be told."""
+    keys = {version_key(key) for key in keys}
+    if not keys:
+        return True
+    try:
+        # The sequence first: a rendering stored between the two is refused.
+        try:
+            cache.incr(SEQUENCE)
+        except ValueError:
+            cache.add(SEQUENCE, _token(), timeout=None)
+            cache.incr(SEQUENCE)
+        token = _token()
+        cache.set_many(dict.fromkeys(keys, token), timeout=None)
+        return True
+    except Exception:
+        logger.error("cache purge failed for %s", sorted(keys)[:20], exc_info=True)
+        return False
+
+
+def purge_all(*, local_only=False):
+    """Drop every entry (the edge too, unless `local_only`)."""
+    if local_only:
+        return purge([EVERYTHING])
+    from . import purges
+
+    return purges.purge_all()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "caching"
+
+urlpatterns = [
+    path("_fragment/<slug:name>/", views.fragment, name="fragment"),
+]
