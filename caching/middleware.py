@@ -20,6 +20,7 @@ always get a fresh rendering, never stored.
 import hashlib
 import logging
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -273,6 +274,7 @@ def _hole_keys(entry):
     return [_hole_key(src) for src in entry["parts"][1::2]]
 
 
+@lru_cache(maxsize=8192)
 def _hole_key(src):
     path, _, query = src.partition("?")
     return pages.cache_key(path, pages.query_pairs(query))

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import transaction
 
-from . import edge, store
+from . import edge, store, tasks
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,12 @@ def _flush(connection):
 
 def send_to_edge(keys):
     """Tell every edge backend to drop `keys` now; failed ones are retried by a task."""
-    backends = edge.configured()
-    if not backends or not keys:
+    if not keys:
+        return
+    try:
+        backends = edge.configured()
+    except Exception:
+        logger.exception("edge purge of %s not sent: EDGE_PURGE_BACKENDS is invalid", keys[:20])
         return
     failed = []
     for name, backend in backends.items():
@@ -77,9 +81,11 @@ def send_to_edge(keys):
             logger.warning("edge purge through %s failed (%s); retrying in the background",
                            name, exc)
             failed.append(name)
-    if failed:
-        from . import tasks
-
+    if failed and settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker: a retry would run here and now, costing the request another timeout.
+        logger.error("edge purge of %s through %s failed; no worker to retry it",
+                     keys[:20], failed)
+    elif failed:
         try:
             tasks.purge_edge.apply_async(
                 (keys, failed), countdown=settings.EDGE_PURGE_RETRY_DELAY
@@ -91,7 +97,12 @@ def send_to_edge(keys):
 def purge_all():
     """Drop everything: the store and every edge backend."""
     ok = store.purge([store.EVERYTHING])
-    for name, backend in edge.configured().items():
+    try:
+        backends = edge.configured()
+    except Exception:
+        logger.exception("edge purge of everything not sent: EDGE_PURGE_BACKENDS is invalid")
+        return False
+    for name, backend in backends.items():
         try:
             backend.purge_all()
         except Exception:

@@ -55,15 +55,16 @@ def get_many(cache_keys):
     wanted = [SEQUENCE, *cache_keys]
     for cache_key in cache_keys:
         wanted.extend(_needs.get(cache_key, ()))
+    fetch = getattr(cache, "get_many_fast", cache.get_many)
     try:
-        values = cache.get_many(wanted)
+        values = fetch(wanted)
         found.seq = values.get(SEQUENCE)
         entries = {k: values[k] for k in cache_keys if k in values}
         missing = {
             v for entry in entries.values() for v in entry[0] if v not in values
         }
         if missing:
-            values.update(cache.get_many(list(missing)))
+            values.update(fetch(list(missing)))
     except Exception:
         logger.warning("cache read failed; rendering uncached", exc_info=True)
         found.failed = True

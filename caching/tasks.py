@@ -3,24 +3,23 @@
 import logging
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from . import edge
 
 logger = logging.getLogger(__name__)
 
+MAX_RETRIES = 8
+RETRY_BACKOFF_MAX = 600
+
 
 @shared_task(
-    name="caching.tasks.purge_edge",
-    bind=True,
-    ignore_result=True,
-    autoretry_for=(edge.EdgePurgeError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
+    name="caching.tasks.purge_edge", bind=True, ignore_result=True, max_retries=MAX_RETRIES
 )
 def purge_edge(self, keys, backend_names=None):
-    """Tell the named edge backends (all when None) to drop `keys`."""
+    """Tell the named edge backends (all when None) to drop `keys`; retried with back-off
+    (EDGE_PURGE_RETRY_DELAY seconds, doubled each time, at most ten minutes)."""
     backends = edge.configured()
     names = backend_names or list(backends)
     failed = []
@@ -35,8 +34,17 @@ def purge_edge(self, keys, backend_names=None):
             logger.warning("edge purge through %s failed (attempt %s): %s",
                            name, self.request.retries + 1, exc)
             failed.append(name)
-    if failed:
-        if self.request.retries >= self.max_retries or settings.CELERY_TASK_ALWAYS_EAGER:
-            logger.error("edge purge of %s through %s gave up", keys[:20], failed)
-            return
-        raise self.retry(args=(keys, failed), exc=edge.EdgePurgeError(", ".join(failed)))
+    if not failed:
+        return
+    if self.request.retries >= self.max_retries or settings.CELERY_TASK_ALWAYS_EAGER:
+        logger.error("edge purge of %s through %s gave up", keys[:20], failed)
+        return
+    countdown = get_exponential_backoff_interval(
+        factor=settings.EDGE_PURGE_RETRY_DELAY,
+        retries=self.request.retries,
+        maximum=RETRY_BACKOFF_MAX,
+        full_jitter=False,
+    )
+    raise self.retry(
+        args=(keys, failed), countdown=countdown, exc=edge.EdgePurgeError(", ".join(failed))
+    )

@@ -206,7 +206,7 @@ PAGE_CACHE_BYPASS_HEADER = env("PAGE_CACHE_BYPASS_HEADER", default="")
 BENCH_FLOOR_VIEW = env.bool("BENCH_FLOOR_VIEW", default=False)
 
 # Edge purges (caching/edge/): names among varnish, cloudflare, fastly.
-EDGE_PURGE = env.list("EDGE_PURGE", default=[])
+EDGE_PURGE = [name.strip() for name in env.list("EDGE_PURGE", default=[]) if name.strip()]
 EDGE_PURGE_TIMEOUT = env.float("EDGE_PURGE_TIMEOUT", default=2.0)
 EDGE_PURGE_RETRY_DELAY = env.int("EDGE_PURGE_RETRY_DELAY", default=5)
 _edge_options = {
