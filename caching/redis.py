@@ -16,8 +16,8 @@ from functools import wraps
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.base import default_key_func
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
 from . import store
@@ -127,7 +127,8 @@ class RedisCache(DjangoRedisCache):
         prefix = f"{self.key_prefix}:{self.version}:"
         values = self._cache.get_client(None).mget([prefix + key for key in keys])
         loads = self._cache._serializer.loads
-        return {key: loads(value) for key, value in zip(keys, values) if value is not None}
+        pairs = zip(keys, values, strict=True)
+        return {key: loads(value) for key, value in pairs if value is not None}
 
 
 def _guarded(name):
