@@ -140,14 +140,29 @@ def placement(story):
     return tuple(getattr(story, name) for name in PLACEMENT)
 
 
+def _scheduled(status, publish_at):
+    return status == Article.Status.PUBLISHED and publish_at is not None and (
+        publish_at > timezone.now()
+    )
+
+
 def article_saved(story, deleted):
     keys = {article(story.pk), SEARCH, SITEMAP}
+    created = not hasattr(story, "_loaded_placement")  # not read from the database
     before = getattr(story, "_loaded_placement", None)
     now = placement(story)
     visible = story.status == story.Status.PUBLISHED
     was_visible = before is not None and before[0] == story.Status.PUBLISHED
     if (deleted or before is None or before != now) and (visible or was_visible or deleted):
         keys |= story_list_keys(story)
+        # The list of upcoming publications changes only with a scheduled story.
+        if not (
+            deleted
+            or _scheduled(story.status, story.publish_at)
+            or (before is None and not created)  # loaded without these fields: unknown
+            or (before is not None and _scheduled(before[0], before[1]))
+        ):
+            keys.discard(SCHEDULE)
     story._loaded_placement = now
     return keys
 

@@ -230,11 +230,13 @@ class Article(models.Model):
         # redirect. (Not the address itself: reversing it for every row read is costly.)
         if "slug" in field_names and "publish_at" in field_names:
             instance._loaded_address = (instance.slug, instance.publish_at)
+        # What decides the lists it is in, as loaded (articles.cache_keys); None
+        # when some of it was not loaded.
+        instance._loaded_placement = None
         if all(
             name in field_names
             for name in ("status", "publish_at", "category_id", "is_featured", "slug")
         ):
-            # What decides the lists it is in, as loaded (articles.cache_keys).
             instance._loaded_placement = (
                 instance.status, instance.publish_at, instance.category_id,
                 instance.is_featured, instance.slug,

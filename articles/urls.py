@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import path, re_path
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
 from caching.pages import page
@@ -15,7 +16,7 @@ SLUG = r"(?P<slug>[-\w]+)"
 
 def _feed(feed_class):
     # Cached as a page (caching) under the feed's keys, at most FEED_CACHE_SECONDS.
-    return page(seconds=settings.FEED_CACHE_SECONDS)(feed_class())
+    return page(seconds=settings.FEED_CACHE_SECONDS)(require_safe(feed_class()))
 
 
 # Feeds and crawler files, at the addresses WordPress used (subscribers keep them).

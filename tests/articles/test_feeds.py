@@ -328,10 +328,16 @@ def test_a_stale_etag_gets_the_new_feed(client):
     assert titles(feedparser.parse(response.content)) == ["After"]
 
 
-def test_downstream_caches_must_revalidate(client):
+def test_readers_keep_a_feed_briefly_and_shared_caches_until_purged(client, settings):
+    # Feed readers cannot be told of a change: a minute at most, then a cheap
+    # conditional GET. Varnish and CDNs are purged by key (Surrogate-Key).
     ArticleFactory()
-    cache_control = client.get("/feed/")["Cache-Control"]
-    assert "must-revalidate" in cache_control and "max-age=0" in cache_control
+    response = client.get("/feed/")
+    cache_control = response["Cache-Control"]
+    assert f"max-age={settings.PAGE_CACHE_MAX_AGE}" in cache_control
+    assert "s-maxage=" in cache_control and "public" in cache_control
+    assert "feed" in response["Surrogate-Key"].split()
+    assert response["ETag"]
 
 
 def test_a_cached_feed_costs_no_queries(client, django_assert_num_queries):
