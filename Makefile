@@ -7,12 +7,14 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve worker beat bench bench-search chromium wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search chromium varnish wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
 	@echo "make test    - install dev tools and run ruff and the whole test suite"
 	@echo "make serve   - gunicorn with production settings from the environment"
+	@echo "make edge    - the site behind Varnish on http://$(EDGE_HOST):$(EDGE_PORT) (gunicorn on $(HOST):$(PORT))"
+	@echo "make varnish - install Varnish and vmod xkey (Debian packages) when missing"
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
@@ -41,6 +43,22 @@ chromium:
 	  fi; \
 	fi
 
+# Varnish and its xkey vmod (Debian's varnish-modules) for `make edge` and the
+# edge tests (tests/caching/test_varnish.py); installed when missing (as root,
+# as on CI; otherwise say how).
+varnish:
+	@xkey=; for f in /usr/lib/varnish/vmods/libvmod_xkey.so /usr/lib/*/varnish/vmods/libvmod_xkey.so; do \
+	  [ -e "$$f" ] && xkey=$$f; done; \
+	if { ! command -v varnishd >/dev/null && [ ! -x /usr/sbin/varnishd ]; } || [ -z "$$xkey" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's varnish and varnish-modules (vmod xkey)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null) \
+	      || echo "varnish could not be installed: the Varnish tests will be skipped"; \
+	  else \
+	    echo "varnish or vmod xkey is missing: run 'sudo apt-get install varnish varnish-modules' for make edge and the Varnish tests"; \
+	  fi; \
+	fi
+
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -53,7 +71,7 @@ run: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.dev chromium lint audit
+test: $(VENV)/.dev chromium varnish lint audit
 	$(BIN)/pytest
 
 # Security gates: no known-vulnerable pinned package (PyPI's advisory data;
@@ -71,6 +89,38 @@ serve: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn newsroom.wsgi -c newsroom/gunicorn.conf.py
 
+# The site behind Varnish, as readers would get it: varnishd on EDGE_HOST:EDGE_PORT
+# in the foreground with deploy/varnish/default.vcl (its backend rewritten to
+# HOST:PORT), gunicorn there in the background, stopped when varnishd exits
+# (Ctrl-C). Django purges Varnish by key (EDGE_PURGE=varnish). Local settings
+# as in `make run` unless the environment says otherwise; Varnish's work
+# directory is EDGE_DIR.
+EDGE_HOST ?= 127.0.0.1
+EDGE_PORT ?= 8080
+EDGE_DIR ?= /tmp/newsroom-varnish-$(EDGE_PORT)
+VARNISH_STORAGE ?= malloc,256m
+edge: export DEBUG ?= true
+edge: export TWO_FACTOR_REQUIRED ?= false
+edge: export SITE_URL ?= http://$(EDGE_HOST):$(EDGE_PORT)
+edge: export EDGE_PURGE ?= varnish
+edge: export VARNISH_PURGE_URLS ?= http://$(EDGE_HOST):$(EDGE_PORT)
+# Varnish adds the reader's address to X-Forwarded-For: trust that one proxy.
+edge: export TRUSTED_PROXY_COUNT ?= 1
+edge: $(VENV)/.runtime varnish
+	@PATH="$$PATH:/usr/sbin" command -v varnishd >/dev/null \
+	  || { echo "make edge needs varnishd: sudo apt-get install varnish varnish-modules"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	mkdir -p $(EDGE_DIR)
+	sed -e '/^backend default {/,/^}/s/^\( *\.host = \)"[^"]*"/\1"$(HOST)"/' \
+	    -e '/^backend default {/,/^}/s/^\( *\.port = \)"[^"]*"/\1"$(PORT)"/' \
+	    deploy/varnish/default.vcl > $(EDGE_DIR)/default.vcl
+	@echo "The site through Varnish: http://$(EDGE_HOST):$(EDGE_PORT)/ (Ctrl-C stops Varnish and gunicorn)"
+	BIND=$(HOST):$(PORT) $(BIN)/gunicorn newsroom.wsgi -c newsroom/gunicorn.conf.py & gunicorn=$$!; \
+	trap 'kill $$gunicorn 2>/dev/null; wait $$gunicorn 2>/dev/null' EXIT INT TERM; \
+	PATH="$$PATH:/usr/sbin" varnishd -F -a $(EDGE_HOST):$(EDGE_PORT) -f $(EDGE_DIR)/default.vcl \
+	  -n $(EDGE_DIR)/instance -s $(VARNISH_STORAGE) -p default_grace=1
+
 # The load generator for `make bench`; installed when missing (as root, as on CI).
 wrk:
 	@if ! command -v wrk >/dev/null; then \
@@ -84,7 +134,9 @@ wrk:
 	fi
 
 # Needs DATABASE_URL (PostgreSQL) and REDIS_URL; BENCH_ARTICLES=100000 for scale.
-bench: $(VENV)/.runtime wrk
+# Varnish is measured too when installed (`make varnish`): BENCH_VARNISH=1 requires
+# it, BENCH_VARNISH=0 leaves it out.
+bench: $(VENV)/.runtime wrk varnish
 	$(PY) -m bench.pages
 	$(MAKE) --no-print-directory bench-search
 
