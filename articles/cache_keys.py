@@ -27,7 +27,7 @@ from images.signals import renditions_changed
 
 from .models import Article, ArticleAuthor, ArticleRedirect, Correction
 from .preview import PREVIEW_PARAM
-from .signals import article_went_live
+from .signals import article_changed, article_went_live
 
 HOME, FEED, RECENT, SITEMAP, SEARCH, SECTIONS, MISSING, SCHEDULE = (
     "home", "feed", "recent", "sitemap", "search", "sections", "404", "schedule",
@@ -205,5 +205,8 @@ def register():
     registry.watch_m2m(Article.authors.through, article_authors_changed)
     registry.watch_signal(renditions_changed, lambda **kw: {image(kw["image"].pk)})
     registry.watch_signal(article_went_live, lambda **kw: story_list_keys(kw["article"]))
+    # Sent after commit when what readers see may have changed: the writes were
+    # purged already, but a change made without a model save is covered too.
+    registry.watch_signal(article_changed, lambda **kw: {article(kw["article"].pk), SEARCH})
     registry.clock(scheduled_changes)
     registry.private_param(PREVIEW_PARAM)

@@ -20,6 +20,7 @@ always get a fresh rendering, never stored.
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from functools import lru_cache
 
 from django.conf import settings
@@ -54,6 +55,35 @@ ESI_CONTROL = 'content="ESI/1.0"'
 # Per process: the fragments a page showed last time, fetched with it in one round trip.
 _page_holes = {}
 _PAGE_HOLES_LIMIT = 20_000
+# Per process: copies of the pages answered lately, each with the purge sequence
+# under which it was found valid (caching.store). While the sequence has not
+# moved, no purge has happened anywhere: the copy is served after reading that
+# one number, with no entry, version or fragment to fetch and unpickle.
+_local = OrderedDict()
+_LOCAL_MAX_BYTES = 512 * 1024
+
+
+class LocalCopy:
+    __slots__ = ("seq", "expires", "status", "headers", "content", "shown")
+
+    def __init__(self, seq, expires, response, shown):
+        self.seq = seq
+        self.expires = expires
+        self.status = response.status_code
+        self.headers = [
+            (k, v) for k, v in response.items() if k not in ("Cache-Control", "X-Cache")
+        ]
+        self.content = response.content
+        self.shown = shown
+
+
+def _keep_local(key, seq, expires, response, shown):
+    limit = settings.PAGE_CACHE_LOCAL_ENTRIES
+    if not limit or seq is None or len(response.content) > _LOCAL_MAX_BYTES:
+        return
+    _local[key] = LocalCopy(seq, expires, response, shown)
+    while len(_local) > limit:
+        _local.popitem(last=False)
 
 
 def _tracking(name):
@@ -111,6 +141,12 @@ class PageCacheMiddleware:
         key = pages.cache_key(path, pairs)
         found = store.Found()
         if not bypass:
+            local = _local.get((key, esi))
+            if local is not None:
+                seq = store.sequence()
+                if seq == local.seq and local.expires > time.time():
+                    return self._from_local(request, local)
+                del _local[(key, esi)]
             found = self._lookup(key)
             if key in found:
                 return self._serve(request, key, found, esi)
@@ -134,13 +170,23 @@ class PageCacheMiddleware:
         if esi:
             content = _with_includes(entry["parts"])
             response = _response(entry, content)
-            response["Surrogate-Control"] = ESI_CONTROL
-            _public_headers(response, shown, entry["expires"], entry["etag"],
-                            entry["modified"])
+            if len(entry["parts"]) > 1:
+                response["Surrogate-Control"] = ESI_CONTROL
+            expires = entry["expires"]
+            _public_headers(response, shown, expires, entry["etag"], entry["modified"])
         else:
             content, shown, expires, etag, modified = _assemble(entry, shown, found, key)
             response = _response(entry, content)
             _public_headers(response, shown, expires, etag, modified)
+        _keep_local((key, esi), found.seq, expires, response, shown)
+        response["X-Cache"] = "hit"
+        return _conditional(request, response)
+
+    def _from_local(self, request, local):
+        response = HttpResponse(local.content, status=local.status)
+        for name, value in local.headers:
+            response[name] = value
+        response["Cache-Control"] = _cache_control(local.expires)
         response["X-Cache"] = "hit"
         return _conditional(request, response)
 
@@ -367,17 +413,21 @@ def _public_headers(response, shown, expires, etag, modified):
     if ordered:
         response["Surrogate-Key"] = " ".join(ordered)
         response["Cache-Tag"] = ",".join(ordered)
-    remaining = max(0, int(expires - time.time()))
-    response["Cache-Control"] = (
-        f"public, max-age={min(settings.PAGE_CACHE_MAX_AGE, remaining)}, "
-        f"s-maxage={min(settings.PAGE_CACHE_EDGE_SECONDS, remaining)}, "
-        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_WHILE_REVALIDATE}"
-    )
+    response["Cache-Control"] = _cache_control(expires)
     # Staff share these addresses and must not get the public copy from a proxy.
     patch_vary_headers(response, ("Cookie",))
     if response.status_code == 200:
         response["ETag"] = f'"{etag}"'
         response["Last-Modified"] = http_date(modified)
+
+
+def _cache_control(expires):
+    remaining = max(0, int(expires - time.time()))
+    return (
+        f"public, max-age={min(settings.PAGE_CACHE_MAX_AGE, remaining)}, "
+        f"s-maxage={min(settings.PAGE_CACHE_EDGE_SECONDS, remaining)}, "
+        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_WHILE_REVALIDATE}"
+    )
 
 
 def _conditional(request, response):

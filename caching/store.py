@@ -11,7 +11,9 @@ A rendering that read the database before a purge must not be stored as
 current after it. Every purge first raises a sequence number; a rendering
 remembers the sequence it started under (`found.seq` of its lookup) and is not
 stored when the sequence has moved since. A lost sequence or version (evicted,
-or the cache restarted) makes entries miss, never match.
+or the cache restarted) makes entries miss, never match. The sequence also
+lets a process keep copies of pages in its own memory while it has not moved
+(caching.middleware).
 
 A cache that fails means misses, never errors.
 """
@@ -28,6 +30,9 @@ SEQUENCE = "caching:seq"
 VERSION = "caching:v:"
 # Every entry depends on this key too: purging it drops everything.
 EVERYTHING = "*"
+# Versions and the sequence live long but not for ever, so that a Redis with
+# maxmemory-policy volatile-lru may evict them (an entry then misses, no more).
+VERSION_TIMEOUT = 60 * 60 * 24 * 30
 # Per process: the version keys each entry needed last time, so that a lookup
 # asks for the entry and its versions in one round trip.
 _needs = {}
@@ -107,7 +112,7 @@ def set_many(items, *, since):
             # A key never purged (or whose version was lost) starts now.
             token = _token()
             for v in missing:
-                cache.add(v, token, timeout=None)
+                cache.add(v, token, timeout=VERSION_TIMEOUT)
             values.update(cache.get_many(missing))
             if any(v not in values for v in missing):
                 return False
@@ -120,6 +125,10 @@ def set_many(items, *, since):
             longest = max(longest, expires_at - now)
             _needs[cache_key] = tuple(versions)
         cache.set_many(stored, timeout=max(1, math.ceil(longest) + 1))
+        if since is None:
+            # The first store: start the sequence (copies kept in processes' memory
+            # are checked against it).
+            cache.add(SEQUENCE, _token(), timeout=VERSION_TIMEOUT)
         return True
     except Exception:
         logger.warning("cache write failed", exc_info=True)
@@ -128,10 +137,19 @@ def set_many(items, *, since):
 
 def sequence():
     """The current purge sequence (for a rendering that had no lookup), or None."""
+    fetch = getattr(cache, "get_many_fast", cache.get_many)
     try:
-        return cache.get(SEQUENCE)
+        return fetch([SEQUENCE]).get(SEQUENCE)
     except Exception:
         return None
+
+
+def _advance_sequence():
+    try:
+        cache.incr(SEQUENCE)
+    except ValueError:
+        cache.add(SEQUENCE, _token(), timeout=VERSION_TIMEOUT)
+        cache.incr(SEQUENCE)
 
 
 def purge(keys):
@@ -140,14 +158,12 @@ def purge(keys):
     if not keys:
         return True
     try:
-        # The sequence first: a rendering stored between the two is refused.
-        try:
-            cache.incr(SEQUENCE)
-        except ValueError:
-            cache.add(SEQUENCE, _token(), timeout=None)
-            cache.incr(SEQUENCE)
-        token = _token()
-        cache.set_many(dict.fromkeys(keys, token), timeout=None)
+        # The sequence moves before the versions (a rendering that started before
+        # is then not stored) and after them (a copy found valid while the purge
+        # was under way is not kept as valid at the sequence it read).
+        _advance_sequence()
+        cache.set_many(dict.fromkeys(keys, _token()), timeout=VERSION_TIMEOUT)
+        _advance_sequence()
         return True
     except Exception:
         logger.error("cache purge failed for %s", sorted(keys)[:20], exc_info=True)
