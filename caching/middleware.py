@@ -52,6 +52,10 @@ UNSTORED_HEADERS = {
     "surrogate-control", "cache-control", "etag", "last-modified", "vary",
 }
 ESI_CONTROL = 'content="ESI/1.0"'
+# Request headers that make a GET conditional.
+VALIDATORS = (
+    "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
+)
 # Per process: the fragments a page showed last time, fetched with it in one round trip.
 _page_holes = {}
 _PAGE_HOLES_LIMIT = 20_000
@@ -64,24 +68,32 @@ _LOCAL_MAX_BYTES = 512 * 1024
 
 
 class LocalCopy:
-    __slots__ = ("seq", "expires", "status", "headers", "content", "shown")
+    __slots__ = ("seq", "expires", "status", "headers", "content")
 
-    def __init__(self, seq, expires, response, shown):
+    def __init__(self, seq, expires, response):
         self.seq = seq
         self.expires = expires
         self.status = response.status_code
-        self.headers = [
-            (k, v) for k, v in response.items() if k not in ("Cache-Control", "X-Cache")
-        ]
+        # The headers as Django keeps them (checked once, when first set), so
+        # that a hit copies them instead of checking each again.
+        self.headers = {
+            lower: pair
+            for lower, pair in response.headers._store.items()
+            if lower not in ("cache-control", "x-cache")
+        }
         self.content = response.content
-        self.shown = shown
+
+    def response(self):
+        response = HttpResponse(self.content, status=self.status)
+        response.headers._store = dict(self.headers)
+        return response
 
 
-def _keep_local(key, seq, expires, response, shown):
+def _keep_local(key, seq, expires, response):
     limit = settings.PAGE_CACHE_LOCAL_ENTRIES
     if not limit or seq is None or len(response.content) > _LOCAL_MAX_BYTES:
         return
-    _local[key] = LocalCopy(seq, expires, response, shown)
+    _local[key] = LocalCopy(seq, expires, response)
     while len(_local) > limit:
         _local.popitem(last=False)
 
@@ -91,14 +103,21 @@ def _tracking(name):
 
 
 def _has_session(request):
-    cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME in cookies or getattr(
-        settings, "MESSAGE_COOKIE_NAME", "messages"
-    ) in cookies
+    names = (settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGE_COOKIE_NAME", "messages"))
+    raw = request.META.get("HTTP_COOKIE", "")
+    # Parsed only when one of the names appears at all: most readers send none.
+    if not raw or not any(name in raw for name in names):
+        return False
+    return any(name in request.COOKIES for name in names)
 
 
 def _private(request):
-    return _has_session(request) or any(p in request.GET for p in registry.private_params)
+    if _has_session(request):
+        return True
+    query = request.META.get("QUERY_STRING", "")
+    return bool(query) and any(
+        p in query and p in request.GET for p in registry.private_params
+    )
 
 
 def _bypassed(request):
@@ -178,14 +197,12 @@ class PageCacheMiddleware:
             content, shown, expires, etag, modified = _assemble(entry, shown, found, key)
             response = _response(entry, content)
             _public_headers(response, shown, expires, etag, modified)
-        _keep_local((key, esi), found.seq, expires, response, shown)
+        _keep_local((key, esi), found.seq, expires, response)
         response["X-Cache"] = "hit"
         return _conditional(request, response)
 
     def _from_local(self, request, local):
-        response = HttpResponse(local.content, status=local.status)
-        for name, value in local.headers:
-            response[name] = value
+        response = local.response()
         response["Cache-Control"] = _cache_control(local.expires)
         response["X-Cache"] = "hit"
         return _conditional(request, response)
@@ -228,6 +245,8 @@ class PageCacheMiddleware:
         # The view's response object is kept (tests and outer middleware look at
         # it), with the content and headers readers get.
         response.content = out.content
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
         for name in ("Surrogate-Key", "Cache-Tag", "Cache-Control", "ETag", "Last-Modified",
                      "Surrogate-Control"):
             if out.has_header(name):
@@ -395,6 +414,8 @@ def _fill_holes_in_place(response, esi):
     entry = Entry(parts=_split(response.content), expires=float("inf"), etag="", modified=0)
     found = store.get_many(_hole_keys(entry))
     response.content = _assemble(entry, set(), found, None)[0]
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
 
 
 # -- responses -------------------------------------------------------------------------
@@ -432,7 +453,7 @@ def _cache_control(expires):
 
 def _conditional(request, response):
     """A 304 when the reader's copy is current (If-None-Match / If-Modified-Since)."""
-    if response.status_code != 200:
+    if response.status_code != 200 or not any(name in request.META for name in VALIDATORS):
         return response
     last_modified = response.get("Last-Modified")
     return get_conditional_response(
