@@ -1,10 +1,13 @@
 """What the public pages of articles show, as cache keys, and what purges them.
 
 Keys: `article:<id>` (everything drawn from one story: its page, its cards,
-feed entries and related-story links), `section:<id>`, `tag:<id>`,
-`author:<id>`, `image:<id>`, and lists: `home`, `feed`, `recent` (Recent
-Posts), `sitemap`, `search`, `archive:<yyyy>` and `archive:<yyyy-mm>`,
-`sections` (the navigation), `404`.
+feed entries and related-story links); `section:<id>`, `tag:<id>`,
+`author:<id>`, `image:<id>` (what is shown of the thing itself: a name on a
+card's label or byline, a picture); lists of stories: `section:<id>:list`,
+`tag:<id>:list`, `author:<id>:list`, `home`, `feed`, `recent` (Recent Posts),
+`sitemap`, `search`, `archive:<yyyy>` and `archive:<yyyy-mm>`; `sections` (the
+navigation) and `404`. A story entering a section purges the section's list,
+not every card labelled with the section.
 
 An edit that leaves a story where it was (title, body, pictures) purges
 `article:<id>`: the story's page and every page that shows its card or link.
@@ -21,6 +24,7 @@ from taggit.models import Tag, TaggedItem
 
 from authors.models import Author
 from caching import registry
+from caching.keys import listing
 from categories.models import Category
 from images.models import Image
 from images.signals import renditions_changed
@@ -74,13 +78,13 @@ def card_keys(story):
 def list_keys(pk, publish_at, category_id, parent_id, tag_ids, author_ids):
     """Every list a story with these facts appears in."""
     keys = {article(pk), HOME, FEED, RECENT, SITEMAP, SEARCH, MISSING, SCHEDULE}
-    keys.add(section(category_id))
+    keys.add(listing(section(category_id)))
     if parent_id:
-        keys.add(section(parent_id))
+        keys.add(listing(section(parent_id)))
     if publish_at is not None:
         keys.update(archive(publish_at))
-    keys.update(tag(t) for t in tag_ids)
-    keys.update(author(a) for a in author_ids)
+    keys.update(listing(tag(t)) for t in tag_ids)
+    keys.update(listing(author(a)) for a in author_ids)
     return keys
 
 
@@ -168,19 +172,19 @@ def article_saved(story, deleted):
 
 
 def tagged_item(row, deleted):
-    return {tag(row.tag_id), article(row.object_id), SEARCH}
+    return {listing(tag(row.tag_id)), article(row.object_id), SEARCH}
 
 
 def article_tags_changed(instance, pk_set, reverse):
     if reverse:  # a tag's articles
-        return {tag(instance.pk), SEARCH, *(article(pk) for pk in pk_set)}
-    return {article(instance.pk), SEARCH, *(tag(pk) for pk in pk_set)}
+        return {listing(tag(instance.pk)), SEARCH, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, *(listing(tag(pk)) for pk in pk_set)}
 
 
 def article_authors_changed(instance, pk_set, reverse):
     if reverse:
-        return {author(instance.pk), SEARCH, *(article(pk) for pk in pk_set)}
-    return {article(instance.pk), SEARCH, *(author(pk) for pk in pk_set)}
+        return {listing(author(instance.pk)), SEARCH, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, *(listing(author(pk)) for pk in pk_set)}
 
 
 def register():
@@ -188,14 +192,15 @@ def register():
     registry.watch(Article, article_saved)
     registry.watch(
         ArticleAuthor,
-        lambda row, deleted: {article(row.article_id), author(row.author_id), SEARCH},
+        lambda row, deleted: {article(row.article_id), listing(author(row.author_id)), SEARCH},
     )
     registry.watch(Correction, lambda row, deleted: {article(row.article_id), SITEMAP})
     registry.watch(ArticleRedirect, lambda row, deleted: {MISSING, article(row.article_id)})
     registry.watch(
         Category,
-        lambda row, deleted: {section(row.pk), SECTIONS, SITEMAP}
-        | ({section(row.parent_id)} if row.parent_id else set()),
+        # A moved section moves its stories into its new parent's list.
+        lambda row, deleted: {section(row.pk), listing(section(row.pk)), SECTIONS, SITEMAP}
+        | ({listing(section(row.parent_id))} if row.parent_id else set()),
     )
     registry.watch(Author, lambda row, deleted: {author(row.pk), SITEMAP})
     registry.watch(Tag, lambda row, deleted: {tag(row.pk), SITEMAP})

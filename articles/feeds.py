@@ -410,7 +410,8 @@ class CategoryFeed(SectionFeedMixin, ArticleFeed):
         return obj.description or f"{obj.name}: the latest stories from {settings.SITE_NAME}."
 
     def cache_keys(self, obj):
-        return [cache_keys.section(obj.pk)]
+        key = cache_keys.section(obj.pk)
+        return [key, cache_keys.listing(key)]
 
     def articles(self, obj):
         ids = [obj.pk, *(child.pk for child in obj.children.all())]
@@ -439,7 +440,8 @@ class TagFeed(SectionFeedMixin, ArticleFeed):
         return f"Stories tagged {obj.name} from {settings.SITE_NAME}."
 
     def cache_keys(self, obj):
-        return [cache_keys.tag(obj.pk)]
+        key = cache_keys.tag(obj.pk)
+        return [key, cache_keys.listing(key)]
 
     def articles(self, obj):
         return Article.objects.live().filter(tags=obj)
@@ -461,7 +463,8 @@ class AuthorFeed(SectionFeedMixin, ArticleFeed):
         return f"Stories by {obj.name} from {settings.SITE_NAME}."
 
     def cache_keys(self, obj):
-        return [cache_keys.author(obj.pk)]
+        key = cache_keys.author(obj.pk)
+        return [key, cache_keys.listing(key)]
 
     def articles(self, obj):
         return Article.objects.live().filter(bylines__author=obj)

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.generic import (
     DetailView,
     ListView,
@@ -18,14 +20,15 @@ from django.views.generic import (
 from taggit.models import Tag
 
 from authors.models import Author
-from caching import keys
+from caching import fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
 
-from . import bodyimages, cache_keys, listings, search
+from . import bodyimages, cache_keys, listings, search, seo
 from .cards import CardBatch, Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
+from .templatetags import seo as seo_tags
 
 HOME_LATEST = 10
 HOME_BLOCK_SIZE = 4
@@ -89,14 +92,26 @@ class HomeView(TemplateView):
         newest = listings.newest_per_category(
             [c.pk for c in categories], HOME_BLOCK_SIZE, exclude=exclude
         )
-        keys.record(*(cache_keys.section(c.pk) for c in categories))
+        for c in categories:
+            keys.record(cache_keys.section(c.pk), cache_keys.listing(cache_keys.section(c.pk)))
         return [(c, batch.cards(newest[c.pk])) for c in categories if newest.get(c.pk)]
 
 
 class ArticleDetailView(DetailView):
+    """A story's page: its row, then three fragments cached under what each shows.
+
+    The metadata (<head>), the story itself (header, picture, body, corrections,
+    tags, sharing, bylines) and the related stories are cached apart
+    (caching.fragments): a page rendered again for a story that did not change
+    (after a change of its related stories, say) reads one row and the three
+    fragments, and only a missing fragment loads what it shows.
+    """
+
     model = Article
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    MAIN_TEMPLATE = "articles/includes/article_main.html"
+    RELATED_TEMPLATE = "articles/includes/related.html"
 
     def get_queryset(self):
         return Article.objects.select_related("category", "featured_image")
@@ -107,11 +122,11 @@ class ArticleDetailView(DetailView):
         keys.record(cache_keys.article(article.pk))
         if not article.is_live and not can_preview(self.request, article):
             raise Http404("No article found matching the query")
-        return self.prepare(article)
+        return article
 
     @staticmethod
     def prepare(article):
-        """Load what the page shows beyond the row: the lead picture's renditions (only
+        """Load what the story shows beyond the row: the lead picture's renditions (only
         when there is one), then the bylines, tags and corrections."""
         if article.featured_image_id:
             prefetch_related_objects(
@@ -139,33 +154,70 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_live
-        context["body"] = self.body()
-        context["related"] = self.related_articles()
-        keys.record(*self.shown_keys(context["related"]))
+        context.update(self.fragments())
         return context
 
-    def shown_keys(self, related):
-        """Everything this page shows, as cache keys (articles.cache_keys)."""
+    def fragments(self):
+        """{meta_html, main_html, related_html}: from the cache, or built and stored."""
+        article = self.object
+        names = {part: f"article-{part}:{article.pk}" for part in ("meta", "main", "related")}
+        # A preview shows what readers may not see yet: never cached.
+        found = fragments.get_many(list(names.values())) if article.is_live else {}
+        html = {part: found[name] for part, name in names.items() if name in found}
+        built = {}
+        if "meta" not in html or "main" not in html:
+            self.prepare(article)
+            body, image_ids = self.body()
+            shown = self.story_keys(image_ids)
+            html["meta"] = seo_tags.render_meta(seo.article_meta(article))
+            html["main"] = render_to_string(
+                self.MAIN_TEMPLATE, {"article": article, "body": body}, request=self.request
+            )
+            built[names["meta"]] = (html["meta"], shown)
+            built[names["main"]] = (html["main"], shown)
+        if "related" not in html:
+            related = self.related_articles()
+            html["related"] = render_to_string(
+                self.RELATED_TEMPLATE, {"related": related}, request=self.request
+            )
+            built[names["related"]] = (html["related"], self.related_keys(related))
+        if article.is_live:
+            fragments.set_many(built, since=found.since)
+        else:
+            for _, shown in built.values():
+                keys.record_all(shown)
+        return {f"{part}_html": mark_safe(value) for part, value in html.items()}  # noqa: S308 # nosec B308 B703 - rendered by autoescaping templates
+
+    def story_keys(self, image_ids):
+        """What the story's own fragments show (articles.cache_keys)."""
         article = self.object
         shown = cache_keys.card_keys(article)
-        # Its tags' lists and its section's give the related stories.
         shown.update(cache_keys.tag(tag.pk) for tag in article.tag_list)
+        shown.update(cache_keys.image(pk) for pk in image_ids)
+        return shown
+
+    def related_keys(self, related):
+        """The related stories shown, and the lists they are drawn from."""
+        article = self.object
+        shown = {cache_keys.listing(cache_keys.section(article.category_id))}
+        shown.update(
+            cache_keys.listing(cache_keys.tag(tag.pk))
+            for tag in article.tag_list[: listings.RELATED_TAGS]
+        )
         for story in related:
             shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))
-        shown.update(cache_keys.image(pk) for pk in self.body_image_ids)
         return shown
 
     def body(self):
-        """The body with its library pictures as <picture> (two queries, only if it has any)."""
+        """(the body with its library pictures as <picture>, their ids): two queries, only
+        if it has any."""
         article = self.object
-        self.body_image_ids = []
         if not bodyimages.file_names(article.body):
-            return bodyimages.render(article.body, [])
+            return bodyimages.render(article.body, []), []
         lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
         images = [line.image for line in lines]
-        self.body_image_ids = [image.pk for image in images]
         prefetch_related_objects(images, *with_renditions(ratios=["original"]))
-        return bodyimages.render(article.body, images)
+        return bodyimages.render(article.body, images), [image.pk for image in images]
 
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""
@@ -224,7 +276,7 @@ class TagView(CardListingMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["tag"] = self.tag
-        keys.record(cache_keys.tag(self.tag.pk))
+        keys.record(cache_keys.tag(self.tag.pk), cache_keys.listing(cache_keys.tag(self.tag.pk)))
         return context
 
 

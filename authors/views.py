@@ -36,5 +36,7 @@ class AuthorDetailView(ListView):
         # Ids until a card needs the row (articles/cards.py).
         context["articles"] = context["object_list"].cards()
         context["author"] = self.author
-        keys.record(self.author.cache_key_for(self.author.pk))
+        key = self.author.cache_key_for(self.author.pk)
+        # What is shown of the author itself, and its list of stories.
+        keys.record(key, keys.listing(key))
         return context

@@ -12,6 +12,12 @@ from contextvars import ContextVar
 _collectors = ContextVar("caching_collectors", default=())
 
 
+def listing(key):
+    """The key of the list of stories filed under `key` (`section:3` -> `section:3:list`):
+    a story entering it purges the list, not everything that names the section."""
+    return f"{key}:list"
+
+
 def record(*keys):
     """Say that what is being rendered shows the content behind `keys`."""
     collectors = _collectors.get()

@@ -41,5 +41,7 @@ class CategoryDetailView(ListView):
         # Ids until a card needs the row (articles/cards.py).
         context["articles"] = context["object_list"].cards()
         context["category"] = self.category
-        keys.record(self.category.cache_key_for(self.category.pk))
+        key = self.category.cache_key_for(self.category.pk)
+        # What is shown of the category itself, and its list of stories.
+        keys.record(key, keys.listing(key))
         return context

@@ -15,8 +15,13 @@ def _page_number(context):
     return getattr(page_obj, "number", 1) or 1
 
 
+def render_meta(meta):
+    """The <head> tags of `meta` (articles.seo), which depend on nothing of the request."""
+    return render_to_string(META_TEMPLATE, {"meta": meta})
+
+
 def _render(context, meta):
-    return render_to_string(META_TEMPLATE, {"meta": meta}, request=context.get("request"))
+    return render_meta(meta)
 
 
 @register.filter(name="json_ld")
