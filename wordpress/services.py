@@ -35,7 +35,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
@@ -1199,6 +1199,22 @@ def _reason(exc):
 def import_wxr(source, **options):
     """Import the WXR file `source` (a path or binary file); return the ImportReport.
 
-    Caches are purged once at the end (everything), not per imported row."""
+    Caches are purged once at the end (everything), not per imported row, and the
+    tables it filled get fresh planner statistics (PostgreSQL): without them the
+    public pages' statements are planned for empty tables until autovacuum runs,
+    which may be never."""
     with purges.bulk():
-        return WordPressImporter(**options).run(source)
+        report = WordPressImporter(**options).run(source)
+    if not options.get("dry_run"):
+        analyze(Article, ArticleAuthor, TaggedItem, Tag, Category, Author, LibraryImage,
+                ImportedItem, ArticleRedirect)
+    return report
+
+
+def analyze(*models):
+    """ANALYZE the tables of `models` (PostgreSQL; nothing elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
