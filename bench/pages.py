@@ -4,56 +4,95 @@
     BENCH_ARTICLES=100000 make bench
 
 Generates N articles on PostgreSQL (INSERT … SELECT over generate_series; slugs "pb-<n>",
-sections "Pagebench …"; later runs add only what is missing), starts gunicorn
-with newsroom/gunicorn.conf.py and production settings (DEBUG off, Redis cache)
-on a free port, and runs wrk against the home page, an article, a category
-page and the RSS feed, each with the page cache bypassed (header honoured only
-because this server is started with PAGE_CACHE_BYPASS_HEADER) and warm, plus
-/bench/floor, a bare view through the same server and middleware. SQL queries
-per page are counted in-process through the same code. Prints a table and
-writes JSON to bench/results/.
+sections "Pagebench …"; later runs add only what is missing), then starts, on free
+ports of 127.0.0.1:
+
+- the site: gunicorn with newsroom/gunicorn.conf.py and production settings (DEBUG
+  off, Redis cache, throttling on) plus the page cache's bypass header
+  (bench/settings.py);
+- the floor: a bare Django (bench/floor_settings.py: no project apps, three stock
+  middleware, one view answering 6.6 KB of fixed HTML) in a second gunicorn with
+  the same configuration file and WEB_CONCURRENCY;
+- Varnish (varnishd with vmod xkey) with deploy/varnish/default.vcl pointed at the
+  site, when installed; the site and this process purge it (EDGE_PURGE=varnish).
+
+For the home page, an article, a category page and the RSS feed, wrk measures in
+turn the floor, the page rendered with the page cache bypassed (its fragments
+warm), the page answered by the page cache, and the page answered by Varnish;
+each page's ratios are to the floor measured just before it. SQL queries per page
+are counted in-process through the same code.
+
+Then the hit share after an edit: the 50 most-visited pages (most_visited()) are
+made warm in the page cache and in Varnish, the title of the 10th newest story is
+edited as an editor saves it (articles.services.save_article, committed, so its
+purges run), and each page is asked once of the site and once of Varnish: the
+share still answered from the cache is reported.
+
+Prints a table and writes JSON to bench/results/. Targets (reported, not enforced):
+page-cache hits at ≥ 70 % of the floor, Varnish at ≥ 5× the floor, ≥ 90 % of the
+50 pages still hits after the edit.
 
 Environment: BENCH_ARTICLES (2000), BENCH_DURATION (seconds per run, 5),
-BENCH_THREADS (2), BENCH_CONNECTIONS (16), WEB_CONCURRENCY (gunicorn workers),
-BENCH_RESULTS_DIR (bench/results).
+BENCH_THREADS (2), BENCH_CONNECTIONS (16), WEB_CONCURRENCY (gunicorn workers, both
+servers), BENCH_RESULTS_DIR (bench/results), BENCH_VARNISH (auto: measured when
+installed; 1: required; 0: left out).
 """
 
+import http.client
 import json
+import logging
 import os
 import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-BYPASS_HEADER = "X-Bench-Bypass"
+SETTINGS_MODULE = "bench.settings"
+FLOOR_SETTINGS_MODULE = "bench.floor_settings"
 BATCH = 5000
 SECTIONS = 12
 AUTHORS = 40
 TAGS = 200
+# The most-visited pages (most_visited()): home, 4 feeds, then these.
+VISITED_SECTIONS = 5
+VISITED_TAGS = 5
+VISITED_AUTHORS = 5
+VISITED_ARTICLES = 30
+# Sections, tags and authors are ranked by their stories among the newest ones.
+RECENT_STORIES = 100
+# The story edited: the 10th newest (on the home page and its section's first page).
+EDITED_RANK = 10
 
 SERVER_ENV = {
     "DEBUG": "false",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
     "ALLOWED_HOSTS": "127.0.0.1",
-    "PAGE_CACHE_BYPASS_HEADER": BYPASS_HEADER,
-    "BENCH_FLOOR_VIEW": "true",
     "GUNICORN_ACCESS_LOG": "",
     "GUNICORN_LOG_LEVEL": "warning",
     "LOG_LEVEL": "WARNING",
     # Only the generated corpus is measured; a real run would keep recycling.
     "GUNICORN_MAX_REQUESTS": "0",
-    # One load generator on one address is a flood by design: the per-address
-    # throttles would answer it with 429s.
-    "THROTTLE_ENABLED": "false",
+    # Throttling stays on: page-cache hits are never counted (newsroom/security.py).
+    # Renderings are, per address, and the bypass runs render every request from one
+    # address, hundreds a second: THROTTLE_RENDER's 300/60 and THROTTLE_FEED's 120/60
+    # would answer most of them with 429s, so both are raised for this server.
+    "THROTTLE_RENDER": "1000000/60",
+    "THROTTLE_FEED": "1000000/60",
 }
+
+# Straight to 127.0.0.1, never through an HTTP proxy from the environment.
+_local = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def fail(message):
@@ -61,7 +100,29 @@ def fail(message):
     sys.exit(2)
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def varnish_wanted():
+    """(measure Varnish?, why not) from BENCH_VARNISH and what is installed."""
+    from bench import varnish
+
+    choice = os.environ.get("BENCH_VARNISH", "auto").strip().lower()
+    if choice in ("0", "false", "no", "off"):
+        return False, "BENCH_VARNISH=0"
+    reason = varnish.missing()
+    if reason is None:
+        return True, None
+    if choice in ("1", "true", "yes", "on"):
+        fail(f"BENCH_VARNISH=1 but {reason}")
+    return False, reason
+
+
 def configure():
+    """Check what the benchmark needs, choose its ports and set Django up in this process."""
     database_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -70,13 +131,30 @@ def configure():
         fail("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/<db>")
     if not shutil.which("wrk"):
         fail("needs wrk: `make bench` installs it (apt-get install wrk)")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in ("LOG_LEVEL",)})
-    os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     sys.path.insert(0, str(PROJECT_DIR))
+    use_varnish, no_varnish = varnish_wanted()
+    ports = {"site": free_port(), "floor": free_port(), "varnish": free_port()}
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    # Purges go to the benchmark's Varnish (or nowhere), never to an edge of the
+    # environment's: from the site and from this process, which edits a story.
+    edge = (
+        {"EDGE_PURGE": "varnish", "VARNISH_PURGE_URLS": f"http://127.0.0.1:{ports['varnish']}"}
+        if use_varnish else {"EDGE_PURGE": ""}
+    )
+    SERVER_ENV.update(edge)
+    os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in ("LOG_LEVEL",)})
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Each purge sent to Varnish is logged at INFO: not part of the report.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not settings.PAGE_CACHE_BYPASS_HEADER:
+        fail(f"{SETTINGS_MODULE} sets no PAGE_CACHE_BYPASS_HEADER")
+    return {"ports": ports, "varnish": use_varnish, "no_varnish": no_varnish,
+            "bypass_header": settings.PAGE_CACHE_BYPASS_HEADER}
 
 
 # -- corpus --------------------------------------------------------------------------
@@ -88,7 +166,6 @@ def generate(count, seed=7):
     from django.db import connection, transaction
     from taggit.models import Tag, TaggedItem
 
-    from articles import freshness
     from articles.models import Article
     from authors.models import Author
     from categories.models import Category
@@ -144,8 +221,11 @@ def generate(count, seed=7):
         # As autovacuum would leave a loaded table: visibility map set (index-only
         # scans) and planner statistics current.
         cursor.execute("VACUUM ANALYZE")
-    # The rows were written without signals: retire whatever was cached before.
-    freshness.bump_generation()
+    # The rows were written without signals: retire whatever was cached before
+    # (here only: Varnish starts empty).
+    from caching import store
+
+    store.purge_all(local_only=True)
     return count, time.perf_counter() - started
 
 
@@ -260,8 +340,11 @@ def _drop_text_indexes(table):
     return [definition for _name, definition in found]
 
 
+# -- what is measured ------------------------------------------------------------------
+
+
 def pages():
-    """The addresses measured: name -> path."""
+    """The addresses measured with wrk: name -> path."""
     from articles.models import Article
     from categories.models import Category
 
@@ -275,59 +358,158 @@ def pages():
     }
 
 
-def count_queries(paths):
-    """SQL queries of one uncached rendering and of one warm hit of each page, in-process."""
+def _ranked(pairs, limit):
+    """The `limit` ids seen most often in (rank, id) pairs; ties go to the one seen first."""
+    counts, first = {}, {}
+    for rank, pk in pairs:
+        counts[pk] = counts.get(pk, 0) + 1
+        first.setdefault(pk, rank)
+    return sorted(counts, key=lambda pk: (-counts[pk], first[pk]))[:limit]
+
+
+def most_visited():
+    """The 50 pages readers of a news site ask for most: [(label, path)].
+
+    The home page; the site's RSS and Atom feeds and those of the busiest
+    section (feed readers poll them all day); the first pages of the 5 busiest
+    sections, tags and authors; the 30 newest article pages (most reading is of
+    the day's stories). Busiest: with the most stories among the 100 newest,
+    ties going to the one with the newer story.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+    from taggit.models import Tag, TaggedItem
+
+    from articles.models import Article, ArticleAuthor
+    from authors.models import Author
+    from categories.models import Category
+
+    recent = list(
+        Article.objects.live().latest_first().values_list("pk", "category_id")[:RECENT_STORIES]
+    )
+    rank = {pk: n for n, (pk, _) in enumerate(recent)}
+    section_ids = _ranked([(rank[pk], c) for pk, c in recent], VISITED_SECTIONS)
+    tag_rows = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article), object_id__in=rank
+    ).values_list("object_id", "tag_id")
+    tag_ids = _ranked(sorted((rank[a], t) for a, t in tag_rows), VISITED_TAGS)
+    author_rows = ArticleAuthor.objects.filter(article_id__in=rank).values_list(
+        "article_id", "author_id"
+    )
+    author_ids = _ranked(sorted((rank[a], t) for a, t in author_rows), VISITED_AUTHORS)
+    sections = Category.objects.in_bulk(section_ids)
+    tags = Tag.objects.in_bulk(tag_ids)
+    authors = Author.objects.in_bulk(author_ids)
+    busiest = sections[section_ids[0]]
+    visited = [
+        ("home", reverse("articles:home")),
+        ("feed: site RSS", reverse("articles:feed")),
+        ("feed: site Atom", reverse("articles:feed-atom")),
+        (f"feed: {busiest.slug} RSS",
+         reverse("articles:category-feed", kwargs={"slug": busiest.slug})),
+        (f"feed: {busiest.slug} Atom",
+         reverse("articles:category-feed-atom", kwargs={"slug": busiest.slug})),
+    ]
+    visited += [(f"section: {sections[pk].slug}", sections[pk].get_absolute_url())
+                for pk in section_ids]
+    visited += [(f"tag: {tags[pk].slug}", reverse("articles:tag", kwargs={"slug": tags[pk].slug}))
+                for pk in tag_ids]
+    visited += [(f"author: {authors[pk].slug}", authors[pk].get_absolute_url())
+                for pk in author_ids]
+    visited += [
+        (f"article: {story.slug}", story.get_absolute_url())
+        for story in Article.objects.live().latest_first()[:VISITED_ARTICLES]
+    ]
+    return visited
+
+
+def count_queries(paths, bypass_header):
+    """SQL queries of one rendering (page cache bypassed, fragments warm) and of one
+    page-cache hit of each page, in-process."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
+    bypass = {bypass_header: "1"}
     counts = {}
     for name, path in paths.items():
-        # Counted at once: each request clears the connection's query log.
-        with CaptureQueriesContext(connection) as uncached:
-            response = client.get(path, headers={BYPASS_HEADER: "1"})
-        bypass = len(uncached)
+        # The first rendering fills the fragments (cards, feed entries) it uses.
+        response = client.get(path, headers=bypass)
         if response.status_code != 200:
             fail(f"{path} answered {response.status_code} in-process")
+        # Counted at once: each request clears the connection's query log.
+        with CaptureQueriesContext(connection) as rendered:
+            client.get(path, headers=bypass)
+        counts[name] = {"bypass": len(rendered)}
         client.get(path)
         with CaptureQueriesContext(connection) as warm:
-            client.get(path)
-        counts[name] = {"bypass": bypass, "warm": len(warm)}
+            response = client.get(path)
+        counts[name]["django hit"] = len(warm)
+        if response.get("X-Cache") != "hit":
+            fail(f"{path} is not a page-cache hit in-process (X-Cache: {response.get('X-Cache')})")
     return counts
 
 
-# -- server and load ---------------------------------------------------------------
+def edit_story(rank=EDITED_RANK):
+    """Edit the title of the `rank`-th newest story as an editor saves it; the story."""
+    from articles.models import Article
+    from articles.services import save_article
+
+    story = Article.objects.live().latest_first()[rank - 1]
+    title = re.sub(r" \(update \d+\)$", "", story.title)
+    story.title = f"{title} (update {int(time.time())})"
+    # Committed here (autocommit): the purges wait for the commit, as in the admin.
+    return save_article(story, base_version=story.version, comment="Edited by the benchmark")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# -- servers and load -----------------------------------------------------------------
 
 
-def start_server(port):
-    env = {**os.environ, **SERVER_ENV, "PORT": str(port), "HOST": "127.0.0.1"}
+def get(url, headers=None):
+    """(status, headers, body size, framing problem or None) of a GET to 127.0.0.1."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - 127.0.0.1
+    try:
+        with _local.open(request, timeout=30) as response:
+            length = response.headers.get("Content-Length")
+            try:
+                body = response.read()
+            except http.client.IncompleteRead as error:
+                size = len(error.partial)
+                return response.status, response.headers, size, (
+                    f"{size} bytes came, Content-Length said {length}"
+                )
+            return response.status, response.headers, len(body), None
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, 0, None
+
+
+def start_gunicorn(app, port, settings_module, ready_path):
+    env = {
+        **os.environ, **SERVER_ENV,
+        "DJANGO_SETTINGS_MODULE": settings_module, "PORT": str(port), "HOST": "127.0.0.1",
+    }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - fixed command
-        [gunicorn, "newsroom.wsgi", "-c", "newsroom/gunicorn.conf.py"],
-        cwd=PROJECT_DIR, env=env,
+        [gunicorn, app, "-c", "newsroom/gunicorn.conf.py"], cwd=PROJECT_DIR, env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            fail("gunicorn exited at start (see its output above)")
+            fail(f"gunicorn {app} exited at start (see its output above)")
         try:
-            floor = f"http://127.0.0.1:{port}/bench/floor"
-            with urllib.request.urlopen(floor, timeout=2):  # noqa: S310
+            if get(f"http://127.0.0.1:{port}{ready_path}")[0] == 200:
                 return server
         except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    fail("gunicorn did not answer within 60 s")
+            pass
+        time.sleep(0.2)
+    stop_server(server)
+    fail(f"gunicorn {app} did not answer {ready_path} within 60 s")
 
 
 def stop_server(server):
+    if server.poll() is not None:
+        return
     server.terminate()
     try:
         server.wait(timeout=30)
@@ -351,6 +533,13 @@ def worker_rss_mb(master_pid):
     return sorted(sizes)
 
 
+def load_average():
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -361,7 +550,9 @@ def _ms(text):
 
 def wrk(url, *, duration, threads, connections, headers=()):
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
-    for header in headers:
+    # As browsers ask: Varnish keeps pages compressed and would otherwise unzip
+    # each one for wrk (the Django sites send the same bytes either way).
+    for header in ("Accept-Encoding: gzip", *headers):
         command += ["-H", header]
     output = subprocess.run(  # noqa: S603 - fixed command
         [*command, url], capture_output=True, text=True, check=True
@@ -380,30 +571,126 @@ def wrk(url, *, duration, threads, connections, headers=()):
     }
 
 
+# Responses whose Content-Length was not the size of the page: {url: what came}.
+framing = {}
+FRAMING_SHOWN = 6
+
+
+def warm(url, expected, headers=None, tries=3):
+    """Ask for `url` until X-Cache says `expected` (then its size); fails the run when it
+    never does.
+
+    A miss must carry the same page as the hit that follows it: a miss cut short
+    (gunicorn sends no more than Content-Length) or missing bytes is noted in `framing`.
+    """
+    misses = []
+    for _ in range(tries):
+        status, answer, size, problem = get(url, headers)
+        if status != 200:
+            fail(f"{url} answered {status}")
+        cache = answer.get("X-Cache")
+        if problem:
+            framing.setdefault(url, f"X-Cache {cache}: {problem}")
+        if cache == expected and not problem:
+            for miss_cache, miss_size, length in misses:
+                if miss_size != size:
+                    framing.setdefault(url, (
+                        f"X-Cache {miss_cache}: {miss_size} bytes (Content-Length {length}); "
+                        f"the page has {size} bytes"
+                    ))
+            return size
+        if not problem:
+            misses.append((cache, size, answer.get("Content-Length")))
+    fail(f"{url} is not cached: X-Cache {answer.get('X-Cache')!r}, not {expected!r}")
+
+
+def hit_share(base, visited, expected):
+    """{"hits", "total", "share", "missed": [label, ...]} of one request to each page."""
+    missed = []
+    for label, path in visited:
+        status, answer, _size, problem = get(base + path)
+        if problem:
+            framing.setdefault(base + path, f"X-Cache {answer.get('X-Cache')}: {problem}")
+        if status != 200 or answer.get("X-Cache") != expected:
+            missed.append(f"{label} ({status}, X-Cache {answer.get('X-Cache')})")
+    hits = len(visited) - len(missed)
+    return {"hits": hits, "total": len(visited), "share": hits / len(visited),
+            "missed": missed}
+
+
 # -- report ----------------------------------------------------------------------------
 
+MODES = ("floor", "bypass", "django hit", "varnish hit")
 
-def table(rows, floor_rps):
+
+def table(rows):
     lines = [
-        f"{'page':<10} {'cache':<7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'queries':>8} {'of floor':>9}",
+        f"{'page':<10} {'measured':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7} {'queries':>8} {'of floor':>9}",
     ]
     for row in rows:
+        queries = "-" if row["queries"] is None else row["queries"]
         lines.append(
-            f"{row['page']:<10} {row['cache']:<7} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} "
-            f"{row['p99_ms']:>8.2f} {row['errors']:>7} {row['queries']!s:>8} "
-            f"{row['rps'] / floor_rps:>8.1%}"
+            f"{row['page']:<10} {row['cache']:<12} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} "
+            f"{row['p99_ms']:>8.2f} {row['errors']:>7} {queries!s:>8} "
+            f"{row['of_floor']:>8.1%}"
         )
     return "\n".join(lines)
 
 
+def summary(rows, mode, target, unit):
+    ratios = [row["of_floor"] for row in rows if row["cache"] == mode]
+    if not ratios:
+        return None
+    met = sum(ratio >= target for ratio in ratios)
+    if unit == "%":
+        span, goal = f"{min(ratios):.0%}–{max(ratios):.0%} of", f"≥ {target:.0%}"
+    else:
+        span, goal = f"{min(ratios):.1f}–{max(ratios):.1f}×", f"≥ {target:g}×"
+    return f"{mode}: {span} the floor (target {goal}: met by {met} of {len(ratios)} pages)"
+
+
+def share_line(name, share, word):
+    line = (f"  {name:<18} {share['hits']:>2} of {share['total']} {word:<4} "
+            f"({share['share']:.0%}; target ≥ 90 %)")
+    if share["missed"]:
+        line += "\n" + "\n".join(f"{'':<21}not a hit: {label}" for label in share["missed"])
+    return line
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
 def main():
-    configure()
+    config = configure()
+    with ExitStack() as running:
+        run(config, running)
+
+
+def run(config, running):
     count = int(os.environ.get("BENCH_ARTICLES", 2000))
     duration = max(1, int(os.environ.get("BENCH_DURATION", 5)))
     threads = int(os.environ.get("BENCH_THREADS", 2))
     connections = int(os.environ.get("BENCH_CONNECTIONS", 16))
     results_dir = Path(os.environ.get("BENCH_RESULTS_DIR", PROJECT_DIR / "bench" / "results"))
+    bypass = [f"{config['bypass_header']}: 1"]
+    ports = config["ports"]
+    site = f"http://127.0.0.1:{ports['site']}"
+    floor_url = f"http://127.0.0.1:{ports['floor']}/"
+    edge = f"http://127.0.0.1:{ports['varnish']}"
+
+    if config["varnish"]:
+        # Started first: every purge of this process and of the site goes to it
+        # (EDGE_PURGE=varnish), from the corpus's first rows on.
+        from bench.varnish import Varnish
+
+        try:
+            varnish = Varnish(ports["varnish"], ports["site"])
+        except RuntimeError as error:
+            fail(str(error))
+        running.callback(varnish.stop)
+    else:
+        print(f"Varnish left out: {config['no_varnish']}")
 
     print(f"Corpus: {count} articles")
     total, took = generate(count)
@@ -414,33 +701,80 @@ def main():
     # Hashed static names (manifest storage), as `make serve` does.
     call_command("collectstatic", interactive=False, verbosity=0)
     paths = pages()
-    queries = count_queries(paths)
+    queries = count_queries(paths, config["bypass_header"])
+    visited = most_visited()
 
-    port = free_port()
-    server = start_server(port)
-    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn("newsroom.wsgi", ports["site"], SETTINGS_MODULE, "/robots.txt")
+    running.callback(stop_server, server)
+    floor_server = start_gunicorn("bench.floor_wsgi", ports["floor"], FLOOR_SETTINGS_MODULE, "/")
+    running.callback(stop_server, floor_server)
+
     load = {"duration": duration, "threads": threads, "connections": connections}
     rows = []
-    try:
-        wrk(f"{base}/bench/floor", **{**load, "duration": 1})  # warm the workers up
-        floor = wrk(f"{base}/bench/floor", **load)
-        rows.append({"page": "floor", "cache": "-", "queries": 0, **floor})
-        for name, path in paths.items():
-            for mode in ("bypass", "warm"):
-                headers = [f"{BYPASS_HEADER}: 1"] if mode == "bypass" else []
-                # Fill the cache (and prove the page answers) before measuring.
-                urllib.request.urlopen(f"{base}{path}", timeout=10).read()  # noqa: S310
-                result = wrk(f"{base}{path}", headers=headers, **load)
-                rows.append({"page": name, "cache": mode, "path": path,
-                             "queries": queries[name][mode], **result})
-        rss = worker_rss_mb(server.pid)
-        served = sum(row["requests"] for row in rows)
-    finally:
-        stop_server(server)
+    loadavg = {"start": load_average()}
+    # Warm the workers of both servers up.
+    wrk(floor_url, **{**load, "duration": 1})
+    wrk(f"{site}/", **{**load, "duration": 1})
+    for name, path in paths.items():
+        # The floor just before each page: on a shared machine, a ratio of two
+        # runs seconds apart moves less than one of runs minutes apart.
+        floor = wrk(floor_url, **load)
+        measured = [("floor", floor, 0)]
+        measured.append(("bypass", wrk(site + path, headers=bypass, **load),
+                         queries[name]["bypass"]))
+        _, answer, bypassed_size, problem = get(site + path, {config["bypass_header"]: "1"})
+        size = warm(site + path, "hit")
+        if problem or bypassed_size != size:
+            framing.setdefault(f"{site}{path} bypassed", problem or (
+                f"{bypassed_size} bytes (Content-Length {answer.get('Content-Length')}); "
+                f"the page has {size} bytes"
+            ))
+        measured.append(("django hit", wrk(site + path, **load), queries[name]["django hit"]))
+        if config["varnish"]:
+            warm(edge + path, "HIT")
+            measured.append(("varnish hit", wrk(edge + path, **load), None))
+        for mode, result, query_count in measured:
+            rows.append({"page": name, "cache": mode, "path": path, "queries": query_count,
+                         **result, "of_floor": result["rps"] / floor["rps"]})
+    rss = worker_rss_mb(server.pid)
+    loadavg["after_wrk"] = load_average()
 
+    # Hit share after an edit: every page warm, one story edited, every page once.
+    for _label, path in visited:
+        warm(site + path, "hit")
+        if config["varnish"]:
+            warm(edge + path, "HIT")
+    story = edit_story()
+    shares = {"django": hit_share(site, visited, "hit")}
+    if config["varnish"]:
+        shares["varnish"] = hit_share(edge, visited, "HIT")
+    served = sum(row["requests"] for row in rows)
+    loadavg["end"] = load_average()
+
+    floors = [row["rps"] for row in rows if row["cache"] == "floor"]
     print()
-    print(table(rows, floor["rps"]))
+    print(table(rows))
+    print(f"floor: {min(floors):.0f}–{max(floors):.0f} req/s "
+          f"(median {statistics.median(floors):.0f}); each page's ratios are to the floor "
+          "measured just before it")
+    for line in (summary(rows, "django hit", 0.70, "%"),
+                 summary(rows, "varnish hit", 5.0, "×")):
+        if line:
+            print(line)
+    print(f"\nAfter an edit of the title of {story.slug!r} (the {EDITED_RANK}th newest story) "
+          f"through articles.services.save_article, each of the {len(visited)} most-visited "
+          "pages asked once:")
+    print(share_line("Django page cache", shares["django"], "hits"))
+    if "varnish" in shares:
+        print(share_line("Varnish", shares["varnish"], "HIT"))
+    if framing:
+        print(f"\nMisses whose Content-Length was not the page's size: {len(framing)} "
+              "addresses (all in the JSON), such as")
+        for url, problem in sorted(framing.items())[:FRAMING_SHOWN]:
+            print(f"  {url}: {problem}")
     print(f"\ngunicorn workers: RSS {rss} MB after {served} requests in all")
+    print(f"load average (1, 5, 15 min): {loadavg['start']} at the start, "
+          f"{loadavg['after_wrk']} after the wrk runs, {loadavg['end']} at the end")
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     path = results_dir / f"pages-{count}-{stamp}.json"
@@ -449,8 +783,17 @@ def main():
         "load": load,
         "workers": os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}+1",
         "cpus": os.cpu_count(),
-        "floor_rps": floor["rps"],
-        "rows": [{**row, "of_floor": row["rps"] / floor["rps"]} for row in rows],
+        "load_average": loadavg,
+        "varnish": config["varnish"] or config["no_varnish"],
+        "floor_rps": statistics.median(floors),
+        "rows": rows,
+        "hit_share": {
+            "pages": [{"label": label, "path": path} for label, path in visited],
+            "edited": {"id": story.pk, "slug": story.slug, "rank": EDITED_RANK,
+                       "path": story.get_absolute_url()},
+            **shares,
+        },
+        "content_length_mismatches": framing,
         "worker_rss_mb": rss,
         "requests_served": served,
     }, indent=2))
