@@ -1,4 +1,8 @@
-"""Story cards and feed entries: built once per content change, shared by every page."""
+"""Story cards and feed entries: built once until the story changes, shared by every page.
+
+A card is a fragment (caching.fragments) stored under the keys it shows: the
+story, its section, its bylines and its picture (articles.cache_keys.card_keys).
+"""
 
 from datetime import UTC, datetime
 
@@ -8,12 +12,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import freshness, listings, services
-from articles.cards import CardBatch, Cards
+from articles import listings, services
+from articles.cards import CardBatch, Cards, card_name
 from articles.listings import RELATED_CANDIDATES, newest_per_category, related_ids
 from articles.models import Article
 from articles.templatetags.cards import article_cards
-from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, StaffUserFactory
+from caching import fragments, keys, schedule
+from tests.caching.support import failing_cache
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CategoryFactory,
+    ImageFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +53,11 @@ def stories(db):
     ]
 
 
-def test_cards_render_once_per_generation_and_then_cost_no_query(stories):
+def test_cards_render_once_and_then_cost_no_query(stories):
     ids = [story.pk for story in stories]
+    # A card is kept until the next scheduled change of what it shows: the
+    # schedule is read once per change of schedule, here before counting.
+    schedule.upcoming()
     with CaptureQueriesContext(connection) as first:
         html = article_cards(Cards(ids), show_category=True)
     assert [f"Story {n}" in html for n in range(6)] == [True] * 6
@@ -62,20 +77,57 @@ def test_a_card_is_rebuilt_after_a_change(stories):
     assert "Story zero, amended" in article_cards(Cards([story.pk]))
 
 
+def test_a_card_is_stored_under_the_keys_it_shows(stories):
+    story = stories[0]
+    picture = ImageFactory()
+    Article.objects.filter(pk=story.pk).update(featured_image=picture)
+    with keys.collecting() as shown:
+        article_cards(Cards([story.pk]), show_image=True)
+    expected = {
+        f"article:{story.pk}", f"section:{story.category_id}", f"image:{picture.pk}",
+        *(f"author:{author.pk}" for author in story.ordered_authors),
+    }
+    assert shown == expected
+    # Read from the cache, it still tells the page what it shows.
+    with keys.collecting() as again:
+        article_cards(Cards([story.pk]), show_image=True)
+    assert again == expected
+    assert set(fragments.get_many([card_name(story.pk)])) == {card_name(story.pk)}
+
+
+def test_a_change_drops_that_storys_cards_and_no_other(stories):
+    first, second = stories[0], stories[1]
+    article_cards(Cards([first.pk, second.pk]))
+    names = [card_name(first.pk), card_name(second.pk)]
+    assert set(fragments.get_many(names)) == set(names)
+    story = Article.objects.get(pk=first.pk)
+    story.title = "Story zero, amended"
+    services.save_article(story, base_version=story.version)
+    assert set(fragments.get_many(names)) == {card_name(second.pk)}
+
+
+def test_a_change_of_what_a_card_shows_drops_the_cards_that_show_it(stories):
+    article_cards(Cards([s.pk for s in stories]), show_category=True)
+    elsewhere = ArticleFactory(title="Elsewhere")
+    article_cards(Cards([elsewhere.pk]), show_category=True)
+    section = stories[0].category
+    section.name = "Government"
+    section.save()
+    names = [card_name(s.pk) for s in stories] + [card_name(elsewhere.pk)]
+    assert set(fragments.get_many(names)) == {card_name(elsewhere.pk)}
+    assert "Government" in article_cards(Cards([stories[0].pk]), show_category=True)
+
+
 def test_card_variants_are_cached_apart(stories):
     story = stories[0]
     assert "card--large" in article_cards(Cards([story.pk]), large=True)
     assert "card--large" not in article_cards(Cards([story.pk]))
 
 
-def test_cards_render_uncached_when_the_cache_fails(stories, monkeypatch):
-    def down(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(cache, "get_many", down)
-    monkeypatch.setattr(cache, "set_many", down)
-    monkeypatch.setattr(freshness.cache, "get", down)
-    assert "Story 3" in article_cards(Cards([stories[3].pk]))
+def test_cards_render_uncached_when_the_cache_fails(stories):
+    with failing_cache():
+        assert "Story 3" in article_cards(Cards([stories[3].pk]))
+        assert "Story 3" in article_cards(Cards([stories[3].pk]))
 
 
 def test_one_batch_loads_the_rows_of_every_list_of_a_page(stories):

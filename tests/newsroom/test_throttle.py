@@ -1,5 +1,10 @@
-"""Throttling of public endpoints that cost work: 429 with Retry-After, per address."""
+"""Throttling of public endpoints that cost work: 429 with Retry-After, per address.
 
+The throttle stands inside the page cache: only renderings count. A page or
+feed answered from the cache is never refused, however often one address asks.
+"""
+
+import itertools
 from unittest import mock
 
 import pytest
@@ -8,18 +13,33 @@ from django.urls import reverse
 
 from articles.preview import preview_url
 from newsroom.security import parse_rate
-from tests.factories import ArticleFactory
+from tests.caching.support import failing_cache
+from tests.factories import ArticleFactory, StaffUserFactory
 
 
 @pytest.fixture
 def tight(settings):
     settings.THROTTLE_RATES = {
         "search": "3/60", "preview": "2/60", "feed": "2/60", "password-reset": "1/60",
+        "render": "4/60",
     }
 
 
+_queries = itertools.count()
+
+
 def search(client, address="203.0.113.5", **extra):
-    return client.get(reverse("articles:search"), {"q": "budget"}, REMOTE_ADDR=address, **extra)
+    """A search nobody asked before: rendered, never a cache hit."""
+    query = f"budget {next(_queries)}"
+    return client.get(reverse("articles:search"), {"q": query}, REMOTE_ADDR=address, **extra)
+
+
+_pages = itertools.count()
+
+
+def render(client, address="203.0.113.5", **extra):
+    """A page not in the cache (a new address each time): rendered."""
+    return client.get(f"/no-such-page-{next(_pages)}/", REMOTE_ADDR=address, **extra)
 
 
 def test_search_past_the_limit_answers_429_with_retry_after(db, client, tight):
@@ -66,9 +86,43 @@ def test_preview_links_are_throttled(db, client, tight):
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_feed_floods_are_throttled_even_from_the_page_cache(db, client, tight):
+def test_a_feed_answered_from_the_cache_is_never_refused(db, client, tight):
     ArticleFactory()
-    assert [client.get("/feed/").status_code for _ in range(3)] == [200, 200, 429]
+    responses = [client.get("/feed/", REMOTE_ADDR="203.0.113.5") for _ in range(20)]
+    assert {r.status_code for r in responses} == {200}
+    assert {r["X-Cache"] for r in responses[1:]} == {"hit"}
+
+
+def test_feeds_that_have_to_be_rendered_are_throttled(db, client, tight):
+    ArticleFactory(category__slug="politics")
+    urls = ["/feed/", "/feed/atom/", "/category/politics/feed/"]
+    assert [client.get(url).status_code for url in urls] == [200, 200, 429]
+
+
+def test_pages_answered_from_the_cache_are_never_refused(db, client, tight):
+    article = ArticleFactory()
+    for url in ("/", article.get_absolute_url(), "/search/?q=budget"):
+        for _ in range(10):
+            assert client.get(url, REMOTE_ADDR="203.0.113.5").status_code == 200, url
+
+
+def test_renderings_of_pages_past_the_limit_answer_429(db, client, tight):
+    assert [render(client).status_code for _ in range(4)] == [404] * 4
+    refused = render(client)
+    assert refused.status_code == 429
+    assert "no-store" in refused["Cache-Control"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # Another address is not refused, and the refusal was not cached for it.
+    assert client.get(refused.wsgi_request.path, REMOTE_ADDR="198.51.100.7").status_code == 404
+
+
+def test_a_refused_request_is_not_stored_for_others(db, client, tight):
+    for _ in range(4):
+        search(client)
+    refused = client.get("/search/?q=fresh", REMOTE_ADDR="203.0.113.5")
+    assert refused.status_code == 429
+    response = client.get("/search/?q=fresh", REMOTE_ADDR="198.51.100.7")
+    assert (response.status_code, response["X-Cache"]) == (200, "miss")
 
 
 def test_password_reset_requests_are_throttled(db, client, tight):
@@ -77,8 +131,13 @@ def test_password_reset_requests_are_throttled(db, client, tight):
     assert client.post(url, {"email": "a@example.com"}).status_code == 429
 
 
-def test_other_pages_are_not_counted(db, client, tight):
-    assert all(client.get("/").status_code == 200 for _ in range(10))
+def test_staff_pages_are_rendered_and_counted_too(db, client, tight):
+    client.force_login(StaffUserFactory(role="Editor"))
+    assert [client.get("/").status_code for _ in range(5)] == [200] * 4 + [429]
+
+
+def test_the_admin_is_not_counted(db, client, tight):
+    assert all(client.get("/admin/login/").status_code == 200 for _ in range(10))
 
 
 def test_a_failing_cache_lets_requests_through(db, client, tight):
@@ -103,6 +162,11 @@ def test_rates_are_read_from_settings_text(rate, parsed):
 def test_a_malformed_rate_is_a_clear_configuration_error(rate):
     with pytest.raises(ImproperlyConfigured, match="REQUESTS/SECONDS"):
         parse_rate(rate)
+
+
+def test_a_failing_cache_lets_renderings_through(db, client, tight):
+    with failing_cache():
+        assert all(client.get("/").status_code == 200 for _ in range(6))
 
 
 @pytest.mark.redis
