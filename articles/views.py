@@ -126,13 +126,21 @@ class ArticleDetailView(DetailView):
 
     @staticmethod
     def prepare(article):
-        """Load what the story shows beyond the row: the lead picture's renditions (only
-        when there is one), then the bylines, tags and corrections."""
-        if article.featured_image_id:
+        """Load what the story shows beyond the row: its body's library pictures (one
+        query, only when the body has any), the renditions of those and of the lead
+        picture (one query), then the bylines, tags and corrections (three).
+        Returns the body's pictures."""
+        images = []
+        if bodyimages.file_names(article.body):
+            lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
+            images = [line.image for line in lines]
+        pictured = [article.featured_image] if article.featured_image_id else []
+        if pictured or images:
             prefetch_related_objects(
-                [article], *with_renditions("featured_image", ratios=LEAD_RATIOS)
+                [*pictured, *images], *with_renditions(ratios=[*LEAD_RATIOS, "original"])
             )
-        return article.load_for_reading()
+        article.load_for_reading()
+        return images
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -166,9 +174,9 @@ class ArticleDetailView(DetailView):
         html = {part: found[name] for part, name in names.items() if name in found}
         built = {}
         if "meta" not in html or "main" not in html:
-            self.prepare(article)
-            body, image_ids = self.body()
-            shown = self.story_keys(image_ids)
+            images = self.prepare(article)
+            body = bodyimages.render(article.body, images)
+            shown = self.story_keys([image.pk for image in images])
             html["meta"] = seo_tags.render_meta(seo.article_meta(article))
             html["main"] = render_to_string(
                 self.MAIN_TEMPLATE, {"article": article, "body": body}, request=self.request
@@ -208,17 +216,6 @@ class ArticleDetailView(DetailView):
         for story in related:
             shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))
         return shown
-
-    def body(self):
-        """(the body with its library pictures as <picture>, their ids): two queries, only
-        if it has any."""
-        article = self.object
-        if not bodyimages.file_names(article.body):
-            return bodyimages.render(article.body, []), []
-        lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
-        images = [line.image for line in lines]
-        prefetch_related_objects(images, *with_renditions(ratios=["original"]))
-        return bodyimages.render(article.body, images), [image.pk for image in images]
 
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""

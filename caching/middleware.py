@@ -17,6 +17,7 @@ key); browsers for max-age (short: nobody can purge them). Conditional GETs get
 always get a fresh rendering, never stored.
 """
 
+import gzip
 import hashlib
 import logging
 import time
@@ -65,10 +66,15 @@ _PAGE_HOLES_LIMIT = 20_000
 # one number, with no entry, version or fragment to fetch and unpickle.
 _local = OrderedDict()
 _LOCAL_MAX_BYTES = 512 * 1024
+GZIP_MIN_BYTES = 1024
+COMPRESSIBLE = ("text/", "application/xml", "application/rss+xml", "application/atom+xml",
+                "application/json")
 
 
 class LocalCopy:
-    __slots__ = ("seq", "expires", "status", "headers", "content")
+    """A page as answered, plain and compressed once (most readers take gzip)."""
+
+    __slots__ = ("seq", "expires", "status", "headers", "content", "gzip_headers", "gzipped")
 
     def __init__(self, seq, expires, response):
         self.seq = seq
@@ -82,10 +88,24 @@ class LocalCopy:
             if lower not in ("cache-control", "x-cache")
         }
         self.content = response.content
+        self.gzipped = self.gzip_headers = None
+        if len(self.content) >= GZIP_MIN_BYTES and response.get("Content-Type", "").startswith(
+            COMPRESSIBLE
+        ):
+            self.gzipped = gzip.compress(self.content, compresslevel=6, mtime=0)
+            self.gzip_headers = {**self.headers, "content-encoding": ("Content-Encoding", "gzip")}
+            if "etag" in self.headers:
+                # Another representation: another validator (as GZipMiddleware does).
+                etag = self.headers["etag"][1]
+                self.gzip_headers["etag"] = ("ETag", etag if etag.startswith("W/") else "W/" + etag)
 
-    def response(self):
-        response = HttpResponse(self.content, status=self.status)
-        response.headers._store = dict(self.headers)
+    def response(self, request):
+        if self.gzipped is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
+            response = HttpResponse(self.gzipped, status=self.status)
+            response.headers._store = dict(self.gzip_headers)
+        else:
+            response = HttpResponse(self.content, status=self.status)
+            response.headers._store = dict(self.headers)
         return response
 
 
@@ -202,7 +222,7 @@ class PageCacheMiddleware:
         return _conditional(request, response)
 
     def _from_local(self, request, local):
-        response = local.response()
+        response = local.response(request)
         response["Cache-Control"] = _cache_control(local.expires)
         response["X-Cache"] = "hit"
         return _conditional(request, response)
@@ -435,8 +455,9 @@ def _public_headers(response, shown, expires, etag, modified):
         response["Surrogate-Key"] = " ".join(ordered)
         response["Cache-Tag"] = ",".join(ordered)
     response["Cache-Control"] = _cache_control(expires)
-    # Staff share these addresses and must not get the public copy from a proxy.
-    patch_vary_headers(response, ("Cookie",))
+    # Staff share these addresses and must not get the public copy from a proxy;
+    # readers that take gzip may get the page compressed.
+    patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
     if response.status_code == 200:
         response["ETag"] = f'"{etag}"'
         response["Last-Modified"] = http_date(modified)

@@ -304,6 +304,7 @@ def test_article_metadata_adds_no_queries(article, django_assert_num_queries):
 
     renditions.generate(article.featured_image)
     # As the article page loads it: the row, then its bylines, tags and corrections.
-    loaded = ArticleDetailView.prepare(ArticleDetailView().get_queryset().get(pk=article.pk))
+    loaded = ArticleDetailView().get_queryset().get(pk=article.pk)
+    ArticleDetailView.prepare(loaded)
     with django_assert_num_queries(0):
         seo.article_meta(loaded)
