@@ -112,12 +112,29 @@ def related(article, tag_ids, *, limit):
         params += [content_type, tag_id]
     # Tagged candidates may be drafts, scheduled or the story itself: filter again.
     live_a, live_a_params = _live(exclude=article.pk, alias="a")
+    candidates = (
+        f"(SELECT id, SUM(shared) AS shared FROM ({' UNION ALL '.join(sources)}) AS u "  # nosec B608 # noqa: S608
+        f"GROUP BY id) AS candidates"
+    )
+    if connection.vendor == "postgresql":
+        # Each candidate's row is looked up by its primary key alone. A plain
+        # join (or a lookup that also names the status and time) lets a planner
+        # without statistics (right after a bulk load) walk every live story for
+        # each candidate instead; OFFSET 0 keeps the lateral subquery from being
+        # flattened into such a join.
+        stories_of = (
+            f"CROSS JOIN LATERAL (SELECT * FROM {articles} WHERE id = candidates.id "  # nosec B608 # noqa: S608
+            f"OFFSET 0) AS a"
+        )
+        where = f"WHERE {live_a}"
+    else:
+        stories_of = f"JOIN {articles} a ON a.id = candidates.id"
+        where = f"WHERE {live_a}"
     sql = (
         f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, "  # nosec B608 # noqa: S608
         f"c.name AS category_name, c.slug AS category_slug "
-        f"FROM (SELECT id, SUM(shared) AS shared FROM ({' UNION ALL '.join(sources)}) AS u "
-        f"GROUP BY id) AS candidates JOIN {articles} a ON a.id = candidates.id "
-        f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "
+        f"FROM {candidates} {stories_of} "
+        f"JOIN {categories} c ON c.id = a.category_id {where} "
         f"ORDER BY candidates.shared DESC, a.publish_at DESC, a.id DESC LIMIT %s"
     )
     stories = list(Article.objects.raw(sql, [*params, *live_a_params, limit]))
