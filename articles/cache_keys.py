@@ -171,20 +171,24 @@ def article_saved(story, deleted):
     return keys
 
 
+# A tag or byline given to a scheduled story changes what it enters at its time:
+# the schedule is read again (the next rendering after such an edit pays for it).
+
+
 def tagged_item(row, deleted):
-    return {listing(tag(row.tag_id)), article(row.object_id), SEARCH}
+    return {listing(tag(row.tag_id)), article(row.object_id), SEARCH, SCHEDULE}
 
 
 def article_tags_changed(instance, pk_set, reverse):
     if reverse:  # a tag's articles
-        return {listing(tag(instance.pk)), SEARCH, *(article(pk) for pk in pk_set)}
-    return {article(instance.pk), SEARCH, *(listing(tag(pk)) for pk in pk_set)}
+        return {listing(tag(instance.pk)), SEARCH, SCHEDULE, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, SCHEDULE, *(listing(tag(pk)) for pk in pk_set)}
 
 
 def article_authors_changed(instance, pk_set, reverse):
     if reverse:
-        return {listing(author(instance.pk)), SEARCH, *(article(pk) for pk in pk_set)}
-    return {article(instance.pk), SEARCH, *(listing(author(pk)) for pk in pk_set)}
+        return {listing(author(instance.pk)), SEARCH, SCHEDULE, *(article(pk) for pk in pk_set)}
+    return {article(instance.pk), SEARCH, SCHEDULE, *(listing(author(pk)) for pk in pk_set)}
 
 
 def register():
@@ -192,7 +196,9 @@ def register():
     registry.watch(Article, article_saved)
     registry.watch(
         ArticleAuthor,
-        lambda row, deleted: {article(row.article_id), listing(author(row.author_id)), SEARCH},
+        lambda row, deleted: {
+            article(row.article_id), listing(author(row.author_id)), SEARCH, SCHEDULE
+        },
     )
     registry.watch(Correction, lambda row, deleted: {article(row.article_id), SITEMAP})
     registry.watch(ArticleRedirect, lambda row, deleted: {MISSING, article(row.article_id)})

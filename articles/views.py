@@ -206,9 +206,13 @@ class ArticleDetailView(DetailView):
         return shown
 
     def related_keys(self, related):
-        """The related stories shown, and the lists they are drawn from."""
+        """The related stories shown, and the lists they are drawn from (which depend
+        on the story's own section and tags)."""
         article = self.object
-        shown = {cache_keys.listing(cache_keys.section(article.category_id))}
+        shown = {
+            cache_keys.article(article.pk),
+            cache_keys.listing(cache_keys.section(article.category_id)),
+        }
         shown.update(
             cache_keys.listing(cache_keys.tag(tag.pk))
             for tag in article.tag_list[: listings.RELATED_TAGS]

@@ -9,14 +9,18 @@ rendered for one reader (staff, a preview) gets its blocks inline. Publishing
 a story then purges the Recent Posts fragment, not every article page.
 """
 
+import hashlib
 import re
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
+from django.conf import settings
 from django.urls import reverse
 
-from . import keys, registry
+from . import keys, pages, registry, schedule, store
 
 _placeholders = ContextVar("caching_hole_placeholders", default=False)
 INCLUDE = re.compile(rb'<esi:include src="([^"]+)"\s*/>')
@@ -44,9 +48,52 @@ def inline():
 
 def address(name, values):
     """The fragment's address for a hole with these parameter values."""
-    from .pages import fragment_path
+    return pages.fragment_path(reverse("caching:fragment", kwargs={"name": name}), values)
 
-    return fragment_path(reverse("caching:fragment", kwargs={"name": name}), values)
+
+@lru_cache(maxsize=8192)
+def cache_key(src):
+    """The store's key of the fragment at `src` (the same as its page's)."""
+    from .pages import cache_key as page_key
+    from .pages import query_pairs
+
+    path, _, query = src.partition("?")
+    return page_key(path, query_pairs(query))
+
+
+def rendered(src):
+    """(entry, keys) of the fragment at `src`, rendered here and now, as the page
+    cache stores it (caching.middleware)."""
+    with schedule.request_scope():
+        html, shown = render_isolated(src)
+        content = html.encode()
+        expires = schedule.deadline(shown, settings.PAGE_CACHE_SECONDS)
+    entry = {
+        "status": 200,
+        "headers": [("Content-Type", "text/html; charset=utf-8")],
+        "parts": [content],
+        "etag": hashlib.md5(content, usedforsecurity=False).hexdigest(),
+        "modified": int(time.time()),
+        "expires": expires,
+    }
+    return entry, frozenset(shown)
+
+
+def cached_or_rendered(src):
+    """(HTML, keys) of the fragment at `src`: from the store, or rendered and stored
+    (rendered only, with the page cache off)."""
+    if not settings.PAGE_CACHE_ENABLED:
+        entry, shown = rendered(src)
+        return b"".join(entry["parts"]).decode(), shown
+    key = cache_key(src)
+    found = store.get_many([key])
+    if key in found:
+        entry, shown = found[key]
+    else:
+        entry, shown = rendered(src)
+        if not found.failed:
+            store.set_many({key: (entry, shown, entry["expires"])}, since=found.seq)
+    return b"".join(entry["parts"]).decode(), shown
 
 
 def hole(name, **values):
@@ -58,10 +105,15 @@ def hole(name, **values):
     if unknown:
         raise TypeError(f"Block {name!r} takes {params}, not {sorted(unknown)}")
     values = {k: "" if v is None else str(getattr(v, "pk", v)) for k, v in values.items()}
+    src = address(name, values)
     if _placeholders.get():
         # urlencode leaves nothing in the address that needs escaping here.
-        return f'<esi:include src="{address(name, values)}" />'
-    return render(name, values)
+        return f'<esi:include src="{src}" />'
+    # A page rendered for one reader (staff, a preview) fills the hole at once,
+    # from the same fragment the public pages use.
+    html, shown = cached_or_rendered(src)
+    keys.record_all(shown)
+    return html
 
 
 def render(name, values):

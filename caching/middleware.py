@@ -22,7 +22,6 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -59,6 +58,9 @@ VALIDATORS = (
 )
 # Per process: the fragments a page showed last time, fetched with it in one round trip.
 _page_holes = {}
+# Per process: what a page's rendering read from the store last time (fragments,
+# holes, the schedule), read in one round trip when it is rendered again.
+_page_reads = {}
 _PAGE_HOLES_LIMIT = 20_000
 # Per process: copies of the pages answered lately, each with the purge sequence
 # under which it was found valid (caching.store). While the sequence has not
@@ -230,9 +232,18 @@ class PageCacheMiddleware:
     # -- misses ----------------------------------------------------------------------
 
     def _render(self, request, key, found, esi, *, bypass, query):
-        with schedule.request_scope(), keys.collecting() as shown, blocks.as_placeholders():
+        with (
+            schedule.request_scope(),
+            keys.collecting() as shown,
+            blocks.as_placeholders(),
+            store.prefetching(_page_reads.get(key, ())) as read,
+        ):
             response = self.get_response(request)
             has_holes = _is_html(response) and b"<esi:include" in _content(response)
+            if not esi and has_holes:
+                # The holes are read below, within this prefetch.
+                read.extend(_hole_keys(Entry(parts=_split(response.content))))
+            _remember_reads(key, read)
             if not _storable(response):
                 if has_holes:
                     _fill_holes_in_place(response, esi)
@@ -359,10 +370,17 @@ def _hole_keys(entry):
     return [_hole_key(src) for src in entry["parts"][1::2]]
 
 
-@lru_cache(maxsize=8192)
 def _hole_key(src):
-    path, _, query = src.partition("?")
-    return pages.cache_key(path, pages.query_pairs(query))
+    return blocks.cache_key(src)
+
+
+def _remember_reads(key, read):
+    """What the rendering of page `key` asked the store for, to ask it in one go next time."""
+    wanted = tuple(dict.fromkeys(read))
+    if _page_reads.get(key) != wanted:
+        if len(_page_reads) > _PAGE_HOLES_LIMIT:
+            _page_reads.clear()
+        _page_reads[key] = wanted
 
 
 def _remember_holes(key, entry):
@@ -411,19 +429,7 @@ def _assemble(entry, shown, found, key):
 
 
 def _render_hole(src):
-    with schedule.request_scope():
-        html, shown = blocks.render_isolated(src)
-        content = html.encode()
-        expires = schedule.deadline(shown, settings.PAGE_CACHE_SECONDS)
-    fragment = Entry(
-        status=200,
-        headers=[("Content-Type", "text/html; charset=utf-8")],
-        parts=[content],
-        etag=hashlib.md5(content, usedforsecurity=False).hexdigest(),
-        modified=int(time.time()),
-        expires=expires,
-    )
-    return fragment, frozenset(shown)
+    return blocks.rendered(src)
 
 
 def _fill_holes_in_place(response, esi):

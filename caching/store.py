@@ -20,7 +20,10 @@ A cache that fails means misses, never errors.
 
 import logging
 import math
+import secrets
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 
@@ -51,11 +54,50 @@ def version_key(key):
 
 
 def _token():
-    return time.time_ns()
+    # Random, not the clock: two purges within one tick of a coarse clock must
+    # still give a key two versions.
+    return secrets.randbits(62)
+
+
+class _Prefetch:
+    def __init__(self, found, asked):
+        self.found = found
+        self.asked = set(asked)
+        self.read = []
+
+
+_prefetch = ContextVar("caching_prefetch", default=None)
+
+
+@contextmanager
+def prefetching(cache_keys):
+    """Within the block, get_many() of keys among `cache_keys` answers from one read
+    made now (a page asks for its fragments, holes and the schedule in one round
+    trip instead of one each). Yields the list of every key asked for inside."""
+    found = _fetch(list(cache_keys)) if cache_keys else None
+    scope = _Prefetch(found, cache_keys)
+    token = _prefetch.set(scope)
+    try:
+        yield scope.read
+    finally:
+        _prefetch.reset(token)
 
 
 def get_many(cache_keys):
     """The valid entries among `cache_keys`: one round trip once their keys are known."""
+    scope = _prefetch.get()
+    if scope is not None:
+        scope.read.extend(cache_keys)
+        if scope.found is not None and not scope.found.failed and scope.asked.issuperset(
+            cache_keys
+        ):
+            found = Found({k: scope.found[k] for k in cache_keys if k in scope.found})
+            found.seq = scope.found.seq
+            return found
+    return _fetch(cache_keys)
+
+
+def _fetch(cache_keys):
     found = Found()
     wanted = [SEQUENCE, *cache_keys]
     for cache_key in cache_keys:
