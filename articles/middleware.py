@@ -1,5 +1,8 @@
 from django.http import HttpResponsePermanentRedirect
 
+from caching import keys
+
+from . import cache_keys
 from .models import ArticleRedirect
 
 
@@ -27,6 +30,8 @@ class ArticleRedirectFallbackMiddleware:
         )
         if redirect is None or not redirect.article.is_live:
             return response
+        # The address moves elsewhere only while the story is live there.
+        keys.record(cache_keys.article(redirect.article_id))
         target = redirect.article.get_absolute_url()
         if request.META.get("QUERY_STRING"):
             target = f"{target}?{request.META['QUERY_STRING']}"

@@ -234,8 +234,10 @@ def day_permalink(request, year, month, day, slug):
     # have been suffixed on import, and the plain slug may belong to another story.
     known = ArticleRedirect.objects.select_related("article").filter(old_path=request.path).first()
     if known is not None and known.article.is_live:
+        keys.record(cache_keys.article(known.article_id))
         return redirect(known.article.get_absolute_url(), permanent=True)
     article = get_object_or_404(Article.objects.live(), slug=slug)
+    keys.record(cache_keys.article(article.pk))
     return redirect(article.get_absolute_url(), permanent=True)
 
 

@@ -47,19 +47,28 @@ def purge(keys, *, using=None):
         return
     store.purge(keys)
     connection = transaction.get_connection(using)
-    pending = getattr(connection, "_caching_pending", None)
-    if pending is None:
-        pending = connection._caching_pending = set()
-    pending.update(keys)
-    # One callback per call; the first to run takes every pending key.
-    transaction.on_commit(lambda: _flush(connection), using=using)
-
-
-def _flush(connection):
-    keys = getattr(connection, "_caching_pending", None)
-    if not keys:
+    if not connection.in_atomic_block:
+        send_to_edge(sorted(keys))
         return
-    connection._caching_pending = set()
+    # One batch per transaction, kept on its outermost block: a rollback drops
+    # it with the block. A callback per call: the first to run sends the batch
+    # (a callback of a savepoint that rolled back is dropped, the others stay).
+    outermost = connection.atomic_blocks[0]
+    batch = getattr(outermost, "_caching_batch", None)
+    if batch is None:
+        batch = outermost._caching_batch = set()
+    batch.update(keys)
+    transaction.on_commit(lambda: _flush_batch(batch), using=using)
+
+
+def _flush_batch(batch):
+    if batch:
+        keys = set(batch)
+        batch.clear()
+        _flush(keys)
+
+
+def _flush(keys):
     store.purge(keys)
     send_to_edge(sorted(keys))
 

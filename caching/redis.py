@@ -131,6 +131,10 @@ class RedisCache(DjangoRedisCache):
         return {key: loads(value) for key, value in pairs if value is not None}
 
 
+# Calls whose answer is read again after the purge made on recovery.
+_READS = {"get", "get_many", "get_many_fast", "has_key"}
+
+
 def _guarded(name):
     method = getattr(DjangoRedisCache, name, None) or RedisCache.__dict__[name]
 
@@ -146,6 +150,13 @@ def _guarded(name):
             raise
         if breaker.failed_at is not None and breaker.recovered():
             store.purge_all(local_only=True)
+            if name in _READS:
+                # Read before that purge: it may show pages from before the outage.
+                try:
+                    result = method(self, *args, **kwargs)
+                except UNREACHABLE as exc:
+                    breaker.trip(exc)
+                    raise
         return result
 
     return call

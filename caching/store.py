@@ -106,6 +106,11 @@ def _fetch(cache_keys):
     try:
         values = fetch(wanted)
         found.seq = values.get(SEQUENCE)
+        if found.seq is None:
+            # A new or emptied cache: start the sequence now, so that every
+            # rendering in flight stores under the same one (not only the first).
+            cache.add(SEQUENCE, _token(), timeout=VERSION_TIMEOUT)
+            found.seq = cache.get(SEQUENCE)
         entries = {k: values[k] for k in cache_keys if k in values}
         missing = {
             v for entry in entries.values() for v in entry[0] if v not in values
@@ -167,10 +172,6 @@ def set_many(items, *, since):
             longest = max(longest, expires_at - now)
             _needs[cache_key] = tuple(versions)
         cache.set_many(stored, timeout=max(1, math.ceil(longest) + 1))
-        if since is None:
-            # The first store: start the sequence (copies kept in processes' memory
-            # are checked against it).
-            cache.add(SEQUENCE, _token(), timeout=VERSION_TIMEOUT)
         return True
     except Exception:
         logger.warning("cache write failed", exc_info=True)
