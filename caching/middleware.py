@@ -282,7 +282,7 @@ class PageCacheMiddleware:
                      "Surrogate-Control"):
             if out.has_header(name):
                 response[name] = out[name]
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         response["X-Cache"] = "bypass" if bypass else "miss"
         return _conditional(request, response)
 
