@@ -1,0 +1,62 @@
+"""The apps depend on each other one way (README "Layout", ARCHITECTURE):
+
+caching (no project app) <- categories, authors, images <- articles <- widgets,
+sharing, wordpress; newsroom wires them all and no app imports newsroom.
+Every import counts, function-level ones too.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BASE = {"caching"}
+LOWER = BASE | {"categories", "authors", "images"}
+MIDDLE = LOWER | {"articles"}
+ALLOWED = {
+    "caching": set(),
+    "categories": BASE,
+    "authors": BASE,
+    "images": BASE,
+    "articles": LOWER,
+    "widgets": MIDDLE,
+    "sharing": MIDDLE,
+    "wordpress": MIDDLE,
+}
+PROJECT_APPS = set(ALLOWED) | {"newsroom", "bench"}
+
+
+def imported_apps(path):
+    """{project app: line} for every import in the file at `path`."""
+    found = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top in PROJECT_APPS:
+                found.setdefault(top, node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("app", sorted(ALLOWED))
+def test_an_app_imports_only_the_apps_below_it(app):
+    wrong = []
+    for path in sorted((PROJECT_DIR / app).rglob("*.py")):
+        for imported, line in imported_apps(path).items():
+            if imported != app and imported not in ALLOWED[app]:
+                wrong.append(f"{path.relative_to(PROJECT_DIR)}:{line} imports {imported}")
+    assert not wrong, (
+        f"{app} may import only {sorted(ALLOWED[app]) or 'no project app'}: " + "; ".join(wrong)
+    )
+
+
+def test_the_rule_catches_a_function_level_import(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text("def f():\n    from articles import services\n")
+    assert imported_apps(module) == {"articles": 2}
