@@ -77,11 +77,6 @@ def newest_per_category(category_ids, per_category, *, exclude=None):
     return newest
 
 
-def related_ids(article, tag_ids, *, limit):
-    """Ids of the live stories most related to `article`, best first (see related())."""
-    return [story.pk for story in related(article, tag_ids, limit=limit)]
-
-
 def related(article, tag_ids, *, limit):
     """The live stories most related to `article`, best first, with what a link shows
     (title, address, section name and address) and nothing else, in one statement.

@@ -34,10 +34,6 @@ class ArticleQuerySet(models.QuerySet):
         """Live articles whose go-live side effects have not run `grace` after their time."""
         return self.live().filter(went_live_at__isnull=True, publish_at__lte=timezone.now() - grace)
 
-    def for_category(self, category):
-        """Articles filed under `category`."""
-        return self.filter(category=category)
-
     def for_listing(self):
         """Load what a card shows (category, bylines, picture and its renditions) up front.
 

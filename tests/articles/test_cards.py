@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles import listings, services
 from articles.cards import CardBatch, Cards, card_name
-from articles.listings import RELATED_CANDIDATES, newest_per_category, related_ids
+from articles.listings import RELATED_CANDIDATES, newest_per_category, related
 from articles.models import Article
 from articles.templatetags.cards import article_cards
 from caching import fragments, keys, schedule
@@ -28,6 +28,10 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def related_pks(article, tag_ids, *, limit):
+    return [story.pk for story in related(article, tag_ids, limit=limit)]
 
 
 def _article_rows_loaded(queries):
@@ -207,7 +211,7 @@ def test_related_stories_rank_shared_tags_then_recency(db):
     story("Unrelated", 3, category=elsewhere, tags=["sport"])
     story("Draft sharing every tag", 1, tags=["border", "talks", "water"], draft=True)
     story("Scheduled sharing every tag", -5, tags=["border", "talks", "water"])
-    ranked = related_ids(article, [t.pk for t in article.tags.all()], limit=10)
+    ranked = related_pks(article, [t.pk for t in article.tags.all()], limit=10)
     assert ranked == [two_tags.pk, one_tag_new.pk, one_tag_old.pk, same_section.pk]
 
 
@@ -220,7 +224,7 @@ def test_related_stories_without_tags_are_the_newest_of_the_section(db):
         for h in (9, 3)
     )
     ArticleFactory(publish_at=now - timezone.timedelta(hours=2))  # another section
-    assert related_ids(article, [], limit=4) == [newer.pk, older.pk]
+    assert related_pks(article, [], limit=4) == [newer.pk, older.pk]
 
 
 def test_related_stories_rank_only_the_newest_candidates(db):
@@ -243,11 +247,11 @@ def test_related_stories_rank_only_the_newest_candidates(db):
         )
         for n in range(RELATED_CANDIDATES)
     )
-    ranked = related_ids(article, [t.pk for t in article.tags.all()], limit=RELATED_CANDIDATES + 1)
+    ranked = related_pks(article, [t.pk for t in article.tags.all()], limit=RELATED_CANDIDATES + 1)
     assert ancient.pk in ranked  # still the newest story sharing the tag
     assert ranked[0] == ancient.pk  # and it shares a tag, which ranks first
     assert len(ranked) == RELATED_CANDIDATES + 1
-    assert related_ids(article, [], limit=RELATED_CANDIDATES + 5) == ranked[1:]
+    assert related_pks(article, [], limit=RELATED_CANDIDATES + 5) == ranked[1:]
 
 
 def test_home_blocks_take_the_newest_live_stories_of_each_section(db):
