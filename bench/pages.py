@@ -295,15 +295,16 @@ GENERATED_BETWEEN = "WHERE a.slug LIKE 'pb-%%' AND substr(a.slug, 4)::int BETWEE
 
 
 def _bylines_sql(first, count, authors):
-    """One byline per generated article, from a fixed pool of writers."""
+    """One to three bylines per generated article (as a newsroom's shared stories have),
+    from a fixed pool of writers."""
     from articles.models import Article, ArticleAuthor
 
     author_ids = ", ".join(str(author.pk) for author in authors)
     sql = (
         f"INSERT INTO {ArticleAuthor._meta.db_table} (article_id, author_id, \"order\") "  # nosec B608 # noqa: S608
-        f"SELECT a.id, (ARRAY[{author_ids}])[1 + (a.id * 7) %% {len(authors)}], 0 "
-        f"FROM {Article._meta.db_table} a "
-        f"{GENERATED_BETWEEN}"
+        f"SELECT a.id, (ARRAY[{author_ids}])[1 + (a.id * 7 + k.n * 13) %% {len(authors)}], k.n "
+        f"FROM {Article._meta.db_table} a CROSS JOIN (VALUES (0), (1), (2)) AS k(n) "
+        f"{GENERATED_BETWEEN} AND k.n <= a.id %% 3"
     )
     return sql, [first, count - 1]
 
