@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from . import search, services
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
-from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction
+from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction, live_q
 
 ARTICLE_ADMIN_EXTRA_INLINES = []
 
@@ -122,10 +122,9 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         user = request.user
         if not services.sees_only_own_unpublished(user):
             return qs
-        now = timezone.now()
         own_byline = ArticleAuthor.objects.filter(article=OuterRef("pk"), author__user=user)
         return qs.filter(
-            Q(status=Article.Status.PUBLISHED, publish_at__lte=now)
+            live_q()
             | Q(created_by=user)
             | Q(Exists(own_byline))
         )

@@ -12,12 +12,11 @@ are put in the text; every value goes as a parameter.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.utils import timezone
 from taggit.models import TaggedItem
 
 from categories.models import Category
 
-from .models import Article
+from .models import Article, live_sql
 
 # How many of the newest stories of the section, and of each tag, are ranked.
 RELATED_CANDIDATES = 100
@@ -28,13 +27,7 @@ NEWEST_FIRST = "ORDER BY publish_at DESC, id DESC"
 
 def _live(exclude=None, alias=""):
     """A WHERE fragment for live stories (but `exclude`), with its parameters."""
-    prefix = f"{alias}." if alias else ""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"
-    params = [Article.Status.PUBLISHED, now]
-    if exclude is not None:
-        sql, params = f"{sql} AND {prefix}id <> %s", [*params, exclude]
-    return sql, params
+    return live_sql(alias, exclude=exclude)
 
 
 def _ids(sql, params):

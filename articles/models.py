@@ -4,7 +4,7 @@ from functools import lru_cache
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -21,10 +21,40 @@ SLUG_MAX_LENGTH = 200
 CARD_RATIOS = ("16:9",)
 
 
+def live_q(prefix="", *, now=None):
+    """What readers may see, as a Q: published, and due. `prefix` reaches articles
+    through a relation ("articles__" from a category)."""
+    return Q(**{
+        f"{prefix}status": Article.Status.PUBLISHED,
+        f"{prefix}publish_at__lte": now or timezone.now(),
+    })
+
+
+def live_sql(alias="", *, exclude=None):
+    """live_q() as a WHERE fragment with its parameters, for the few statements written
+    in SQL (articles.listings); tests compare it with live() on both databases."""
+    prefix = f"{alias}." if alias else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"
+    params = [Article.Status.PUBLISHED, now]
+    if exclude is not None:
+        sql, params = f"{sql} AND {prefix}id <> %s", [*params, exclude]
+    return sql, params
+
+
+def is_live(status, publish_at, *, now=None):
+    """live_q() for one article's values (Article.is_live)."""
+    return (
+        status == Article.Status.PUBLISHED
+        and publish_at is not None
+        and publish_at <= (now or timezone.now())
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def live(self):
-        """Articles a reader may see now: published, and due."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+        """Articles a reader may see now: published, and due (the one rule: live_q())."""
+        return self.filter(live_q())
 
     def scheduled(self):
         """Published articles whose time has not come yet."""
@@ -262,11 +292,7 @@ class Article(models.Model):
 
     @property
     def is_live(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.publish_at is not None
-            and self.publish_at <= timezone.now()
-        )
+        return is_live(self.status, self.publish_at)
 
     @property
     def is_scheduled(self):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import EmptyPage, InvalidPage
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -30,7 +30,7 @@ from caching.pages import page
 from categories.models import Category
 
 from . import cache_keys
-from .models import Article
+from .models import Article, live_q
 from .seo import absolute_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -92,8 +92,7 @@ class CategorySitemap(SiteSitemap):
     """Categories with at least one live article."""
 
     def items(self):
-        now = timezone.now()
-        live = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=now)
+        live = live_q("articles__")
         return (
             Category.objects.annotate(last_modified=Max(modified("articles__"), filter=live))
             .filter(last_modified__isnull=False)
@@ -230,8 +229,7 @@ def sitemap_index(request):
         )
         for loc in _paged(url, _section_pages(row["count"])):
             entries.append((loc, row["last_modified"]))
-    now = timezone.now()
-    live = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=now)
+    live = live_q("articles__")
     category_stats = Category.objects.filter(live).aggregate(
         last_modified=Max(modified("articles__")), count=Count("id", distinct=True)
     )

@@ -1,7 +1,7 @@
 import time_machine
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, live_sql
 from tests.factories import ArticleFactory
 
 
@@ -37,3 +37,33 @@ def test_latest_first_breaks_ties_by_id(db):
     when = timezone.now() - timezone.timedelta(hours=1)
     first, second = ArticleFactory(publish_at=when), ArticleFactory(publish_at=when)
     assert list(Article.objects.live().latest_first()) == [second, first]
+
+
+def test_the_sql_live_rule_selects_what_live_selects(db):
+    now = timezone.now()
+    stories = [
+        ArticleFactory(publish_at=now - timezone.timedelta(hours=1)),
+        ArticleFactory(publish_at=now - timezone.timedelta(seconds=1)),
+        ArticleFactory(scheduled=True),
+        ArticleFactory(draft=True),
+        ArticleFactory(publish_at=now - timezone.timedelta(days=3)),
+    ]
+    Article.objects.filter(pk=stories[4].pk).update(status=Article.Status.UNPUBLISHED)
+    for exclude in (None, stories[0].pk):
+        where, params = live_sql("a", exclude=exclude)
+        table = Article._meta.db_table
+        raw = Article.objects.raw(f"SELECT a.id FROM {table} a WHERE {where}", params)  # noqa: S608
+        expected = Article.objects.live()
+        if exclude is not None:
+            expected = expected.exclude(pk=exclude)
+        assert {row.pk for row in raw} == set(expected.values_list("pk", flat=True))
+        assert {row.pk for row in raw} <= {stories[0].pk, stories[1].pk}
+
+
+def test_is_live_agrees_with_live(db):
+    live = ArticleFactory()
+    scheduled = ArticleFactory(scheduled=True)
+    draft = ArticleFactory(draft=True)
+    in_query = set(Article.objects.live().values_list("pk", flat=True))
+    for story in (live, scheduled, draft):
+        assert story.is_live == (story.pk in in_query)
