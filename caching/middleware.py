@@ -76,11 +76,15 @@ COMPRESSIBLE = ("text/", "application/xml", "application/rss+xml", "application/
 class LocalCopy:
     """A page as answered, plain and compressed once (most readers take gzip)."""
 
-    __slots__ = ("seq", "expires", "status", "headers", "content", "gzip_headers", "gzipped")
+    __slots__ = (
+        "seq", "expires", "status", "headers", "content", "gzip_headers", "gzipped",
+        "checked_at", "purges",
+    )
 
-    def __init__(self, seq, expires, response):
+    def __init__(self, seq, expires, response, purges):
         self.seq = seq
         self.expires = expires
+        self.checked(purges)
         self.status = response.status_code
         # The headers as Django keeps them (checked once, when first set), so
         # that a hit copies them instead of checking each again.
@@ -101,6 +105,21 @@ class LocalCopy:
                 etag = self.headers["etag"][1]
                 self.gzip_headers["etag"] = ("ETag", etag if etag.startswith("W/") else "W/" + etag)
 
+    def checked(self, purges):
+        """The copy was found current just now, when this process had made `purges`."""
+        self.checked_at = time.monotonic()
+        self.purges = purges
+
+    def trusted(self):
+        """Current without asking the cache: checked less than PAGE_CACHE_LOCAL_TRUST_SECONDS
+        ago, with no purge made by this process since."""
+        trust = settings.PAGE_CACHE_LOCAL_TRUST_SECONDS
+        return (
+            trust > 0
+            and self.purges == store.local_purges()
+            and time.monotonic() - self.checked_at < trust
+        )
+
     def response(self, request):
         if self.gzipped is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
             response = HttpResponse(self.gzipped, status=self.status)
@@ -111,11 +130,16 @@ class LocalCopy:
         return response
 
 
-def _keep_local(key, seq, expires, response):
+def forget_local_copies():
+    """Drop this process's copies of pages (after the cache was emptied behind its back)."""
+    _local.clear()
+
+
+def _keep_local(key, seq, expires, response, purges):
     limit = settings.PAGE_CACHE_LOCAL_ENTRIES
     if not limit or seq is None or len(response.content) > _LOCAL_MAX_BYTES:
         return
-    _local[key] = LocalCopy(seq, expires, response)
+    _local[key] = LocalCopy(seq, expires, response, purges)
     while len(_local) > limit:
         _local.popitem(last=False)
 
@@ -184,21 +208,29 @@ class PageCacheMiddleware:
         if not bypass:
             local = _local.get((key, esi))
             if local is not None:
-                seq = store.sequence()
-                if seq == local.seq and local.expires > time.time():
-                    return self._from_local(request, local)
-                del _local[(key, esi)]
+                if local.expires > time.time():
+                    # Varnish keeps what it is given until purged: it always gets
+                    # a copy checked now.
+                    if not esi and local.trusted():
+                        return self._from_local(request, local)
+                    purges = store.local_purges()
+                    if store.sequence() == local.seq:
+                        local.checked(purges)
+                        return self._from_local(request, local)
+                _local.pop((key, esi), None)
+            purges = store.local_purges()
             found = self._lookup(key)
             if key in found:
-                return self._serve(request, key, found, esi)
+                return self._serve(request, key, found, esi, purges)
             if pairs:
                 allowed = pages.declared_params(path)
                 declared = [p for p in pairs if p[0] in allowed]
                 if declared != pairs:
                     key = pages.cache_key(path, declared)
+                    purges = store.local_purges()
                     found = self._lookup(key)
                     if key in found:
-                        return self._serve(request, key, found, esi)
+                        return self._serve(request, key, found, esi, purges)
         return self._render(request, key, found, esi, bypass=bypass, query=bool(query))
 
     # -- hits ------------------------------------------------------------------------
@@ -206,7 +238,7 @@ class PageCacheMiddleware:
     def _lookup(self, key):
         return store.get_many([key, *_page_holes.get(key, ())])
 
-    def _serve(self, request, key, found, esi):
+    def _serve(self, request, key, found, esi, purges):
         entry, shown = found[key]
         if esi:
             content = _with_includes(entry["parts"])
@@ -219,7 +251,7 @@ class PageCacheMiddleware:
             content, shown, expires, etag, modified = _assemble(entry, shown, found, key)
             response = _response(entry, content)
             _public_headers(response, shown, expires, etag, modified)
-        _keep_local((key, esi), found.seq, expires, response)
+        _keep_local((key, esi), found.seq, expires, response, purges)
         response["X-Cache"] = "hit"
         return _conditional(request, response)
 

@@ -195,11 +195,23 @@ def _advance_sequence():
         cache.incr(SEQUENCE)
 
 
+# Purges made by this process, counted: copies of pages a process keeps are
+# checked again at once after a purge of its own (caching.middleware).
+_local_purges = 0
+
+
+def local_purges():
+    """How many purges this process has made (or tried)."""
+    return _local_purges
+
+
 def purge(keys):
     """Drop every entry that shows one of `keys`. False when the cache could not be told."""
+    global _local_purges
     keys = {version_key(key) for key in keys}
     if not keys:
         return True
+    _local_purges += 1
     try:
         # The sequence moves before the versions (a rendering that started before
         # is then not stored) and after them (a copy found valid while the purge

@@ -238,6 +238,16 @@ if _unknown_edges:
     )
 EDGE_PURGE_BACKENDS = {name: _edge_options[name] for name in EDGE_PURGE}
 
+# For how long a copy found current is served again without asking Redis: a purge
+# made by another process reaches this one within that time (its own, at once).
+# Requests from Varnish always get a copy checked now; with a CDN in EDGE_PURGE
+# (which could keep a copy served in that window) it defaults to 0, and so
+# without Redis (the file cache is as quick to ask as the clock).
+_cdn_in_front = bool({"cloudflare", "fastly"} & set(EDGE_PURGE))
+PAGE_CACHE_LOCAL_TRUST_SECONDS = env.float(
+    "PAGE_CACHE_LOCAL_TRUST_SECONDS", default=1.0 if REDIS_URL and not _cdn_in_front else 0.0
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

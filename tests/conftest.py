@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from caching.middleware import forget_local_copies
 from newsroom.celery import app as celery_app
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
     Tests marked `worker` talk to a real Celery worker instead.
     """
     cache.clear()
+    # Emptied behind the page cache's back: its per-process copies go too.
+    forget_local_copies()
     settings.MEDIA_ROOT = tmp_path / "media"
     eager = "worker" not in request.keywords
     previous = celery_app.conf.task_always_eager

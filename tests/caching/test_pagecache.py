@@ -139,7 +139,10 @@ def _cache_reads():
     return mock.patch.object(backend, name, wraps=getattr(backend, name))
 
 
-def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(site, client):
+def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(
+    site, client, settings
+):
+    settings.PAGE_CACHE_LOCAL_TRUST_SECONDS = 0  # every hit asks whether a purge happened
     url = site["article"].get_absolute_url()
     stored = cached(client, url)  # found in the store: the process keeps a copy
     with _cache_reads() as reads:
@@ -156,6 +159,38 @@ def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(site, cl
         again = client.get(url)
     assert again["X-Cache"] == "hit"
     assert reads.call_count > 1
+
+
+def test_a_copy_found_current_is_served_without_asking_for_a_moment(site, client, settings):
+    settings.PAGE_CACHE_LOCAL_TRUST_SECONDS = 60
+    url = site["article"].get_absolute_url()
+    stored = cached(client, url)
+    with _cache_reads() as reads:
+        copy = client.get(url)
+    assert copy["X-Cache"] == "hit" and copy.content == stored.content
+    reads.assert_not_called()
+    # Requests from Varnish, which keeps what it gets until purged, always ask.
+    client.get(url, HTTP_SURROGATE_CAPABILITY='varnish="ESI/1.0"')
+    with _cache_reads() as reads:
+        client.get(url, HTTP_SURROGATE_CAPABILITY='varnish="ESI/1.0"')
+    assert [call.args[0] for call in reads.call_args_list] == [[store.SEQUENCE]]
+    # A purge made by this process is seen at once.
+    site["article"].title = "Parliament rejects the budget"
+    site["article"].save()
+    assert "Parliament rejects the budget" in html(client.get(url))
+
+
+def test_a_purge_made_elsewhere_reaches_a_trusted_copy_within_the_trust_time(
+    site, client, settings
+):
+    settings.PAGE_CACHE_LOCAL_TRUST_SECONDS = 0.5
+    url = site["article"].get_absolute_url()
+    cached(client, url)
+    # As another process would: the store is told, this process's count is not.
+    with mock.patch.object(store, "_local_purges", store.local_purges()):
+        store.purge({f"article:{site['article'].pk}"})
+    time.sleep(0.6)
+    assert client.get(url)["X-Cache"] == "miss"
 
 
 def test_a_processs_copy_goes_compressed_to_readers_that_take_gzip(site, client):
@@ -572,8 +607,9 @@ def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
     server = RedisServer(tmp_path)
     server.start()
     try:
+        # Every hit asks Redis (no copy served on trust): the outage shows at once.
         with override_settings(CACHES=_redis_cache(f"redis://127.0.0.1:{server.port}/0"),
-                               CACHE_RETRY_AFTER=1):
+                               CACHE_RETRY_AFTER=1, PAGE_CACHE_LOCAL_TRUST_SECONDS=0):
             assert "Parliament" in html(cached(client, "/"))
             server.stop()
             started = time.monotonic()
