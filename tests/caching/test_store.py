@@ -174,3 +174,16 @@ def test_keys_purged_in_a_rolled_back_transaction_are_not_sent_to_the_edge():
             purges.purge(["article:2"])
             purges.purge(["home"])
     assert sent == [["article:2", "home"]]
+
+
+def test_the_purge_cache_command_purges_keys_or_everything():
+    from django.core.management import CommandError, call_command
+
+    put("page:a", "A", {"article:1"})
+    put("page:b", "B", {"home"})
+    call_command("purge_cache", "article:1")
+    assert store.get("page:a") is None and store.get("page:b") is not None
+    call_command("purge_cache", "--all")
+    assert store.get("page:b") is None
+    with pytest.raises(CommandError, match="Name the keys"):
+        call_command("purge_cache")
