@@ -9,7 +9,6 @@ itself as a client from another address (the purge ACL).
 
 import glob
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -18,23 +17,11 @@ from pathlib import Path
 
 import httpx
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-VCL_PATH = PROJECT_DIR / "deploy" / "varnish" / "default.vcl"
-# Debian's varnish-modules puts vmods under the multiarch directory.
-XKEY_PATHS = (
-    "/usr/lib/varnish/vmods/libvmod_xkey.so",
-    "/usr/lib/*/varnish/vmods/libvmod_xkey.so",
-)
+from bench.varnish import XKEY_PATHS, varnishd_path, vcl_for
+
 # Seconds a stale object may still be served (also set by the VCL itself).
 GRACE = 1
 START_TIMEOUT = 20
-
-
-def varnishd_path():
-    found = shutil.which("varnishd")
-    if found:
-        return found
-    return "/usr/sbin/varnishd" if os.access("/usr/sbin/varnishd", os.X_OK) else None
 
 
 def missing():
@@ -52,18 +39,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def vcl_for(host, port, source=VCL_PATH):
-    """The project's VCL with its `default` backend at host:port."""
-    text = source.read_text()
-    pattern = re.compile(
-        r'(backend default \{[^}]*?\.host = ")[^"]*(";[^}]*?\.port = ")[^"]*(";)', re.S
-    )
-    text, count = pattern.subn(rf"\g<1>{host}\g<2>{port}\g<3>", text)
-    if count != 1:
-        raise AssertionError(f"no `backend default` with .host and .port in {source}")
-    return text
-
-
 class Varnish:
     """varnishd -F in `workdir`, in front of host:port; `stop()` ends it and removes workdir."""
 
@@ -73,7 +48,7 @@ class Varnish:
         self.proxy_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         vcl = self.workdir / "default.vcl"
-        vcl.write_text(vcl_for(backend_host, backend_port))
+        vcl.write_text(vcl_for(backend_port, host=backend_host))
         self.log_path = self.workdir / "varnishd.log"
         command = [
             varnishd_path(), "-F",
