@@ -13,7 +13,7 @@ import logging
 import httpx
 from django.core.exceptions import ImproperlyConfigured
 
-from . import EdgeBackend, EdgePurgeError
+from . import EdgeBackend, EdgePurgeError, batches, post, refused
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +25,6 @@ FILES_PER_REQUEST = 30
 # purge-by-tags: a tag in a purge call is at most 1,024 characters of printable
 # ASCII, without spaces (and a comma would split it in the Cache-Tag header).
 TAG_MAX_LENGTH = 1024
-
-
-def batches(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def unique(items):
@@ -93,14 +88,7 @@ class CloudflareBackend(EdgeBackend):
         self.client.close()
 
     def _purge(self, payload):
-        try:
-            response = self.client.post(self.endpoint, json=payload)
-        except httpx.TimeoutException as exc:
-            raise EdgePurgeError(
-                f"cloudflare purge timed out after {self.timeout:g}s ({type(exc).__name__})"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise EdgePurgeError(f"cloudflare purge request failed: {exc!r}") from exc
+        response = post(self.client, "cloudflare", self.timeout, self.endpoint, json=payload)
         try:
             body = response.json()
         except ValueError:
@@ -125,10 +113,4 @@ def describe_failure(response, body):
                 parts.append(f"{text} ({'; '.join(chain)})" if chain else text)
             else:
                 parts.append(str(error))
-    if not parts:
-        text = response.text.strip()
-        parts.append(text[:300] if text else response.reason_phrase or "no details")
-    retry_after = response.headers.get("Retry-After")
-    if retry_after:
-        parts.append(f"Retry-After: {retry_after}s")
-    return f"cloudflare purge refused (HTTP {response.status_code}): {'; '.join(parts)}"
+    return refused("cloudflare", response, parts)

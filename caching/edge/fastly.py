@@ -12,7 +12,7 @@ import logging
 import httpx
 from django.core.exceptions import ImproperlyConfigured
 
-from . import EdgeBackend, EdgePurgeError
+from . import EdgeBackend, EdgePurgeError, batches, post, refused
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +20,6 @@ DEFAULT_API_URL = "https://api.fastly.com"
 # Fastly API reference, "Purge multiple surrogate key tags" (POST /service/{id}/purge):
 # up to 256 surrogate keys in one batch request.
 KEYS_PER_REQUEST = 256
-
-
-def batches(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def is_valid_key(key):
@@ -78,14 +73,7 @@ class FastlyBackend(EdgeBackend):
         self.client.close()
 
     def _post(self, url, headers):
-        try:
-            response = self.client.post(url, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise EdgePurgeError(
-                f"fastly purge timed out after {self.timeout:g}s ({type(exc).__name__})"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise EdgePurgeError(f"fastly purge request failed: {exc!r}") from exc
+        response = post(self.client, "fastly", self.timeout, url, headers=headers)
         if response.is_success:
             return response
         raise EdgePurgeError(describe_failure(response))
@@ -103,10 +91,4 @@ def describe_failure(response):
             str(body[field]) for field in ("msg", "detail", "reason", "message", "error")
             if body.get(field)
         ]
-    if not parts:
-        text = response.text.strip()
-        parts.append(text[:300] if text else response.reason_phrase or "no details")
-    retry_after = response.headers.get("Retry-After")
-    if retry_after:
-        parts.append(f"Retry-After: {retry_after}s")
-    return f"fastly purge refused (HTTP {response.status_code}): {'; '.join(parts)}"
+    return refused("fastly", response, parts)
