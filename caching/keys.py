@@ -46,8 +46,3 @@ def collecting(*, isolated=False):
         yield collected
     finally:
         _collectors.reset(token)
-
-
-def is_collecting():
-    """True while something that will be cached is rendering."""
-    return bool(_collectors.get())

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils import timezone
 
+# The banner hole's key (widgets.templatetags.widgets records it).
+BANNER_KEY = "banner"
+
 
 def banner_changes():
     """(moment, keys) at which a switched-on banner starts or expires."""
@@ -12,8 +15,8 @@ def banner_changes():
         is_active=True, expires_at__gt=now
     ).values_list("starts_at", "expires_at"):
         if starts_at > now:
-            moments.append((starts_at, {"banner"}))
-        moments.append((expires_at, {"banner"}))
+            moments.append((starts_at, {BANNER_KEY}))
+        moments.append((expires_at, {BANNER_KEY}))
     return moments
 
 
@@ -21,6 +24,7 @@ class WidgetsConfig(AppConfig):
     name = "widgets"
 
     def ready(self):
+        from articles import cache_keys
         from caching import registry
 
         from .models import BreakingNews
@@ -30,5 +34,5 @@ class WidgetsConfig(AppConfig):
         registry.block("recent-posts", render_recent_posts, params=("exclude",))
         registry.block("breaking-news", render_breaking_news)
         # A banner's start and expiry pass without any write.
-        registry.watch(BreakingNews, lambda row, deleted: {"banner", "schedule"})
+        registry.watch(BreakingNews, lambda row, deleted: {BANNER_KEY, cache_keys.SCHEDULE})
         registry.clock(banner_changes)

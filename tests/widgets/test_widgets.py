@@ -27,14 +27,13 @@ def test_recent_posts_respect_the_limit(db):
     assert len(selectors.recent_posts(limit=6)) == 6
 
 
-def test_recent_posts_tag_renders_in_one_query_with_machine_readable_times(
+def test_recent_posts_block_renders_in_one_query_with_machine_readable_times(
     db, django_assert_num_queries
 ):
     for hours in range(1, 30):
         ArticleFactory(publish_at=ago(hours=hours), dek="An excerpt for the sidebar.")
-    template = Template("{% load widgets %}{% recent_posts %}")
     with django_assert_num_queries(1):
-        html = template.render(Context({}))
+        html = render_recent_posts()
     assert html.count("<li") == 6
     assert html.count("data-relative") == 6
     assert "An excerpt for the sidebar." in html

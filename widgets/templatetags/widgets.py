@@ -14,10 +14,11 @@ from articles import cache_keys
 from caching import fragments, keys
 
 from .. import selectors
+from ..apps import BANNER_KEY
 
 register = template.Library()
 
-RECENT_KEY, BANNER_KEY, SECTIONS_KEY = "recent", "banner", "sections"
+
 
 
 def render_recent_posts(exclude=None, limit=None):
@@ -25,7 +26,7 @@ def render_recent_posts(exclude=None, limit=None):
     limit = int(limit or settings.RECENT_POSTS_COUNT)
     exclude_pk = int(exclude) if exclude and str(exclude).isdigit() else None
     posts = selectors.recent_posts(exclude=exclude_pk, limit=limit)
-    keys.record(RECENT_KEY, *(cache_keys.article(post.pk) for post in posts))
+    keys.record(cache_keys.RECENT, *(cache_keys.article(post.pk) for post in posts))
     return render_to_string("widgets/includes/recent_posts.html", {"recent_posts": posts})
 
 
@@ -35,17 +36,6 @@ def render_breaking_news():
     return render_to_string(
         "widgets/includes/breaking_news.html", {"banner": selectors.current_breaking_news()}
     )
-
-
-@register.simple_tag
-def recent_posts(exclude=None, limit=None):
-    """The "Recent Posts" block in place (pages that are not cached whole use the hole)."""
-    return render_recent_posts(getattr(exclude, "pk", exclude), limit)
-
-
-@register.simple_tag
-def breaking_news():
-    return render_breaking_news()
 
 
 @register.simple_tag(takes_context=True)
@@ -64,5 +54,5 @@ def category_nav(context):
         "widgets/includes/category_nav.html",
         {"categories": selectors.top_level_categories(), "current_slug": current_slug},
     )
-    fragments.set_many({name: (html, {SECTIONS_KEY})}, since=found.since)
+    fragments.set_many({name: (html, {cache_keys.SECTIONS})}, since=found.since)
     return html
