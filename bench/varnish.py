@@ -59,14 +59,17 @@ def vcl_for(port, host="127.0.0.1", source=VCL_PATH):
 
 
 class Varnish:
-    """varnishd -F on 127.0.0.1:`port` in front of 127.0.0.1:`backend_port`."""
+    """varnishd -F on 127.0.0.1:`port` in front of `backend_host`:`backend_port`, in
+    `workdir` (a new temporary one by default), with more varnishd `options`;
+    `stop()` ends it and removes the work directory. The tests use it too."""
 
-    def __init__(self, port, backend_port, storage="malloc,256m"):
+    def __init__(self, port, backend_port, storage="malloc,256m", *, workdir=None,
+                 backend_host="127.0.0.1", options=()):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.workdir = Path(tempfile.mkdtemp(prefix="bench-varnish-"))
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-varnish-"))
         vcl = self.workdir / "default.vcl"
-        vcl.write_text(vcl_for(backend_port))
+        vcl.write_text(vcl_for(backend_port, host=backend_host))
         self.log_path = self.workdir / "varnishd.log"
         command = [
             varnishd_path(), "-F",
@@ -74,6 +77,7 @@ class Varnish:
             "-f", str(vcl),
             "-n", str(self.workdir / "instance"),
             "-s", storage,
+            *options,
         ]
         if os.geteuid() == 0:
             # As root varnishd hands its work to the `varnish` user, who cannot

@@ -8,20 +8,15 @@ itself as a client from another address (the purge ACL).
 """
 
 import glob
-import os
-import shutil
 import socket
-import subprocess
-import time
-from pathlib import Path
 
 import httpx
 
-from bench.varnish import XKEY_PATHS, varnishd_path, vcl_for
+from bench import varnish as bench_varnish
+from bench.varnish import XKEY_PATHS, varnishd_path
 
 # Seconds a stale object may still be served (also set by the VCL itself).
 GRACE = 1
-START_TIMEOUT = 20
 
 
 def missing():
@@ -39,65 +34,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class Varnish:
-    """varnishd -F in `workdir`, in front of host:port; `stop()` ends it and removes workdir."""
+class Varnish(bench_varnish.Varnish):
+    """The benchmark's varnishd in `workdir`, in front of host:port, with a second
+    listen address speaking the PROXY protocol."""
 
     def __init__(self, workdir, backend_host, backend_port):
-        self.workdir = Path(workdir)
-        self.port = free_port()
         self.proxy_port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        vcl = self.workdir / "default.vcl"
-        vcl.write_text(vcl_for(backend_port, host=backend_host))
-        self.log_path = self.workdir / "varnishd.log"
-        command = [
-            varnishd_path(), "-F",
-            "-a", f"127.0.0.1:{self.port}",
-            "-a", f"proxied=127.0.0.1:{self.proxy_port},PROXY",
-            "-f", str(vcl),
-            "-n", str(self.workdir / "instance"),
-            "-s", "malloc,64m",
-            "-p", f"default_grace={GRACE}",
-            # The ban lurker looks for banned objects often, not every 10 s.
-            "-p", "ban_lurker_sleep=0.1",
-        ]
-        if os.geteuid() == 0:
-            # As root varnishd drops to the `varnish` user, who cannot read a
-            # pytest temporary directory (mode 0700): keep the starting user.
-            command[2:2] = ["-j", "none"]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_until_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"varnishd exited at start:\n{self.log()}")
-            try:
-                # Answered by the VCL alone: the backend is not asked.
-                response = httpx.request(
-                    "PURGE", self.url + "/", headers={"xkey-purge": "test-ready"},
-                    timeout=1, trust_env=False,
-                )
-                if response.status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"varnishd did not answer within {START_TIMEOUT}s:\n{self.log()}")
-
-    def log(self):
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
+        super().__init__(
+            free_port(),
+            backend_port,
+            "malloc,64m",
+            workdir=workdir,
+            backend_host=backend_host,
+            options=[
+                "-a", f"proxied=127.0.0.1:{self.proxy_port},PROXY",
+                "-p", f"default_grace={GRACE}",
+                # The ban lurker looks for banned objects often, not every 10 s.
+                "-p", "ban_lurker_sleep=0.1",
+            ],
+        )
 
     def ban_all(self):
         response = httpx.request(
@@ -119,13 +74,3 @@ class Varnish:
                 if b"\r\n\r\n" in b"".join(chunks):
                     break
             return b"".join(chunks)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
