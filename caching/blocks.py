@@ -27,23 +27,22 @@ INCLUDE = re.compile(rb'<esi:include src="([^"]+)"\s*/>')
 
 
 @contextmanager
+def _holes_as(placeholders):
+    token = _placeholders.set(placeholders)
+    try:
+        yield
+    finally:
+        _placeholders.reset(token)
+
+
 def as_placeholders():
     """Within the block, holes render as <esi:include> tags."""
-    token = _placeholders.set(True)
-    try:
-        yield
-    finally:
-        _placeholders.reset(token)
+    return _holes_as(True)
 
 
-@contextmanager
 def inline():
     """Within the block, holes render their blocks in place."""
-    token = _placeholders.set(False)
-    try:
-        yield
-    finally:
-        _placeholders.reset(token)
+    return _holes_as(False)
 
 
 def address(name, values):
@@ -54,11 +53,8 @@ def address(name, values):
 @lru_cache(maxsize=8192)
 def cache_key(src):
     """The store's key of the fragment at `src` (the same as its page's)."""
-    from .pages import cache_key as page_key
-    from .pages import query_pairs
-
     path, _, query = src.partition("?")
-    return page_key(path, query_pairs(query))
+    return pages.cache_key(path, pages.query_pairs(query))
 
 
 def rendered(src):

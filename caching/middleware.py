@@ -399,11 +399,7 @@ def _with_includes(parts):
 
 
 def _hole_keys(entry):
-    return [_hole_key(src) for src in entry["parts"][1::2]]
-
-
-def _hole_key(src):
-    return blocks.cache_key(src)
+    return [blocks.cache_key(src) for src in entry["parts"][1::2]]
 
 
 def _remember_reads(key, read):
@@ -435,12 +431,12 @@ def _assemble(entry, shown, found, key):
     missing = {}
     for i in range(1, len(parts), 2):
         src = parts[i]
-        hole_key = _hole_key(src)
+        hole_key = blocks.cache_key(src)
         hit = found.get(hole_key)
         if hit is None:
             hit = missing.get(hole_key)
         if hit is None:
-            hit = missing[hole_key] = _render_hole(src)
+            hit = missing[hole_key] = blocks.rendered(src)
         fragment, fragment_keys = hit
         out.append(b"".join(fragment["parts"]))
         out.append(parts[i + 1])
@@ -458,10 +454,6 @@ def _assemble(entry, shown, found, key):
         _page_holes.setdefault(key, tuple(_hole_keys(entry)))
     etag = hashlib.md5(" ".join(etags).encode(), usedforsecurity=False).hexdigest()
     return b"".join(out), shown, expires, etag, modified
-
-
-def _render_hole(src):
-    return blocks.rendered(src)
 
 
 def _fill_holes_in_place(response, esi):
