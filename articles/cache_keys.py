@@ -176,10 +176,15 @@ def article_saved(story, deleted):
 
 
 def tagged_item(row, deleted):
+    # Library images are tagged through the same table: only stories count here.
+    if row.content_type_id != ContentType.objects.get_for_model(Article).pk:
+        return set()
     return {listing(tag(row.tag_id)), article(row.object_id), SEARCH, SCHEDULE}
 
 
 def article_tags_changed(instance, pk_set, reverse):
+    if not reverse and not isinstance(instance, Article):
+        return set()  # a library image's tags (the same through table)
     if reverse:  # a tag's articles
         return {listing(tag(instance.pk)), SEARCH, SCHEDULE, *(article(pk) for pk in pk_set)}
     return {article(instance.pk), SEARCH, SCHEDULE, *(listing(tag(pk)) for pk in pk_set)}

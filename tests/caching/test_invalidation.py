@@ -446,3 +446,19 @@ def test_a_new_author_is_in_the_sitemap_at_once(news, client, commit):
         author = AuthorFactory(name="Narek Grigoryan", slug="narek-grigoryan")
         ArticleFactory(authors=[author], category=news["culture"])
     assert author.get_absolute_url() in html(client.get("/sitemap-authors.xml"))
+
+
+def test_tagging_a_library_image_purges_no_story(client):
+    from unittest import mock
+
+    from caching import purges
+    from tests.factories import ImageFactory
+
+    ArticleFactory(title="Parliament passes the budget")
+    image = ImageFactory()
+    with mock.patch.object(purges, "purge", wraps=purges.purge) as purged:
+        image.tags.add("archive")
+    keys = set().union(*(set(call.args[0]) for call in purged.call_args_list))
+    assert f"article:{image.pk}" not in keys and "schedule" not in keys
+    # A new tag names itself; nothing names a story's page or the schedule.
+    assert not any(key.startswith("article:") for key in keys)
