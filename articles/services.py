@@ -190,6 +190,41 @@ def _local(when):
     return date_format(timezone.localtime(when), "DATETIME_FORMAT")
 
 
+_KEEP = object()
+
+
+def _transition(article, status, action, user, *, detail="", publish_at=_KEEP,
+                went_live_at=_KEEP, reason=None):
+    """Move a locked `article` to `status`: a new version, one event, purges on commit.
+
+    Every change of publication state ends here, so the stored row, the trail
+    and what readers see cannot drift apart.
+    """
+    fields = ["status", "version", "last_edited_by", "updated_at"]
+    article.status = status
+    if publish_at is not _KEEP:
+        article.publish_at = publish_at
+        fields.append("publish_at")
+    if went_live_at is not _KEEP:
+        article.went_live_at = went_live_at
+        fields.append("went_live_at")
+    article.version += 1
+    article.last_edited_by = user or article.last_edited_by
+    article.save(update_fields=fields)
+    _event(article, action, user, detail)
+    if reason is not None:
+        _changed(article, reason)
+    return article
+
+
+def _go_live_at(article):
+    """Queue `article`'s go-live side effects for its publication time, once committed."""
+    # A worker must never load a row that is not committed yet.
+    transaction.on_commit(
+        partial(tasks.go_live.apply_async, (article.pk,), eta=article.publish_at)
+    )
+
+
 # -- images -------------------------------------------------------------------
 
 
@@ -354,24 +389,15 @@ def publish(article, *, when=None, user=None):
         # Re-publishing keeps the original date (and so the address) readers knew.
         republish = article.status == Article.Status.UNPUBLISHED and article.publish_at
         when = article.publish_at if republish and article.publish_at <= now else now
-    article.status = Article.Status.PUBLISHED
-    article.publish_at = when
+    scheduled = when > now
     # A new publication time means its side effects are due again.
-    article.went_live_at = None
-    article.version += 1
-    article.last_edited_by = user or article.last_edited_by
-    article.save(
-        update_fields=["status", "publish_at", "went_live_at", "version", "last_edited_by",
-                       "updated_at"]
+    _transition(
+        article, Article.Status.PUBLISHED,
+        Action.SCHEDULED if scheduled else Action.PUBLISHED, user,
+        detail=f"For {_local(when)}" if scheduled else "",
+        publish_at=when, went_live_at=None,
     )
-    # A worker must never load a row that is not committed yet.
-    transaction.on_commit(
-        partial(tasks.go_live.apply_async, (article.pk,), eta=article.publish_at)
-    )
-    if when > now:
-        _event(article, Action.SCHEDULED, user, f"For {_local(when)}")
-    else:
-        _event(article, Action.PUBLISHED, user)
+    _go_live_at(article)
     _changed(article, "published")
     return article
 
@@ -390,16 +416,11 @@ def cancel_schedule(article, *, user=None):
     if not article.is_scheduled:
         return article
     was = article.publish_at
-    article.status = Article.Status.DRAFT
-    article.publish_at = None
-    article.went_live_at = None
-    article.version += 1
-    article.last_edited_by = user or article.last_edited_by
-    article.save(update_fields=["status", "publish_at", "went_live_at", "version",
-                                "last_edited_by", "updated_at"])
-    _event(article, Action.SCHEDULE_CANCELLED, user, f"Was scheduled for {_local(was)}")
-    _changed(article, "unpublished")
-    return article
+    return _transition(
+        article, Article.Status.DRAFT, Action.SCHEDULE_CANCELLED, user,
+        detail=f"Was scheduled for {_local(was)}", publish_at=None, went_live_at=None,
+        reason="unpublished",
+    )
 
 
 @transaction.atomic
@@ -410,13 +431,9 @@ def unpublish(article, *, user=None):
         _require(can_publish(user, article), "You may not unpublish this article.")
     if article.status == Article.Status.UNPUBLISHED:
         return article
-    article.status = Article.Status.UNPUBLISHED
-    article.version += 1
-    article.last_edited_by = user or article.last_edited_by
-    article.save(update_fields=["status", "version", "last_edited_by", "updated_at"])
-    _event(article, Action.UNPUBLISHED, user)
-    _changed(article, "unpublished")
-    return article
+    return _transition(
+        article, Article.Status.UNPUBLISHED, Action.UNPUBLISHED, user, reason="unpublished"
+    )
 
 
 @transaction.atomic
@@ -427,11 +444,42 @@ def submit_for_review(article, *, user=None):
         _require(can_edit(user, article), "You may not submit this article.")
     if article.status != Article.Status.DRAFT:
         return article
-    article.status = Article.Status.REVIEW
-    article.version += 1
-    article.last_edited_by = user or article.last_edited_by
-    article.save(update_fields=["status", "version", "last_edited_by", "updated_at"])
-    _event(article, Action.SUBMITTED, user)
+    return _transition(article, Article.Status.REVIEW, Action.SUBMITTED, user)
+
+
+@transaction.atomic
+def save_imported(article, *, status, publish_at, detail, now=None, events=None):
+    """Save a story brought from another system with the state it had there.
+
+    A story that was live there is stamped as gone live at its own time: the old
+    site announced it when it came out, and sharing it again (or letting the
+    publish_due sweep do so) would be spam. A scheduled one gets its go-live
+    queued like any schedule. The trail gets one event; with `events`, a list,
+    it is appended there for the caller to write in bulk instead.
+    """
+    now = now or timezone.now()
+    is_new = article.pk is None
+    article.version = 1 if is_new else article.version + 1
+    article.status = status
+    article.publish_at = publish_at
+    if status != Article.Status.PUBLISHED or publish_at > now:
+        article.went_live_at = None
+    elif article.went_live_at is None:
+        article.went_live_at = publish_at
+    article.save()
+    if not is_new:
+        # The body came back as exported: library pictures are matched again.
+        sync_body_images(article)
+    event = ArticleEvent(
+        article_id=article.pk, action=Action.CREATED if is_new else Action.EDITED,
+        detail=detail[:500],
+    )
+    if events is None:
+        event.save()
+    else:
+        events.append(event)
+    if status == Article.Status.PUBLISHED and publish_at > now:
+        _go_live_at(article)
     return article
 
 

@@ -23,7 +23,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from html import unescape
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -43,7 +42,6 @@ from taggit.models import Tag, TaggedItem
 
 from articles import bodyimages
 from articles import services as article_services
-from articles import tasks as article_tasks
 from articles.html import plain_text
 from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEvent, ArticleRedirect
 from authors.models import Author
@@ -773,11 +771,10 @@ class WordPressImporter:
         author_id = self._author_for_item(item)
 
         is_new = article is None
+        events = []
         with transaction.atomic():
             if is_new:
                 article = Article()
-            else:
-                article.version += 1
             slug = article.slug if _keeps_slug(article.slug, base) else self._unique_slug(
                 base, article.pk, batch, item
             )
@@ -786,24 +783,18 @@ class WordPressImporter:
             article.dek = plain_text(item.excerpt)
             article.body = body_html(item.content)
             article.category_id = category_id
-            article.status = status
-            article.publish_at = publish_at
             article.is_featured = item.is_sticky
             article.content_updated_at = (
                 modified
                 if publish_at and modified and modified > publish_at + timedelta(minutes=1)
                 else None
             )
-            if status != Status.PUBLISHED or publish_at > self.now:
-                article.went_live_at = None
-            elif article.went_live_at is None:
-                # The old site announced it when it came out: sharing it again
-                # (or letting the publish_due sweep do so) would be spam.
-                article.went_live_at = publish_at
-            article.save()
-            if not is_new:
-                # The body came back as exported: library pictures are matched again below.
-                article_services.sync_body_images(article)
+            article_services.save_imported(
+                article, status=status, publish_at=publish_at, now=self.now,
+                events=events,
+                detail=f"{'Imported' if is_new else 'Updated'} from WordPress "
+                f"({self.site_key}, post {item.wp_id})",
+            )
 
             wanted = [author_id] if author_id else []
             deferred = []
@@ -840,6 +831,7 @@ class WordPressImporter:
 
         # Rows that only point at the saved article are written together at the
         # end of the batch, in its transaction: all of them or none.
+        batch.events += events
         for row in deferred:
             batch.deferred[type(row)].append(row)
         batch.slugs[slug] = article.pk
@@ -849,19 +841,6 @@ class WordPressImporter:
         refs = body_image_refs(item.content)
         if refs:
             self.pending_bodies.append((article.pk, refs, item.wp_id, title))
-        batch.events.append(
-            ArticleEvent(
-                article_id=article.pk,
-                action=ArticleEvent.Action.CREATED if is_new else ArticleEvent.Action.EDITED,
-                detail=f"{'Imported' if is_new else 'Updated'} from WordPress "
-                f"({self.site_key}, post {item.wp_id})"[:500],
-            )
-        )
-        if status == Status.PUBLISHED and publish_at > self.now:
-            # Scheduled: its go-live side effects are due at its time, as for any schedule.
-            transaction.on_commit(
-                partial(article_tasks.go_live.apply_async, (article.pk,), eta=publish_at)
-            )
         self.report.count("posts", "created" if is_new else "updated")
 
     def _unique_slug(self, base, own_pk, batch, item):
