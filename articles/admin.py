@@ -1,8 +1,6 @@
 """The newsroom's article admin: it parses input and calls articles.services.
 
-Other apps add inlines without articles importing them:
-    from articles.admin import ARTICLE_ADMIN_EXTRA_INLINES
-    ARTICLE_ADMIN_EXTRA_INLINES.append(MyInline)
+Other apps add inlines through `hooks.ARTICLE_ADMIN_INLINES`.
 """
 
 from django.contrib import admin, messages
@@ -15,12 +13,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from . import search, services
+from . import hooks, search, services
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
 from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction, live_q
-
-ARTICLE_ADMIN_EXTRA_INLINES = []
 
 
 def local_datetime(when):
@@ -149,7 +145,12 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         return fields
 
     def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), *ARTICLE_ADMIN_EXTRA_INLINES]
+        extra = [
+            inline
+            for hook in hooks.get_hooks(hooks.ARTICLE_ADMIN_INLINES)
+            for inline in hook()
+        ]
+        return [*super().get_inlines(request, obj), *extra]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -4,8 +4,11 @@ Migration 0003 creates them on a fresh database; `ensure_roles` runs after every
 `migrate` (and every test flush) so groups exist and gain the permissions of
 models added later. It only adds: a permission an admin removed by hand from a
 group comes back, one an admin added stays. The rules that use the permissions
-(own vs. anyone's articles) live in articles.services.
+(own vs. anyone's articles) live in articles.services. Apps built on articles
+add their models' permissions through `hooks.ROLE_PERMISSIONS`.
 """
+
+from . import hooks
 
 ARTICLE_BASICS = [
     "articles.add_article", "articles.change_article", "articles.view_article",
@@ -35,15 +38,19 @@ ROLES = {
         "taggit.change_tag", "taggit.delete_tag",
         "taggit.view_taggeditem", "taggit.add_taggeditem", "taggit.change_taggeditem",
         "taggit.delete_taggeditem",
-        "widgets.view_breakingnews", "widgets.add_breakingnews",
-        "widgets.change_breakingnews", "widgets.delete_breakingnews",
     ],
 }
 
 
-def grant(role, permissions):
-    """Give `role` more permissions ("app_label.codename"); for apps built on articles."""
-    ROLES[role] = ROLES[role] + [p for p in permissions if p not in ROLES[role]]
+def role_permissions():
+    """{role: permissions}: ROLES and what apps built on articles add (hooks.ROLE_PERMISSIONS)."""
+    roles = {name: list(perms) for name, perms in ROLES.items()}
+    for hook in hooks.get_hooks(hooks.ROLE_PERMISSIONS):
+        for name, perms in hook().items():
+            if name not in roles:
+                raise ValueError(f"{hook.__qualname__} names a role that does not exist: {name}")
+            roles[name] += [p for p in perms if p not in roles[name]]
+    return roles
 
 
 def ensure_roles(**kwargs):
@@ -51,7 +58,8 @@ def ensure_roles(**kwargs):
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
-    wanted = {perm for perms in ROLES.values() for perm in perms}
+    roles = role_permissions()
+    wanted = {perm for perms in roles.values() for perm in perms}
     match = Q(pk__in=[])
     for perm in wanted:
         app_label, codename = perm.split(".")
@@ -60,6 +68,6 @@ def ensure_roles(**kwargs):
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.filter(match).select_related("content_type")
     }
-    for name, perms in ROLES.items():
+    for name, perms in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*(existing[p] for p in perms if p in existing))

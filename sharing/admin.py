@@ -146,15 +146,3 @@ class ShareDeliveryInline(admin.TabularInline):
     @admin.display(description="post")
     def link(self, delivery):
         return post_link(delivery)
-
-
-# articles offers a hook for inlines of apps it must not import.
-try:
-    from articles import admin as articles_admin
-except ImportError:  # an articles admin that failed to load shows its own error
-    articles_admin = None
-_extra_inlines = getattr(articles_admin, "ARTICLE_ADMIN_EXTRA_INLINES", None)
-if _extra_inlines is not None:
-    for _inline in (ArticleShareSettingInline, ShareDeliveryInline):
-        if _inline not in _extra_inlines:
-            _extra_inlines.append(_inline)

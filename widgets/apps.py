@@ -20,11 +20,20 @@ def banner_changes():
     return moments
 
 
+def role_permissions():
+    """Editors switch the breaking-news banner on and off."""
+    return {
+        "Editor": [
+            f"widgets.{action}_breakingnews" for action in ("view", "add", "change", "delete")
+        ]
+    }
+
+
 class WidgetsConfig(AppConfig):
     name = "widgets"
 
     def ready(self):
-        from articles import cache_keys
+        from articles import cache_keys, hooks
         from caching import registry
 
         from .models import BreakingNews
@@ -36,3 +45,4 @@ class WidgetsConfig(AppConfig):
         # A banner's start and expiry pass without any write.
         registry.watch(BreakingNews, lambda row, deleted: {BANNER_KEY, cache_keys.SCHEDULE})
         registry.clock(banner_changes)
+        hooks.register(hooks.ROLE_PERMISSIONS, role_permissions)

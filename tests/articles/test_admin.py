@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles import admin as article_admin
-from articles import services
+from articles import hooks, services
 from articles.models import Article, ArticleEvent, Correction
 from articles.signals import article_changed
 from images.models import Image as LibraryImage
@@ -200,14 +199,18 @@ def test_extra_inlines_can_be_added_by_other_apps(rf):
     class Extra(django_admin.TabularInline):
         model = Correction
 
-    article_admin.ARTICLE_ADMIN_EXTRA_INLINES.append(Extra)
+    def extra_inlines():
+        return [Extra]
+
+    hooks.register(hooks.ARTICLE_ADMIN_INLINES, extra_inlines)
     try:
         request = rf.get("/")
         request.user = StaffUserFactory(is_superuser=True)
         inlines = django_admin.site._registry[Article].get_inlines(request, None)
         assert Extra in inlines
     finally:
-        article_admin.ARTICLE_ADMIN_EXTRA_INLINES.remove(Extra)
+        hooks.unregister(hooks.ARTICLE_ADMIN_INLINES, extra_inlines)
+    assert Extra not in django_admin.site._registry[Article].get_inlines(request, None)
 
 
 # -- uploads from the article form (they go to the image library) ----------------------
