@@ -7,11 +7,11 @@ keys), so most of the time no article row is loaded
 at all. When some cards are missing from the cache, the rows of every card of
 the page are loaded together, in one batch with what a card shows (section,
 bylines): a page costs the same few queries however many lists of cards it has.
-Iterating a `Cards` gives the articles, so a template or a test can still treat
-it as a list of articles.
+The rows come from the queryset the batch is given (`Article.objects.card_batch()`),
+so this module needs nothing of the models.
 """
 
-from collections.abc import Sequence
+from django.urls import reverse
 
 from caching import fragments
 
@@ -22,9 +22,10 @@ def card_name(pk):
 
 
 class CardBatch:
-    """The cards of one page: their rows are loaded together, once."""
+    """The cards of one page: their rows are loaded together, once, from `queryset`."""
 
-    def __init__(self):
+    def __init__(self, queryset):
+        self.queryset = queryset
         self.ids = []
         self.loaded = {}
         self._cached = {}
@@ -60,19 +61,17 @@ class CardBatch:
 
     def rows(self, ids):
         """{pk: article} for `ids`; a missing row loads every missing row of the batch."""
-        from .models import Article
-
         if any(pk not in self.loaded for pk in ids):
             missing = list(dict.fromkeys(pk for pk in self.ids if pk not in self.loaded))
-            self.loaded.update(Article.objects.filter(pk__in=missing).for_listing().in_bulk())
+            self.loaded.update(self.queryset.filter(pk__in=missing).in_bulk())
         return {pk: self.loaded[pk] for pk in ids if pk in self.loaded}
 
 
-class Cards(Sequence):
+class Cards:
     """An ordered list of article ids whose rows are loaded, with their batch, on demand."""
 
-    def __init__(self, items, *, batch=None):
-        self.batch = batch or CardBatch()
+    def __init__(self, items, *, batch):
+        self.batch = batch
         self.ids = self.batch.add(list(items))
 
     def rows(self, ids=None):
@@ -80,13 +79,12 @@ class Cards(Sequence):
         return self.batch.rows(self.ids if ids is None else ids)
 
     def articles(self):
+        """The articles, in order (their rows load with the batch's)."""
         rows = self.rows()
         return [rows[pk] for pk in self.ids if pk in rows]
 
     def archive_url(self):
         """The year archive of the oldest of these stories (where a capped listing goes on)."""
-        from django.urls import reverse
-
         stories = self.articles()
         if not stories or stories[-1].publish_at is None:
             return ""
@@ -95,28 +93,6 @@ class Cards(Sequence):
 
     def __len__(self):
         return len(self.ids)
-
-    def __bool__(self):
-        return bool(self.ids)
-
-    def __getitem__(self, index):
-        # Templates try item lookup before attributes ({{ cards.ids }}): only an
-        # index or a slice may load the rows.
-        if not isinstance(index, (int, slice)):
-            raise TypeError(f"Cards indices must be integers or slices, not {type(index).__name__}")
-        return self.articles()[index]
-
-    def __iter__(self):
-        return iter(self.articles())
-
-    def __eq__(self, other):
-        if isinstance(other, Cards):
-            return self.ids == other.ids
-        if isinstance(other, (list, tuple)):
-            return self.articles() == list(other)
-        return NotImplemented
-
-    __hash__ = None
 
     def __repr__(self):
         return f"<Cards {self.ids!r}>"

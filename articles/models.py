@@ -14,6 +14,7 @@ from taggit.managers import TaggableManager
 
 from images.renditions import with_renditions
 
+from .cards import CardBatch, Cards
 from .html import clean_html, plain_text
 
 SLUG_MAX_LENGTH = 200
@@ -91,11 +92,13 @@ class ArticleQuerySet(models.QuerySet):
         or counts more rows, and a page loads no row a cached card does not need."""
         return self.card_ids()[: per_page * settings.LISTING_MAX_PAGES]
 
+    def card_batch(self):
+        """A batch for the cards of one page: rows load together, with what cards show."""
+        return CardBatch(self.model.objects.for_listing())
+
     def cards(self):
         """These articles (rows or ids, e.g. a page of card_ids()) as a Cards list."""
-        from .cards import Cards
-
-        return Cards(self)
+        return Cards(self, batch=self.card_batch())
 
     def latest_first(self):
         """Newest first; the id breaks ties so that pages never overlap."""

@@ -25,7 +25,7 @@ from categories.models import Category
 from images.renditions import with_renditions
 
 from . import bodyimages, cache_keys, listings, search, seo
-from .cards import CardBatch, Cards
+from .cards import Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
 from .templatetags import seo as seo_tags
@@ -63,7 +63,7 @@ class CardListingMixin(ListingMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["articles"] = Cards(context["articles"])
+        context["articles"] = Cards(context["articles"], batch=Article.objects.card_batch())
         return context
 
 
@@ -78,7 +78,7 @@ class HomeView(TemplateView):
         lead = featured or (newest[0] if newest else None)
         latest = [pk for pk in newest if pk != lead][:HOME_LATEST]
         # Every card of the page loads its row (when not cached) in one batch.
-        batch = CardBatch()
+        batch = Article.objects.card_batch()
         context.update(
             lead=batch.cards([lead] if lead else []),
             latest=batch.cards(latest),

@@ -16,6 +16,7 @@ from caching import fragments
 
 from ..cache_keys import card_keys
 from ..cards import Cards, card_name
+from ..models import Article
 
 register = template.Library()
 
@@ -43,7 +44,9 @@ def article_cards(articles, **options):
         return ""
     if hasattr(articles, "pk"):
         articles = [articles]
-    cards = articles if isinstance(articles, Cards) else Cards(articles)
+    if not isinstance(articles, Cards):
+        articles = Cards(articles, batch=Article.objects.card_batch())
+    cards = articles
     if not cards:
         return ""
     variant = _variant(options)

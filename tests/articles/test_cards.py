@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import listings, services
-from articles.cards import CardBatch, Cards, card_name
+from articles.cards import card_name
 from articles.listings import RELATED_CANDIDATES, newest_per_category, related
 from articles.models import Article
 from articles.templatetags.cards import article_cards
@@ -28,6 +28,11 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def cards_of(ids):
+    """A list of cards for `ids`, with a batch of its own (as one page's)."""
+    return Article.objects.card_batch().cards(ids)
 
 
 def related_pks(article, tag_ids, *, limit):
@@ -63,22 +68,22 @@ def test_cards_render_once_and_then_cost_no_query(stories):
     # schedule is read once per change of schedule, here before counting.
     schedule.upcoming()
     with CaptureQueriesContext(connection) as first:
-        html = article_cards(Cards(ids), show_category=True)
+        html = article_cards(cards_of(ids), show_category=True)
     assert [f"Story {n}" in html for n in range(6)] == [True] * 6
     assert html.index("Story 0") < html.index("Story 5")
     assert "Ani Hakobyan" in html and "Politics" in html
     assert _article_rows_loaded(first) == 1
     with CaptureQueriesContext(connection) as second:
-        assert article_cards(Cards(ids), show_category=True) == html
+        assert article_cards(cards_of(ids), show_category=True) == html
     assert len(second) == 0
 
 
 def test_a_card_is_rebuilt_after_a_change(stories):
     story = stories[0]
-    assert "Story 0" in article_cards(Cards([story.pk]))
+    assert "Story 0" in article_cards(cards_of([story.pk]))
     story.title = "Story zero, amended"
     services.save_article(story, base_version=story.version)
-    assert "Story zero, amended" in article_cards(Cards([story.pk]))
+    assert "Story zero, amended" in article_cards(cards_of([story.pk]))
 
 
 def test_a_card_is_stored_under_the_keys_it_shows(stories):
@@ -86,7 +91,7 @@ def test_a_card_is_stored_under_the_keys_it_shows(stories):
     picture = ImageFactory()
     Article.objects.filter(pk=story.pk).update(featured_image=picture)
     with keys.collecting() as shown:
-        article_cards(Cards([story.pk]), show_image=True)
+        article_cards(cards_of([story.pk]), show_image=True)
     expected = {
         f"article:{story.pk}", f"section:{story.category_id}", f"image:{picture.pk}",
         *(f"author:{author.pk}" for author in story.ordered_authors),
@@ -94,14 +99,14 @@ def test_a_card_is_stored_under_the_keys_it_shows(stories):
     assert shown == expected
     # Read from the cache, it still tells the page what it shows.
     with keys.collecting() as again:
-        article_cards(Cards([story.pk]), show_image=True)
+        article_cards(cards_of([story.pk]), show_image=True)
     assert again == expected
     assert set(fragments.get_many([card_name(story.pk)])) == {card_name(story.pk)}
 
 
 def test_a_change_drops_that_storys_cards_and_no_other(stories):
     first, second = stories[0], stories[1]
-    article_cards(Cards([first.pk, second.pk]))
+    article_cards(cards_of([first.pk, second.pk]))
     names = [card_name(first.pk), card_name(second.pk)]
     assert set(fragments.get_many(names)) == set(names)
     story = Article.objects.get(pk=first.pk)
@@ -111,36 +116,36 @@ def test_a_change_drops_that_storys_cards_and_no_other(stories):
 
 
 def test_a_change_of_what_a_card_shows_drops_the_cards_that_show_it(stories):
-    article_cards(Cards([s.pk for s in stories]), show_category=True)
+    article_cards(cards_of([s.pk for s in stories]), show_category=True)
     elsewhere = ArticleFactory(title="Elsewhere")
-    article_cards(Cards([elsewhere.pk]), show_category=True)
+    article_cards(cards_of([elsewhere.pk]), show_category=True)
     section = stories[0].category
     section.name = "Government"
     section.save()
     names = [card_name(s.pk) for s in stories] + [card_name(elsewhere.pk)]
     assert set(fragments.get_many(names)) == {card_name(elsewhere.pk)}
-    assert "Government" in article_cards(Cards([stories[0].pk]), show_category=True)
+    assert "Government" in article_cards(cards_of([stories[0].pk]), show_category=True)
 
 
 def test_card_variants_are_cached_apart(stories):
     story = stories[0]
-    assert "card--large" in article_cards(Cards([story.pk]), large=True)
-    assert "card--large" not in article_cards(Cards([story.pk]))
+    assert "card--large" in article_cards(cards_of([story.pk]), large=True)
+    assert "card--large" not in article_cards(cards_of([story.pk]))
 
 
 def test_cards_render_uncached_when_the_cache_fails(stories):
     with failing_cache():
-        assert "Story 3" in article_cards(Cards([stories[3].pk]))
-        assert "Story 3" in article_cards(Cards([stories[3].pk]))
+        assert "Story 3" in article_cards(cards_of([stories[3].pk]))
+        assert "Story 3" in article_cards(cards_of([stories[3].pk]))
 
 
 def test_one_batch_loads_the_rows_of_every_list_of_a_page(stories):
-    batch = CardBatch()
+    batch = Article.objects.card_batch()
     first = batch.cards([s.pk for s in stories[:3]])
     second = batch.cards([s.pk for s in stories[3:]])
     with CaptureQueriesContext(connection) as queries:
-        assert [a.title for a in first] == ["Story 0", "Story 1", "Story 2"]
-        assert [a.title for a in second] == ["Story 3", "Story 4", "Story 5"]
+        assert [a.title for a in first.articles()] == ["Story 0", "Story 1", "Story 2"]
+        assert [a.title for a in second.articles()] == ["Story 3", "Story 4", "Story 5"]
     assert _article_rows_loaded(queries) == 1
 
 
@@ -148,7 +153,7 @@ def test_unknown_card_options_are_refused(stories):
     from django import template
 
     with pytest.raises(template.TemplateSyntaxError):
-        article_cards(Cards([stories[0].pk]), colour="red")
+        article_cards(cards_of([stories[0].pk]), colour="red")
 
 
 def _home_queries(client):
@@ -301,7 +306,7 @@ def test_listings_stop_at_the_page_limit_and_point_to_the_archive(db, client, se
     with CaptureQueriesContext(connection) as queries:
         last = client.get(url, {"page": 2})
     assert last.status_code == 200
-    assert [a.pk for a in last.context["articles"]] == [s.pk for s in stories[2:4]]
+    assert last.context["articles"].ids == [s.pk for s in stories[2:4]]
     assert last.context["page_obj"].paginator.num_pages == 2
     assert 'href="/2025/"' in last.content.decode()
     assert "Older stories in the archive" in last.content.decode()

@@ -412,7 +412,7 @@ def test_rerun_restores_a_deleted_picture(seeded):
 def test_home_page_leads_with_the_seed_article_and_shows_the_banner(seeded, client):
     response = client.get("/")
     assert response.status_code == 200
-    assert list(response.context["lead"]) == [seed_article()]
+    assert response.context["lead"].articles() == [seed_article()]
     html = response.content.decode()
     assert escape(SEED.title) in html
     assert 'class="breaking"' in html
