@@ -3,6 +3,7 @@ from functools import lru_cache
 
 import reversion
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import uri_to_iri
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from images.renditions import with_renditions
 
@@ -363,9 +365,6 @@ class Article(models.Model):
 
         For a single article, prefetch_related's bookkeeping costs more than its queries.
         """
-        from django.contrib.contenttypes.models import ContentType
-        from taggit.models import Tag, TaggedItem
-
         self._ordered_authors = [b.author for b in self.bylines.select_related("author")]
         tagged = TaggedItem.objects.filter(
             content_type=ContentType.objects.get_for_model(Article), object_id=self.pk
@@ -433,9 +432,6 @@ def load_tag_names(articles):
     """
     if not articles:
         return
-    from django.contrib.contenttypes.models import ContentType
-    from taggit.models import TaggedItem
-
     by_article = {article.pk: [] for article in articles}
     ids = {article.pk: [] for article in articles}
     tagged = (

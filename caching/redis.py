@@ -149,7 +149,7 @@ def _guarded(name):
             breaker.trip(exc)
             raise
         if breaker.failed_at is not None and breaker.recovered():
-            store.purge_all(local_only=True)
+            store.purge_all()
             if name in _READS:
                 # Read before that purge: it may show pages from before the outage.
                 try:

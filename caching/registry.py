@@ -17,6 +17,8 @@ This app imports no domain app; they import it.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from . import purges
+
 clock_sources = []
 extra_params = {}
 private_params = set()
@@ -24,8 +26,6 @@ blocks = {}
 
 
 def _purge(make_keys):
-    from . import purges
-
     if purges.in_bulk():
         # A bulk load purges everything once at its end; working out each
         # row's keys would cost queries for nothing.

@@ -225,10 +225,6 @@ def purge(keys):
         return False
 
 
-def purge_all(*, local_only=False):
-    """Drop every entry (the edge too, unless `local_only`)."""
-    if local_only:
-        return purge([EVERYTHING])
-    from . import purges
-
-    return purges.purge_all()
+def purge_all():
+    """Drop every entry of the store (`purges.purge_all` drops the edge's too)."""
+    return purge([EVERYTHING])

@@ -8,6 +8,7 @@ class ImagesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import tasks  # noqa: F401  (registers the tasks, asked for by name)
         from .roles import ensure_image_permissions
 
         # auth creates this app's permissions in its own receiver of the same signal,

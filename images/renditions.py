@@ -13,6 +13,7 @@ never queries beyond image.renditions.all(): prefetch it with with_renditions().
 import io
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -198,13 +199,15 @@ def delete_files(storage, names):
             log.warning("Could not delete %s from media storage", name, exc_info=True)
 
 
+# The task (images/tasks.py) calls this module; this module asks for it by name.
+GENERATE_TASK = "images.tasks.generate_renditions"
+
+
 def queue(image):
     """Ask a worker for the image's renditions, at most once per IMAGE_RENDITION_REQUEUE_SECONDS."""
-    from . import tasks
-
     key = f"images:renditions-queued:{image.pk}:{image.focal_key}"
     if image.pk and cache.add(key, 1, timeout=settings.IMAGE_RENDITION_REQUEUE_SECONDS):
-        transaction.on_commit(lambda: tasks.generate_renditions.delay(image.pk))
+        transaction.on_commit(lambda: current_app.tasks[GENERATE_TASK].delay(image.pk))
 
 
 # -- reading: prefetching and markup data ---------------------------------------------

@@ -32,7 +32,7 @@ class SharingConfig(AppConfig):
         from articles.signals import article_changed, article_went_live
         from articles.tasks import side_effects_sweep
 
-        from . import receivers
+        from . import receivers, tasks  # noqa: F401  (tasks: registered, asked for by name)
 
         hooks.register(hooks.ROLE_PERMISSIONS, role_permissions)
         hooks.register(hooks.ARTICLE_ADMIN_INLINES, article_admin_inlines)

@@ -21,6 +21,7 @@ import certifi
 import httpx
 from django.conf import settings
 
+from .crypto import SecretUnreadable
 from .models import ShareChannel
 
 
@@ -351,8 +352,6 @@ POSTERS = {
 
 def post(channel, delivery, article, message, url):
     """Post `message` about `article` on `channel`; PostResult or ShareError."""
-    from .crypto import SecretUnreadable
-
     try:
         secret = channel.get_secret()
     except SecretUnreadable as exc:

@@ -13,8 +13,8 @@ for an editor to check and retry by hand.
 import logging
 import random
 from datetime import timedelta
-from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -61,18 +61,24 @@ def retry_delay(attempts, retry_after=None):
     return min(ceiling, delay * random.uniform(0.5, 1.5))  # noqa: S311
 
 
-def _enqueue_delivery(delivery_id, countdown=None):
-    from . import tasks
+# The tasks (sharing/tasks.py) call this module; this module asks for them by name.
+DELIVER_TASK = "sharing.tasks.deliver_share"
+PING_TASK = "sharing.tasks.ping_hub"
 
-    transaction.on_commit(
-        partial(tasks.deliver_share.apply_async, (delivery_id,), countdown=countdown)
-    )
+
+def _enqueue(task_name, object_id, countdown):
+    def send():
+        current_app.tasks[task_name].apply_async((object_id,), countdown=countdown)
+
+    transaction.on_commit(send)
+
+
+def _enqueue_delivery(delivery_id, countdown=None):
+    _enqueue(DELIVER_TASK, delivery_id, countdown)
 
 
 def _enqueue_ping(ping_id, countdown=None):
-    from . import tasks
-
-    transaction.on_commit(partial(tasks.ping_hub.apply_async, (ping_id,), countdown=countdown))
+    _enqueue(PING_TASK, ping_id, countdown)
 
 
 def _too_old(article):

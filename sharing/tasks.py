@@ -5,7 +5,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="sharing.tasks.deliver_share", ignore_result=True)
+@shared_task(name=services.DELIVER_TASK, ignore_result=True)
 def deliver_share(delivery_id):
     """Post one share delivery; on a temporary failure queue the next try after its back-off."""
     delay = services.attempt_delivery(delivery_id)
@@ -15,7 +15,7 @@ def deliver_share(delivery_id):
         deliver_share.apply_async((delivery_id,), countdown=delay)
 
 
-@shared_task(name="sharing.tasks.ping_hub", ignore_result=True)
+@shared_task(name=services.PING_TASK, ignore_result=True)
 def ping_hub(ping_id):
     """Send one WebSub ping; on a temporary failure queue the next try after its back-off."""
     delay = services.attempt_hub_ping(ping_id)

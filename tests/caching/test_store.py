@@ -126,7 +126,7 @@ def test_an_entry_whose_deadline_has_passed_is_not_stored():
 def test_purge_all_drops_everything():
     put("page:a", "A", {"article:1"})
     put("page:b", "B", set())
-    assert store.purge_all(local_only=True)
+    assert store.purge_all()
     assert dict(store.get_many(["page:a", "page:b"])) == {}
     put("page:c", "C", {"home"})
     assert purges.purge_all()  # no edge configured: the store alone
