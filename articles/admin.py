@@ -16,7 +16,8 @@ from django.utils.html import format_html, format_html_join
 from . import hooks, search, services
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
-from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction, live_q
+from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction
+from .querysets import live_q
 
 
 def local_datetime(when):

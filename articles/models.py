@@ -1,11 +1,10 @@
-from datetime import timedelta
 from functools import lru_cache
 
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -14,113 +13,14 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from images.renditions import with_renditions
-
-from .cards import CardBatch, Cards
 from .html import clean_html, plain_text
+from .querysets import ArticleManager, Status, is_live
 
 SLUG_MAX_LENGTH = 200
-# The crops cards show (templates/articles/includes/article_card.html).
-CARD_RATIOS = ("16:9",)
-
-
-def live_q(prefix="", *, now=None):
-    """What readers may see, as a Q: published, and due. `prefix` reaches articles
-    through a relation ("articles__" from a category)."""
-    return Q(**{
-        f"{prefix}status": Article.Status.PUBLISHED,
-        f"{prefix}publish_at__lte": now or timezone.now(),
-    })
-
-
-def live_sql(alias="", *, exclude=None):
-    """live_q() as a WHERE fragment with its parameters, for the few statements written
-    in SQL (articles.listings); tests compare it with live() on both databases."""
-    prefix = f"{alias}." if alias else ""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"
-    params = [Article.Status.PUBLISHED, now]
-    if exclude is not None:
-        sql, params = f"{sql} AND {prefix}id <> %s", [*params, exclude]
-    return sql, params
-
-
-def is_live(status, publish_at, *, now=None):
-    """live_q() for one article's values (Article.is_live)."""
-    return (
-        status == Article.Status.PUBLISHED
-        and publish_at is not None
-        and publish_at <= (now or timezone.now())
-    )
-
-
-class ArticleQuerySet(models.QuerySet):
-    def live(self):
-        """Articles a reader may see now: published, and due (the one rule: live_q())."""
-        return self.filter(live_q())
-
-    def scheduled(self):
-        """Published articles whose time has not come yet."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
-
-    def side_effects_overdue(self, grace=timedelta(minutes=2)):
-        """Live articles whose go-live side effects have not run `grace` after their time."""
-        return self.live().filter(went_live_at__isnull=True, publish_at__lte=timezone.now() - grace)
-
-    def for_listing(self):
-        """Load what a card shows (category, bylines, picture and its renditions) up front.
-
-        Not tags: cards don't show them, and prefetching taggit's manager costs a
-        queryset build per article even when nothing reads it.
-        """
-        return (
-            self.select_related("category", "featured_image")
-            .with_bylines()
-            .prefetch_related(*with_renditions("featured_image", ratios=CARD_RATIOS))
-        )
-
-    def with_bylines(self):
-        """Prefetch the bylines with their authors, in one query."""
-        return self.prefetch_related(
-            models.Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
-        )
-
-    def card_ids(self):
-        """The ids only, for a listing of cards (articles.cards.Cards loads rows on demand)."""
-        return self.values_list("id", flat=True)
-
-    def listing_window(self, per_page):
-        """The ids of the first LISTING_MAX_PAGES pages' worth: a listing never skips
-        or counts more rows, and a page loads no row a cached card does not need."""
-        return self.card_ids()[: per_page * settings.LISTING_MAX_PAGES]
-
-    def card_batch(self):
-        """A batch for the cards of one page: rows load together, with what cards show."""
-        return CardBatch(self.model.objects.for_listing())
-
-    def cards(self):
-        """These articles (rows or ids, e.g. a page of card_ids()) as a Cards list."""
-        return Cards(self, batch=self.card_batch())
-
-    def latest_first(self):
-        """Newest first; the id breaks ties so that pages never overlap."""
-        return self.order_by("-publish_at", "-id")
-
-
-class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
-    def get_queryset(self):
-        # The search vector is only read inside SQL (articles.search); loading it
-        # would cost every page a few kilobytes per article, and a save would
-        # write back a possibly stale copy (only loaded fields are saved).
-        return super().get_queryset().defer("search_vector")
 
 
 class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
-        UNPUBLISHED = "unpublished", "Unpublished"
+    Status = Status
 
     title = models.CharField(max_length=255)
     slug = models.SlugField(

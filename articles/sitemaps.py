@@ -30,7 +30,8 @@ from caching.pages import page
 from categories.models import Category
 
 from . import cache_keys
-from .models import Article, live_q
+from .models import Article
+from .querysets import live_q
 from .seo import absolute_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

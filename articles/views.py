@@ -24,10 +24,11 @@ from caching import fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
 
-from . import bodyimages, cache_keys, listings, search, seo
+from . import bodyimages, cache_keys, search, seo
 from .cards import Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
+from .querysets import RELATED_TAGS
 from .templatetags import seo as seo_tags
 
 HOME_LATEST = 10
@@ -74,7 +75,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         keys.record(cache_keys.HOME)
         # The newest featured story leads; without one, the newest story does.
-        featured, newest = listings.lead_and_latest(HOME_LATEST + 1)
+        featured, newest = Article.objects.lead_and_latest(HOME_LATEST + 1)
         lead = featured or (newest[0] if newest else None)
         latest = [pk for pk in newest if pk != lead][:HOME_LATEST]
         # Every card of the page loads its row (when not cached) in one batch.
@@ -89,7 +90,7 @@ class HomeView(TemplateView):
     def category_blocks(self, batch, exclude=None):
         """The newest few stories of each home-page category, in one query."""
         categories = list(Category.objects.filter(show_on_home=True))
-        newest = listings.newest_per_category(
+        newest = Article.objects.newest_per_category(
             [c.pk for c in categories], HOME_BLOCK_SIZE, exclude=exclude
         )
         for c in categories:
@@ -215,7 +216,7 @@ class ArticleDetailView(DetailView):
         }
         shown.update(
             cache_keys.listing(cache_keys.tag(tag.pk))
-            for tag in article.tag_list[: listings.RELATED_TAGS]
+            for tag in article.tag_list[:RELATED_TAGS]
         )
         for story in related:
             shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))
@@ -225,7 +226,7 @@ class ArticleDetailView(DetailView):
         """Recent live stories sharing the most tags, then the same section; newest first."""
         article = self.object
         tag_ids = [tag.pk for tag in article.tag_list]
-        return listings.related(article, tag_ids, limit=RELATED_COUNT)
+        return Article.objects.related_to(article, tag_ids, limit=RELATED_COUNT)
 
 
 def day_permalink(request, year, month, day, slug):

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import listings, services
+from articles import services
 from articles.cards import card_name
-from articles.listings import RELATED_CANDIDATES, newest_per_category, related
 from articles.models import Article
+from articles.querysets import RELATED_CANDIDATES
 from articles.templatetags.cards import article_cards
 from caching import fragments, keys, schedule
 from tests.caching.support import failing_cache
@@ -36,7 +36,7 @@ def cards_of(ids):
 
 
 def related_pks(article, tag_ids, *, limit):
-    return [story.pk for story in related(article, tag_ids, limit=limit)]
+    return [story.pk for story in Article.objects.related_to(article, tag_ids, limit=limit)]
 
 
 def _article_rows_loaded(queries):
@@ -272,12 +272,14 @@ def test_home_blocks_take_the_newest_live_stories_of_each_section(db):
     ArticleFactory(category=first, scheduled=True)
     ArticleFactory(category=first, draft=True)
     lead = stories[second][1]
-    newest = newest_per_category([first.pk, second.pk, empty.pk], 3, exclude=lead.pk)
+    newest = Article.objects.newest_per_category(
+        [first.pk, second.pk, empty.pk], 3, exclude=lead.pk
+    )
     by_age = {s: sorted(v, key=lambda a: a.publish_at, reverse=True) for s, v in stories.items()}
     assert newest[first.pk] == [a.pk for a in by_age[first][:3]]
     assert newest[second.pk] == [a.pk for a in by_age[second] if a != lead][:3]
     assert empty.pk not in newest
-    assert newest_per_category([], 3) == {}
+    assert Article.objects.newest_per_category([], 3) == {}
 
 
 # -- listings stop at LISTING_MAX_PAGES ----------------------------------------------
@@ -344,7 +346,7 @@ def test_the_lead_is_the_newest_live_featured_story(db):
     newest = [
         ArticleFactory(publish_at=now - timezone.timedelta(hours=h)).pk for h in (1, 2, 3)
     ]
-    assert listings.lead_and_latest(2) == (old_featured.pk, newest[:2])
+    assert Article.objects.lead_and_latest(2) == (old_featured.pk, newest[:2])
     old_featured.is_featured = False
     old_featured.save()
-    assert listings.lead_and_latest(5) == (None, [*newest, old_featured.pk])
+    assert Article.objects.lead_and_latest(5) == (None, [*newest, old_featured.pk])

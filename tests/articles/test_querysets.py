@@ -1,7 +1,8 @@
 import time_machine
 from django.utils import timezone
 
-from articles.models import Article, live_sql
+from articles.models import Article
+from articles.querysets import live_sql
 from tests.factories import ArticleFactory
 
 

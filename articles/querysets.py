@@ -1,0 +1,235 @@
+"""Reads of articles: the one "live" rule, the QuerySet, and the few statements in SQL.
+
+`ArticleQuerySet.live()` is what readers may see; `live_q()` says it as a Q (through
+a relation too), `live_sql()` as a WHERE fragment for the statements written in SQL
+below, and `is_live()` for one article's values. Tests compare each with live().
+
+The statements in SQL (`lead_and_latest`, `newest_per_category`, `related_to`) run
+on every uncached home and article page. Each is one statement over the indexes of
+the articles table that stops after a few rows however large the archive grows; the
+ORM cannot say "the newest N of each of these sections" in one statement on SQLite.
+Only identifiers from the models' metadata and integer constants are put in their
+text; every value goes as a parameter. Tests compare each with a plain ORM version.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
+from taggit.models import TaggedItem
+
+from images.renditions import with_renditions
+
+from .cards import CardBatch, Cards
+
+# The crops cards show (templates/articles/includes/article_card.html).
+CARD_RATIOS = ("16:9",)
+# How many of the newest stories of the section, and of each tag, are ranked.
+RELATED_CANDIDATES = 100
+# Only an article's first tags count (a story tagged with fifty words is rare).
+RELATED_TAGS = 10
+NEWEST_FIRST = "ORDER BY publish_at DESC, id DESC"
+
+
+class Status(models.TextChoices):
+    """An article's state (Article.Status)."""
+
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+def live_q(prefix="", *, now=None):
+    """What readers may see, as a Q: published, and due. `prefix` reaches articles
+    through a relation ("articles__" from a category)."""
+    return Q(
+        **{
+            f"{prefix}status": Status.PUBLISHED,
+            f"{prefix}publish_at__lte": now or timezone.now(),
+        }
+    )
+
+
+def live_sql(alias="", *, exclude=None):
+    """live_q() as a WHERE fragment with its parameters, for the few statements written
+    in SQL (articles.listings); tests compare it with live() on both databases."""
+    prefix = f"{alias}." if alias else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"
+    params = [Status.PUBLISHED, now]
+    if exclude is not None:
+        sql, params = f"{sql} AND {prefix}id <> %s", [*params, exclude]
+    return sql, params
+
+
+def is_live(status, publish_at, *, now=None):
+    """live_q() for one article's values (Article.is_live)."""
+    return (
+        status == Status.PUBLISHED
+        and publish_at is not None
+        and publish_at <= (now or timezone.now())
+    )
+
+
+class ArticleQuerySet(models.QuerySet):
+    def live(self):
+        """Articles a reader may see now: published, and due (the one rule: live_q())."""
+        return self.filter(live_q())
+
+    def scheduled(self):
+        """Published articles whose time has not come yet."""
+        return self.filter(status=Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def side_effects_overdue(self, grace=timedelta(minutes=2)):
+        """Live articles whose go-live side effects have not run `grace` after their time."""
+        return self.live().filter(went_live_at__isnull=True, publish_at__lte=timezone.now() - grace)
+
+    def for_listing(self):
+        """Load what a card shows (category, bylines, picture and its renditions) up front.
+
+        Not tags: cards don't show them, and prefetching taggit's manager costs a
+        queryset build per article even when nothing reads it.
+        """
+        return (
+            self.select_related("category", "featured_image")
+            .with_bylines()
+            .prefetch_related(*with_renditions("featured_image", ratios=CARD_RATIOS))
+        )
+
+    def with_bylines(self):
+        """Prefetch the bylines with their authors, in one query."""
+        bylines = self.model.bylines.rel.related_model.objects.select_related("author")
+        return self.prefetch_related(models.Prefetch("bylines", queryset=bylines))
+
+    def card_ids(self):
+        """The ids only, for a listing of cards (articles.cards.Cards loads rows on demand)."""
+        return self.values_list("id", flat=True)
+
+    def listing_window(self, per_page):
+        """The ids of the first LISTING_MAX_PAGES pages' worth: a listing never skips
+        or counts more rows, and a page loads no row a cached card does not need."""
+        return self.card_ids()[: per_page * settings.LISTING_MAX_PAGES]
+
+    def card_batch(self):
+        """A batch for the cards of one page: rows load together, with what cards show."""
+        return CardBatch(self.model.objects.for_listing())
+
+    def cards(self):
+        """These articles (rows or ids, e.g. a page of card_ids()) as a Cards list."""
+        return Cards(self, batch=self.card_batch())
+
+    def latest_first(self):
+        """Newest first; the id breaks ties so that pages never overlap."""
+        return self.order_by("-publish_at", "-id")
+
+    # -- statements in SQL: each reads the whole table, not this queryset's filters
+
+    def _ids(self, sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def lead_and_latest(self, count):
+        """(id of the newest live featured story or None, ids of the `count` newest live)."""
+        articles = self.model._meta.db_table
+        live, live_params = live_sql()
+        sql = (
+            f"SELECT * FROM (SELECT id, 1 AS lead FROM {articles} WHERE is_featured = %s "  # nosec B608 # noqa: S608
+            f"AND {live} {NEWEST_FIRST} LIMIT 1) AS featured UNION ALL "
+            f"SELECT * FROM (SELECT id, 0 AS lead FROM {articles} WHERE {live} "
+            f"{NEWEST_FIRST} LIMIT %s) AS newest"
+        )
+        rows = self._ids(sql, [True, *live_params, *live_params, count])
+        featured = next((pk for pk, lead in rows if lead), None)
+        return featured, [pk for pk, lead in rows if not lead]
+
+    def newest_per_category(self, category_ids, per_category, *, exclude=None):
+        """{category id: [ids of its newest `per_category` live stories]}, newest first."""
+        if not category_ids:
+            return {}
+        articles = self.model._meta.db_table
+        live, live_params = live_sql(exclude=exclude)
+        parts, params = [], []
+        for n, category_id in enumerate(category_ids):
+            parts.append(
+                f"SELECT * FROM (SELECT category_id, id, publish_at FROM {articles} "  # nosec B608 # noqa: S608
+                f"WHERE category_id = %s AND {live} {NEWEST_FIRST} LIMIT %s) AS section_{n}"
+            )
+            params += [category_id, *live_params, per_category]
+        newest = {}
+        for category_id, pk, _when in self._ids(" UNION ALL ".join(parts), params):
+            newest.setdefault(category_id, []).append(pk)
+        return newest
+
+    def related_to(self, article, tag_ids, *, limit):
+        """The live stories most related to `article`, best first, with what a link shows
+        (title, address, section name and address) and nothing else, in one statement.
+
+        Candidates are the newest RELATED_CANDIDATES stories of the section and, for
+        each of its first RELATED_TAGS tags, the RELATED_CANDIDATES stories most
+        recently given that tag; they are ranked by how many of those tag lists they
+        are in, then newest first. Every part is an index walk that stops early, so
+        the page costs the same with 2,000 or 200,000 stories.
+        """
+        category_model = self.model._meta.get_field("category").related_model
+        articles = self.model._meta.db_table
+        tagged = TaggedItem._meta.db_table
+        categories = category_model._meta.db_table
+        content_type = ContentType.objects.get_for_model(self.model).pk
+        live, live_params = live_sql(exclude=article.pk)
+        sources = [
+            f"SELECT id, 0 AS shared FROM (SELECT id FROM {articles} WHERE category_id = %s "  # nosec B608 # noqa: S608
+            f"AND {live} {NEWEST_FIRST} LIMIT {RELATED_CANDIDATES}) AS same_section"
+        ]
+        params = [article.category_id, *live_params]
+        for n, tag_id in enumerate(list(tag_ids)[:RELATED_TAGS]):
+            # Ids grow with time: the highest ids of a tag are its newest stories.
+            sources.append(
+                f"SELECT object_id, 1 FROM (SELECT object_id FROM {tagged} "  # nosec B608 # noqa: S608
+                f"WHERE content_type_id = %s AND tag_id = %s "
+                f"ORDER BY object_id DESC LIMIT {RELATED_CANDIDATES}) AS tag_{n}"
+            )
+            params += [content_type, tag_id]
+        # Tagged candidates may be drafts, scheduled or the story itself: filter again.
+        live_a, live_a_params = live_sql("a", exclude=article.pk)
+        candidates = (
+            f"(SELECT id, SUM(shared) AS shared FROM ({' UNION ALL '.join(sources)}) AS u "  # nosec B608 # noqa: S608
+            f"GROUP BY id) AS candidates"
+        )
+        if connection.vendor == "postgresql":
+            # Each candidate's row is looked up by its primary key alone. A plain
+            # join (or a lookup that also names the status and time) lets a planner
+            # without statistics (right after a bulk load) walk every live story for
+            # each candidate instead; OFFSET 0 keeps the lateral subquery from being
+            # flattened into such a join.
+            stories_of = (
+                f"CROSS JOIN LATERAL (SELECT * FROM {articles} WHERE id = candidates.id "  # nosec B608 # noqa: S608
+                f"OFFSET 0) AS a"
+            )
+        else:
+            stories_of = f"JOIN {articles} a ON a.id = candidates.id"
+        sql = (
+            f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, "  # nosec B608 # noqa: S608
+            f"c.name AS category_name, c.slug AS category_slug "
+            f"FROM {candidates} {stories_of} "
+            f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "
+            f"ORDER BY candidates.shared DESC, a.publish_at DESC, a.id DESC LIMIT %s"
+        )
+        stories = list(self.model.objects.raw(sql, [*params, *live_a_params, limit]))
+        for story in stories:
+            story.category = category_model(
+                pk=story.category_id, name=story.category_name, slug=story.category_slug
+            )
+        return stories
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search vector is only read inside SQL (articles.search); loading it
+        # would cost every page a few kilobytes per article, and a save would
+        # write back a possibly stale copy (only loaded fields are saved).
+        return super().get_queryset().defer("search_vector")
