@@ -298,12 +298,12 @@ def test_unknown_post_types_are_skipped_and_counted(write_wxr):
 
 
 def test_a_failing_item_leaves_nothing_half_written(write_wxr, monkeypatch):
-    from wordpress import services
+    from wordpress import posts
 
     def broken(self, item, article, batch):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services.WordPressImporter, "_keep_permalink", broken)
+    monkeypatch.setattr(posts.PostImporter, "_keep_permalink", broken)
     report = import_wxr(write_wxr(wxr(post(1, tags=[("t", "T")]))))
 
     assert Article.objects.count() == 0

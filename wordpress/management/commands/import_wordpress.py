@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wordpress.services import OUTCOMES, WordPressImporter
+from wordpress.importer import WordPressImporter
+from wordpress.report import OUTCOMES
 
 KIND_ORDER = ["posts", "attachments", "featured images", "categories", "tags", "authors",
               "other items", "other terms"]
