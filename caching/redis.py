@@ -15,7 +15,6 @@ from functools import wraps
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.base import default_key_func
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -115,10 +114,6 @@ class RedisCache(DjangoRedisCache):
         """False while a recent failure is remembered."""
         return time.monotonic() >= self._breaker.open_until
 
-    @property
-    def unavailable_reason(self):
-        return self._breaker.reason
-
     def get_many_fast(self, keys):
         """get_many() without the per-key checks meant for memcached: the page cache
         asks for dozens of keys on every hit, all made by this project."""
@@ -168,7 +163,3 @@ for _name in (
 ):
     setattr(RedisCache, _name, _guarded(_name))
 
-
-def cache_available():
-    """False while the default cache is known to be failing (see RedisCache)."""
-    return getattr(cache, "available", True)

@@ -31,11 +31,6 @@ def json_ld_filter(data):
 
 
 @register.simple_tag(takes_context=True)
-def seo_article(context, article):
-    return _render(context, seo.article_meta(article))
-
-
-@register.simple_tag(takes_context=True)
 def seo_home(context):
     return _render(context, seo.home_meta())
 

@@ -19,9 +19,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 # developers.cloudflare.com/cache/how-to/purge-cache/: up to 100 tags per request
-# on every plan; purge-by-single-file: 30 URLs per call below Enterprise (500 there).
+# on every plan.
 TAGS_PER_REQUEST = 100
-FILES_PER_REQUEST = 30
 # purge-by-tags: a tag in a purge call is at most 1,024 characters of printable
 # ASCII, without spaces (and a comma would split it in the Cache-Tag header).
 TAG_MAX_LENGTH = 1024
@@ -44,7 +43,6 @@ def is_valid_tag(tag):
 
 class CloudflareBackend(EdgeBackend):
     tags_per_request = TAGS_PER_REQUEST
-    files_per_request = FILES_PER_REQUEST
 
     def __init__(self, api_token, zone_id, api_url=DEFAULT_API_URL, timeout=2.0, **ignored):
         if not api_token:
@@ -76,10 +74,6 @@ class CloudflareBackend(EdgeBackend):
             tags = [tag for tag in tags if is_valid_tag(tag)]
         for batch in batches(tags, self.tags_per_request):
             self._purge({"tags": batch})
-
-    def purge_urls(self, urls):
-        for batch in batches(unique(urls), self.files_per_request):
-            self._purge({"files": batch})
 
     def purge_all(self):
         self._purge({"purge_everything": True})

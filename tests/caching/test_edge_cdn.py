@@ -178,15 +178,6 @@ def test_purge_all_purges_everything_on_both(edges, cloudflare, fastly):
     assert fastly.everything == 1 and fastly.keys == []
 
 
-def test_cloudflare_purges_urls_at_most_30_per_call(edges, cloudflare):
-    urls = [f"https://news.example.com/2026/story-{n}/" for n in range(65)]
-
-    edges["cloudflare"].purge_urls(urls)
-
-    assert [len(post["files"]) for post in cloudflare.posts] == [30, 30, 5]
-    assert cloudflare.files == urls
-
-
 def test_keys_the_apis_cannot_take_are_left_out(edges, cloudflare, fastly, caplog):
     bad = ["has space", "x" * 1025, "caf\u00e9"]
 
