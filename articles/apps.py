@@ -1,3 +1,5 @@
+"""The articles app: registers its cache keys, search signals and the roles' post_migrate."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Old article addresses (changed slugs and dates, imported permalinks) answer 301."""
+
 from django.http import HttpResponsePermanentRedirect
 
 from caching import keys

@@ -1,3 +1,8 @@
+"""Article and what hangs off it: bylines, corrections, events, drafts, locks, redirects.
+
+Fields, addresses and pure derived values only; reads are in querysets.py, writes
+in services.py."""
+
 from functools import lru_cache
 
 import reversion

@@ -1,3 +1,6 @@
+"""Publishing tasks: an article's go-live side effects, once, and the sweep that catches
+up with any a lost message or a dead worker left due."""
+
 import logging
 
 from celery import shared_task

@@ -1,3 +1,5 @@
+"""Public addresses of articles: home, stories, tags, archives, feeds, sitemaps, search."""
+
 from django.conf import settings
 from django.urls import path, re_path
 from django.views.decorators.http import require_safe

@@ -1,3 +1,5 @@
+"""The author admin."""
+
 from django.contrib import admin
 from django.db import models
 

@@ -1,3 +1,5 @@
+"""The authors app."""
+
 from django.apps import AppConfig
 
 

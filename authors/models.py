@@ -1,3 +1,5 @@
+"""Author: a byline (a staff member, a guest or an organisation), with its profile."""
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse

@@ -1,3 +1,5 @@
+"""Public addresses of author pages."""
+
 from django.urls import re_path
 
 from . import views

@@ -1,3 +1,5 @@
+"""An author's page: profile and live stories, newest first."""
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property

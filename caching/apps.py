@@ -1,3 +1,5 @@
+"""The caching app: a system check that the edge purge settings can build (caching.E001)."""
+
 from django.apps import AppConfig
 from django.core import checks
 

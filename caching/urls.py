@@ -1,3 +1,5 @@
+"""The fragment endpoint that Varnish's ESI includes ask (/_fragment/<name>/)."""
+
 from django.urls import path
 
 from . import views

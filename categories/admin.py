@@ -1,3 +1,5 @@
+"""The categories admin: editors manage sections, their order and which the home page shows."""
+
 from django.contrib import admin
 from django.db.models import Count
 

@@ -1,3 +1,5 @@
+"""The categories app."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Category: a section of the site ("Artsakh"), optionally under a parent."""
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse

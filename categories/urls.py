@@ -1,3 +1,5 @@
+"""Public addresses of category pages."""
+
 from django.urls import re_path
 
 from . import views

@@ -1,3 +1,5 @@
+"""A category's page: its live stories and its subcategories', newest first."""
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property

@@ -1,3 +1,5 @@
+"""The images app: registers its tasks and keeps the roles' library permissions."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The renditions task: thin, takes an image id and asks images.renditions."""
+
 from celery import shared_task
 
 from . import renditions

@@ -1,3 +1,5 @@
+"""The project package: settings, URLs, the Celery app, WSGI and site-wide pieces."""
+
 # Load the Celery app with Django so that @shared_task binds to it.
 from .celery import app as celery_app
 

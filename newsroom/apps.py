@@ -1,3 +1,5 @@
+"""The newsroom app: the project's own management commands (seed_demo, ensure_admin)."""
+
 from django.apps import AppConfig
 
 

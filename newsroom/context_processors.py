@@ -1,3 +1,5 @@
+"""What every template may show of the site: its name, description and address."""
+
 from django.conf import settings
 
 

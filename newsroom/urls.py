@@ -1,3 +1,5 @@
+"""The project's URLconf: the apps' public pages, the admin, health checks."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin

@@ -1,3 +1,6 @@
+"""Share channels, per-article settings and deliveries in the admin (the article's
+inlines are added through articles.hooks)."""
+
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html

@@ -1,3 +1,5 @@
+"""The sharing app: connects to articles' signals and hooks (roles, admin inlines)."""
+
 from django.apps import AppConfig
 
 

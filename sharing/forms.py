@@ -1,3 +1,5 @@
+"""The share channel form: secrets are write-only and stored encrypted."""
+
 from django import forms
 from django.db import models
 

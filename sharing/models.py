@@ -1,3 +1,6 @@
+"""Share channels, per-article sharing settings, deliveries (one per article and
+channel, enforced by a constraint) and WebSub hub pings."""
+
 import os
 import re
 import string

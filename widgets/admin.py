@@ -1,3 +1,5 @@
+"""The breaking-news banner's admin."""
+
 from django.contrib import admin
 from django.utils import timezone
 

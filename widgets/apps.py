@@ -1,3 +1,6 @@
+"""The widgets app: registers its holes (Recent Posts, the banner), the banner's clock
+and its role permissions."""
+
 from django.apps import AppConfig
 from django.utils import timezone
 

@@ -1,3 +1,5 @@
+"""BreakingNews: a banner switched on for a time window."""
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone

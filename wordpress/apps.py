@@ -1,3 +1,5 @@
+"""The wordpress app: declares the query parameters of WordPress's plain links."""
+
 from django.apps import AppConfig
 
 

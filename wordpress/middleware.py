@@ -1,3 +1,5 @@
+"""WordPress's plain links (/?p=123, /?cat=4, /?author=2) answer 301 to our addresses."""
+
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from taggit.models import Tag

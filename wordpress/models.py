@@ -1,3 +1,5 @@
+"""ImportedItem: what each WordPress post, attachment, term and user became here."""
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models

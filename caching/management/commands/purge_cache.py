@@ -1,3 +1,5 @@
+"""`manage.py purge_cache`: drop every cached page and fragment, the edge's too."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from caching import purges

@@ -1,3 +1,5 @@
+"""`manage.py ensure_admin`: make sure a superuser exists; print its login, new password."""
+
 import secrets
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""`manage.py seed_demo`: the demo site's sections, authors, images and stories."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,3 +1,5 @@
+"""`manage.py import_wordpress`: import a WXR export (see README, "Migrating from WordPress")."""
+
 import os
 import sys
 from collections import defaultdict
