@@ -1,4 +1,4 @@
-"""The apps depend on each other one way (README "Layout", ARCHITECTURE):
+"""The apps depend on each other one way: README's "Layout" table is the rule.
 
 caching (no project app) <- categories, authors, images <- articles <- widgets,
 sharing, wordpress; newsroom wires them all and no app imports newsroom.
@@ -6,6 +6,7 @@ Every import counts, function-level ones too.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,24 @@ ALLOWED = {
     "wordpress": MIDDLE,
 }
 PROJECT_APPS = set(ALLOWED) | {"newsroom", "bench"}
+
+
+def readme_rules():
+    """{app: set of apps it may import} as README's Layout table says."""
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Layout\n", 1)[1].split("\n## ", 1)[0]
+    rules = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and re.fullmatch(r"`\w+`", cells[0]):
+            rules[cells[0].strip("`")] = set(re.findall(r"`(\w+)`", cells[2]))
+    return rules
+
+
+def test_the_rules_are_the_ones_readme_states():
+    stated = readme_rules()
+    assert {app: stated.get(app) for app in ALLOWED} == ALLOWED
+    assert set(stated) == PROJECT_APPS
 
 
 def imported_apps(path):
@@ -60,3 +79,14 @@ def test_the_rule_catches_a_function_level_import(tmp_path):
     module = tmp_path / "module.py"
     module.write_text("def f():\n    from articles import services\n")
     assert imported_apps(module) == {"articles": 2}
+
+
+def test_nothing_in_production_imports_the_benchmarks():
+    wrong = [
+        f"{path.relative_to(PROJECT_DIR)}:{line}"
+        for app in [*ALLOWED, "newsroom"]
+        for path in sorted((PROJECT_DIR / app).rglob("*.py"))
+        for imported, line in imported_apps(path).items()
+        if imported == "bench"
+    ]
+    assert not wrong, "production code imports bench: " + "; ".join(wrong)
