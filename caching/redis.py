@@ -130,6 +130,15 @@ class RedisCache(DjangoRedisCache):
         pairs = zip(keys, values, strict=True)
         return {key: loads(value) for key, value in pairs if value is not None}
 
+    def count(self, key, timeout):
+        """Add one to the counter `key` (made, at 0, for `timeout` seconds if missing)
+        and return it: add() and incr() in one round trip instead of three."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, self._cache._serializer.dumps(0), ex=int(timeout), nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
+
 
 # Calls whose answer is read again after the purge made on recovery.
 _READS = {"get", "get_many", "get_many_fast", "has_key"}
@@ -164,7 +173,7 @@ def _guarded(name):
 
 for _name in (
     "add", "get", "set", "touch", "delete", "has_key", "incr", "get_many",
-    "set_many", "delete_many", "clear", "get_many_fast",
+    "set_many", "delete_many", "clear", "get_many_fast", "count",
 ):
     setattr(RedisCache, _name, _guarded(_name))
 
