@@ -187,11 +187,8 @@ class ThrottleMiddleware:
         who = hashlib.sha256(address.encode()).hexdigest()[:32]
         key = f"throttle:{rule}:{who}:{start}"
         try:
-            if hasattr(cache, "count"):  # Redis (caching.redis): one round trip
-                count = cache.count(key, timeout=window + 1)
-            else:
-                cache.add(key, 0, timeout=window + 1)
-                count = cache.incr(key)
+            cache.add(key, 0, timeout=window + 1)
+            count = cache.incr(key)
         except Exception:
             logger.warning("throttle counter unavailable; letting the request through",
                            exc_info=True)
