@@ -284,8 +284,6 @@ class PageCacheMiddleware:
                 shown.add("404")
             maximum = _maximum(request, response)
             expires = schedule.deadline(shown, maximum)
-            # The schedule too, when this was its first reading in the request.
-            _remember_reads(key, read)
             entry = _entry(response, expires)
             store_it = (
                 not bypass
