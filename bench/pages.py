@@ -62,7 +62,14 @@ FLOOR_SETTINGS_MODULE = "bench.floor_settings"
 BATCH = 5000
 SECTIONS = 12
 AUTHORS = 40
+# Tags: one per ten stories (at least 200), each story given three, so that a tag
+# is used by some thirty stories at any size, as on a news site.
 TAGS = 200
+STORIES_PER_TAG = 10
+# Library pictures: a lead picture on three stories of four, one or two pictures
+# in every body, drawn from this many images (each with its renditions).
+PICTURES = 60
+PARAGRAPHS = 14
 # The most-visited pages (most_visited()): home, 4 feeds, then these.
 VISITED_SECTIONS = 5
 VISITED_TAGS = 5
@@ -72,6 +79,9 @@ VISITED_ARTICLES = 30
 RECENT_STORIES = 100
 # The story edited: the 10th newest (on the home page and its section's first page).
 EDITED_RANK = 10
+
+# A request with this header sees every cache empty (bench/middleware.py, bench.settings).
+COLD_HEADER = "X-Bench-Cold"
 
 SERVER_ENV = {
     "DEBUG": "false",
@@ -132,6 +142,12 @@ def configure():
     if not shutil.which("wrk"):
         fail("needs wrk: `make bench` installs it (apt-get install wrk)")
     sys.path.insert(0, str(PROJECT_DIR))
+    corpus = os.environ.get("BENCH_CORPUS", "generated").strip().lower() or "generated"
+    if corpus not in ("generated", "wxr"):
+        fail(f"BENCH_CORPUS is {corpus!r}: use generated (the default) or wxr")
+    if corpus == "wxr":
+        # Imported stories in a database of their own, created when missing.
+        os.environ["DATABASE_URL"] = _database_of_its_own(database_url, "_wxr")
     use_varnish, no_varnish = varnish_wanted()
     ports = {"site": free_port(), "floor": free_port(), "varnish": free_port()}
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
@@ -154,7 +170,22 @@ def configure():
     if not settings.PAGE_CACHE_BYPASS_HEADER:
         fail(f"{SETTINGS_MODULE} sets no PAGE_CACHE_BYPASS_HEADER")
     return {"ports": ports, "varnish": use_varnish, "no_varnish": no_varnish,
-            "bypass_header": settings.PAGE_CACHE_BYPASS_HEADER}
+            "bypass_header": settings.PAGE_CACHE_BYPASS_HEADER, "corpus": corpus}
+
+
+def _database_of_its_own(url, suffix):
+    """`url` with `suffix` added to the database's name; the database is created if missing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + suffix
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 # -- corpus --------------------------------------------------------------------------
@@ -184,12 +215,17 @@ def generate(count, seed=7):
         )[0]
         for n in range(AUTHORS)
     ]
-    tags = [
-        Tag.objects.get_or_create(
-            slug=f"pagebench-tag-{n}", defaults={"name": f"pagebench topic {n}"}
-        )[0]
-        for n in range(TAGS)
-    ]
+    wanted_tags = max(TAGS, count // STORIES_PER_TAG)
+    Tag.objects.bulk_create(
+        [Tag(slug=f"pagebench-tag-{n}", name=f"pagebench topic {n}") for n in range(wanted_tags)],
+        ignore_conflicts=True,
+    )
+    tags = list(Tag.objects.filter(slug__startswith="pagebench-tag-").order_by("pk"))[:wanted_tags]
+    pictures = _pictures()
+    if Article.objects.filter(slug="pb-0").exclude(body__contains="<img").exists():
+        # A corpus of an earlier version (no pictures, short bodies): made again.
+        print("  replacing a corpus of an earlier version")
+        Article.objects.filter(slug__startswith="pb-").delete()
     existing = Article.objects.filter(slug__startswith="pb-").count()
     if existing >= count:
         return existing, 0.0
@@ -200,9 +236,10 @@ def generate(count, seed=7):
         "council", "school", "water", "energy", "market", "culture", "festival", "report",
         "villagers", "road", "hospital",
     ]
-    body = "".join(
-        f"<p>{' '.join(rng.choice(words) for _ in range(60)).capitalize()}.</p>" for _ in range(6)
-    )
+    paragraphs = [
+        f"<p>{' '.join(rng.choice(words) for _ in range(rng.randint(40, 110))).capitalize()}.</p>"
+        for _ in range(40)
+    ]
     # Maintaining the text indexes (GIN) row by row costs most of a large load;
     # building them again afterwards, as after a restore, costs seconds.
     text_indexes = _drop_text_indexes(Article._meta.db_table)
@@ -210,9 +247,11 @@ def generate(count, seed=7):
         with transaction.atomic(), connection.cursor() as cursor:
             # Rows are made by the database itself (INSERT … SELECT over
             # generate_series): seconds for 100,000 stories, not minutes.
-            cursor.execute(*_articles_sql(existing, count, sections, words, body))
+            cursor.execute(*_articles_sql(existing, count, sections, words, paragraphs,
+                                          pictures))
             cursor.execute(*_bylines_sql(existing, count, authors))
             cursor.execute(*_tags_sql(existing, count, tags, article_type))
+            cursor.execute(*_body_pictures_sql(existing, count, pictures))
     finally:
         with connection.cursor() as cursor:
             for definition in text_indexes:
@@ -240,20 +279,77 @@ def _sentence(words, n, length, salt):
     return f"upper(left({text}, 1)) || substr({text}, 2)"
 
 
-def _articles_sql(first, count, sections, words, body):
-    """An INSERT … SELECT of the articles "pb-<first>" to "pb-<count - 1>"."""
+def _pictures():
+    """The corpus's library images, each with the renditions a page shows (rows only:
+    the pages draw addresses, never files)."""
+    from images.models import Image, Rendition
+    from images.renditions import EXTENSIONS, focal_for, height_for, wanted
+
+    names = [f"library/pagebench-{n}.jpg" for n in range(PICTURES)]
+    Image.objects.bulk_create(
+        [
+            Image(file=name, width=2400, height=1600, file_size=400_000,
+                  title=f"Pagebench picture {n}", alt_text=f"A scene of the news, number {n}",
+                  caption=f"What the picture shows, number {n}", credit="Newsroom staff")
+            for n, name in enumerate(names)
+        ],
+        ignore_conflicts=True,
+    )
+    images = list(Image.objects.filter(file__in=names).order_by("pk"))
+    if not Rendition.objects.filter(image__in=images).exists():
+        Rendition.objects.bulk_create([
+            Rendition(
+                image=image, ratio=ratio, width=width, format=fmt, focal=focal,
+                height=height_for(image, ratio, width),
+                file=f"renditions/pagebench-{image.pk}-{ratio.replace(':', 'x')}-{width}"
+                     f".{EXTENSIONS[fmt]}",
+            )
+            for image in images
+            for ratio, width, fmt, focal in sorted(wanted(image))
+            if focal == focal_for(image, ratio)
+        ])
+    return images
+
+
+def _articles_sql(first, count, sections, words, paragraphs, pictures):
+    """An INSERT … SELECT of the articles "pb-<first>" to "pb-<count - 1>": long bodies
+    (PARAGRAPHS paragraphs picked by the row number) with one or two library pictures,
+    a lead picture on three stories of four."""
     from django.db import connection
     from django.utils import timezone
 
     from articles.models import Article
+    from images.models import Image
 
     now = timezone.now()
     section_ids = ", ".join(str(section.pk) for section in sections)
+    storage = Image._meta.get_field("file").storage
+    sources = [storage.url(image.file.name) for image in pictures]
+    picture_ids = ", ".join(str(image.pk) for image in pictures)
+    # Paragraph k of story n, and the body's pictures after the 3rd and (every
+    # other story) the 9th paragraph: the same pictures _body_pictures_sql records.
+    parts = []
+    for k in range(PARAGRAPHS):
+        parts.append(f"(%s::text[])[1 + ((n * {7 + 2 * k} + {k * 13}) %% {len(paragraphs)})]")
+        if k == 2:
+            parts.append(_body_img(0, len(pictures)))
+        if k == 8:
+            parts.append(f"CASE WHEN n %% 2 = 0 THEN {_body_img(1, len(pictures))} ELSE '' END")
+    body_params = []
+    for part in parts:
+        if part.startswith("(%s"):
+            body_params.append(paragraphs)
+        elif "%s" in part:
+            body_params += [sources] * part.count("%s")
     given = {
         "title": (_sentence(words, "n", 7, 1), []),
         "slug": ("'pb-' || n", []),
         "dek": (_sentence(words, "n", 18, 2) + " || '.'", []),
-        "body": ("%s", [body]),
+        "body": (" || ".join(parts), body_params),
+        "featured_image_id": (
+            f"CASE WHEN n %% 4 = 3 THEN NULL ELSE "
+            f"(ARRAY[{picture_ids}])[1 + (n * 11) %% {len(pictures)}] END", []
+        ),
         "category_id": (f"(ARRAY[{section_ids}])[1 + n %% {len(sections)}]", []),
         "status": ("%s", [Article.Status.PUBLISHED]),
         # Spread over five years, the newest a few minutes ago.
@@ -288,6 +384,30 @@ def _articles_sql(first, count, sections, words, body):
         f"SELECT {', '.join(values)} FROM generate_series(%s, %s) AS n"
     )
     return sql, [*params, first, count - 1]
+
+
+def _body_img(which, pictures):
+    """SQL for the <img> of body picture `which` (0, 1) of story n, as an editor's body has
+    it (the library file's address), from an array of addresses given as a parameter."""
+    pick = f"1 + (n * {3 + which * 4} + {which * 17}) %% {pictures}"
+    return (f"'<figure><img src=\"' || (%s::text[])[{pick}] || '\" alt=\"A picture of the "
+            f"story\"></figure>'")
+
+
+def _body_pictures_sql(first, count, pictures):
+    """The ArticleBodyImage rows of the pictures _articles_sql put in the bodies."""
+    from articles.models import Article, ArticleBodyImage
+
+    ids = ", ".join(str(image.pk) for image in pictures)
+    pick = f"(ARRAY[{ids}])[1 + (a.n * (3 + k.w * 4) + k.w * 17) %% {len(pictures)}]"
+    sql = (
+        f"INSERT INTO {ArticleBodyImage._meta.db_table} (article_id, image_id) "  # nosec B608 # noqa: S608
+        f"SELECT DISTINCT a.id, {pick} FROM "
+        f"(SELECT id, substr(slug, 4)::int AS n FROM {Article._meta.db_table} a "
+        f"{GENERATED_BETWEEN}) AS a CROSS JOIN (VALUES (0), (1)) AS k(w) "
+        f"WHERE k.w = 0 OR a.n %% 2 = 0 ON CONFLICT DO NOTHING"
+    )
+    return sql, [first, count - 1]
 
 
 # The generated articles "pb-<first>" to "pb-<last>" (two parameters).
@@ -344,13 +464,54 @@ def _drop_text_indexes(table):
 # -- what is measured ------------------------------------------------------------------
 
 
-def pages():
+def import_wxr(count):
+    """Make sure `count` posts imported by import_wordpress exist: a WXR file written by
+    wordpress.bench, imported without fetching media (ANALYZE included, as the command
+    does), then vacuumed as autovacuum would."""
+    import tempfile
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from articles.models import Article
+    from wordpress import bench as wxr
+    from wordpress.services import import_wxr as run_import
+
+    call_command("migrate", verbosity=0, interactive=False)
+    existing = Article.objects.count()
+    if existing >= count:
+        return existing, 0.0
+    if existing:
+        fail(f"the WXR corpus database holds {existing} stories, not {count}: drop it "
+             "(it is DATABASE_URL's name with _wxr added)")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"bench-{count}.xml"
+        wxr.write(str(path), count)
+        report = run_import(str(path), fetch_media=False)
+    if report.error:
+        fail(f"import_wordpress failed: {report.error}")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return Article.objects.count(), time.perf_counter() - started
+
+
+def pages(corpus="generated"):
     """The addresses measured with wrk: name -> path."""
+    from django.db.models import Count
+
     from articles.models import Article
     from categories.models import Category
 
-    article = Article.objects.live().filter(slug__startswith="pb-").latest_first()[5]
-    category = Category.objects.get(slug="pagebench-1")
+    stories = Article.objects.live()
+    if corpus == "generated":
+        stories = stories.filter(slug__startswith="pb-")
+        category = Category.objects.get(slug="pagebench-1")
+    else:
+        # The section with the most stories, as the generated corpus's are.
+        category = Category.objects.annotate(n=Count("articles")).order_by("-n", "pk")[0]
+    # The 6th newest story with tags (imports have drafts and pages without).
+    article = stories.filter(tags__isnull=False).distinct().latest_first()[5]
     return {
         "home": "/",
         "article": article.get_absolute_url(),
@@ -443,6 +604,9 @@ def count_queries(paths, bypass_header):
         with CaptureQueriesContext(connection) as rendered:
             client.get(path, headers=bypass)
         counts[name] = {"bypass": len(rendered)}
+        with CaptureQueriesContext(connection) as cold:
+            client.get(path, headers={**bypass, COLD_HEADER: "1"})
+        counts[name]["cold"] = len(cold)
         client.get(path)
         with CaptureQueriesContext(connection) as warm:
             response = client.get(path)
@@ -625,7 +789,7 @@ def hit_share(base, visited, expected):
 
 # -- report ----------------------------------------------------------------------------
 
-MODES = ("floor", "bypass", "django hit", "varnish hit")
+MODES = ("floor", "bypass", "cold", "django hit", "varnish hit")
 
 
 def table(rows):
@@ -679,6 +843,8 @@ def run(config, running):
     connections = int(os.environ.get("BENCH_CONNECTIONS", 16))
     results_dir = Path(os.environ.get("BENCH_RESULTS_DIR", PROJECT_DIR / "bench" / "results"))
     bypass = [f"{config['bypass_header']}: 1"]
+    # Every cache empty for the request (bench/middleware.py): nothing but the database.
+    cold = [*bypass, f"{COLD_HEADER}: 1"]
     ports = config["ports"]
     site = f"http://127.0.0.1:{ports['site']}"
     floor_url = f"http://127.0.0.1:{ports['floor']}/"
@@ -697,15 +863,15 @@ def run(config, running):
     else:
         print(f"Varnish left out: {config['no_varnish']}")
 
-    print(f"Corpus: {count} articles")
-    total, took = generate(count)
+    print(f"Corpus: {count} articles ({config['corpus']})")
+    total, took = generate(count) if config["corpus"] == "generated" else import_wxr(count)
     if took:
         print(f"  generated in {took:.1f} s")
     from django.core.management import call_command
 
     # Hashed static names (manifest storage), as `make serve` does.
     call_command("collectstatic", interactive=False, verbosity=0)
-    paths = pages()
+    paths = pages(config["corpus"])
     queries = count_queries(paths, config["bypass_header"])
     visited = most_visited()
 
@@ -727,6 +893,8 @@ def run(config, running):
         measured = [("floor", floor, 0)]
         measured.append(("bypass", wrk(site + path, headers=bypass, **load),
                          queries[name]["bypass"]))
+        measured.append(("cold", wrk(site + path, headers=cold, **load),
+                         queries[name]["cold"]))
         _, answer, bypassed_size, problem = get(site + path, {config["bypass_header"]: "1"})
         size = warm(site + path, "hit")
         if problem or bypassed_size != size:
@@ -788,6 +956,7 @@ def run(config, running):
     path = results_dir / f"pages-{count}-{stamp}.json"
     path.write_text(json.dumps({
         "articles": total,
+        "corpus": config["corpus"],
         "load": load,
         "workers": os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}+1",
         "cpus": os.cpu_count(),

@@ -9,3 +9,7 @@ from newsroom.settings import *  # noqa: F403
 
 # A request carrying this header skips the page cache (caching.middleware).
 PAGE_CACHE_BYPASS_HEADER = "X-Bench-Bypass"
+
+# A request carrying X-Bench-Cold sees every cache empty (bench/middleware.py): the
+# benchmark's "cold" row.
+MIDDLEWARE = ["bench.middleware.ColdCacheMiddleware", *MIDDLEWARE]  # noqa: F405

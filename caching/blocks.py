@@ -18,7 +18,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from . import keys, pages, registry, schedule, store
 
@@ -45,9 +45,19 @@ def inline():
     return _holes_as(False)
 
 
+# {(name, script prefix, URLconf): the fragment's path}: reversed once per process.
+_paths = {}
+
+
 def address(name, values):
     """The fragment's address for a hole with these parameter values."""
-    return pages.fragment_path(reverse("caching:fragment", kwargs={"name": name}), values)
+    made_of = (name, get_script_prefix(), get_urlconf())
+    path = _paths.get(made_of)
+    if path is None:
+        if len(_paths) > 64:
+            _paths.clear()
+        path = _paths[made_of] = reverse("caching:fragment", kwargs={"name": name})
+    return pages.fragment_path(path, values)
 
 
 @lru_cache(maxsize=8192)

@@ -31,7 +31,11 @@ _request_schedule = ContextVar("caching_request_schedule", default=None)
 
 @contextmanager
 def request_scope():
-    """Within the block, the schedule is read at most once."""
+    """Within the block, the schedule is read at most once (a block inside another,
+    such as a hole filled while its page renders, shares the outer one's reading)."""
+    if _request_schedule.get() is not None:
+        yield
+        return
     token = _request_schedule.set({})
     try:
         yield

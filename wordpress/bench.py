@@ -3,11 +3,11 @@
     .venv/bin/python -m wordpress.bench /tmp/wxr-2000.xml --posts 2000
     /usr/bin/time -v .venv/bin/python manage.py import_wordpress /tmp/wxr-2000.xml --no-media
 
-The posts look like a real news site's: classic-editor bodies of several
-paragraphs with a [caption], nested categories, tags, a few authors, an
-attachment as featured image for every fifth post, Armenian titles among
-English ones, drafts, scheduled posts and sticky ones, plus menu items that are
-skipped. Needs no Django.
+The posts look like a real news site's: classic-editor bodies of 8 to 16
+paragraphs with a [caption], nested categories, tags used by some thirty posts
+each, a few authors, an attachment as featured image for every fifth post,
+Armenian titles among English ones, drafts, scheduled posts and sticky ones,
+plus menu items that are skipped. Needs no Django.
 """
 
 import argparse
@@ -38,6 +38,20 @@ PARAGRAPH = (
     "would be published next week after a last reading. <em>Several</em> residents\n"
     "asked for more time to comment on the proposals."
 )
+SENTENCES = [
+    "The minister said the talks would resume after the holiday.",
+    "Villagers near the border road asked for a bridge that floods do not close.",
+    "Hospital staff worked through the night as the water rose.",
+    "The court will hear the case again in the spring, a spokesman said.",
+    "Prices at the central market rose for the third month running.",
+    "Teachers said the new school year had started without the promised books.",
+    "The festival drew visitors from the diaspora in France, Russia and the United States.",
+    "Energy officials said the new line would carry power by the end of the year.",
+    "Several members of parliament left the chamber before the vote.",
+    "The report, published on Monday, counts the cost of the drought.",
+]
+# Tags: one per ten posts (at least 60), three a post: some thirty posts a tag.
+POSTS_PER_TAG = 10
 ARMENIAN = ["Հայաստանի", "կառավարությունը", "հայտարարեց", "նոր", "ծրագիր", "Արցախ", "Երևան"]
 
 
@@ -51,7 +65,7 @@ def write(path, posts, seed=1):
     categories = [("news", "News", ""), ("politics", "Politics", "news"),
                   ("world", "World", "news"), ("armenia", "Հայաստան", "world"),
                   ("opinion", "Opinion", ""), ("culture", "Culture", "")]
-    tags = [f"tag-{n}" for n in range(60)]
+    tags = [f"tag-{n}" for n in range(max(60, posts // POSTS_PER_TAG))]
     authors = ["editor", "reporter.one", "reporter.two", "agency"]
     with open(path, "w", encoding="utf-8") as out:
         out.write(HEAD)
@@ -98,7 +112,12 @@ def write(path, posts, seed=1):
                 when = datetime(2031, 1, 1) + timedelta(hours=n)
             cats = rnd.sample(categories, 2)
             post_tags = rnd.sample(tags, 3)
-            body = "\n\n".join([PARAGRAPH] * rnd.randint(3, 8))
+            # Long bodies, as a news site's: 8 to 16 paragraphs of 3 to 7 sentences.
+            body = "\n\n".join(
+                [PARAGRAPH]
+                + [" ".join(rnd.choices(SENTENCES, k=rnd.randint(3, 7)))
+                   for _ in range(rnd.randint(7, 15))]
+            )
             if attachment_id:
                 body = (
                     f'[caption id="attachment_{attachment_id}" align="alignnone" width="640"]'

@@ -66,7 +66,23 @@ def seo_page(context, title=None, description=None, noindex=False):
     return _render(context, meta)
 
 
+# {(site name, site address, script prefix, URLconf): the links}: the same on every page.
+_feed_links = {}
+
+
 @register.simple_tag
 def site_feed_links():
-    """<link rel="alternate"> to the site's RSS and Atom feeds."""
-    return render_to_string("includes/seo/site_feeds.html", seo.site_feeds())
+    """<link rel="alternate"> to the site's RSS and Atom feeds (made once per process
+    for the settings and URLconf in force: every page of the site shows them)."""
+    from django.conf import settings
+    from django.urls import get_script_prefix, get_urlconf
+
+    made_of = (settings.SITE_NAME, settings.SITE_URL, get_script_prefix(), get_urlconf())
+    links = _feed_links.get(made_of)
+    if links is None:
+        if len(_feed_links) > 16:
+            _feed_links.clear()
+        links = _feed_links[made_of] = render_to_string(
+            "includes/seo/site_feeds.html", seo.site_feeds()
+        )
+    return links
