@@ -3,9 +3,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connections, router
 from django.db.models import prefetch_related_objects
-from django.db.models.query import get_related_populators
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -100,63 +98,6 @@ class HomeView(TemplateView):
         return [(c, batch.cards(newest[c.pk])) for c in categories if newest.get(c.pk)]
 
 
-class RowBySlug:
-    """`queryset.get(slug=...)`, with the SQL composed once per process and database.
-
-    The story's row is the one statement every uncached article page runs, and the
-    ORM spent longer composing it (three tables, every column) than the database
-    spent answering. The statement is composed once, with a stand-in for the slug,
-    and each call runs it with the slug given, making the instances (the story, its
-    section and lead picture) as the ORM does.
-    """
-
-    _STAND_IN = "\x00slug\x00"
-
-    def __init__(self, make_queryset):
-        self.make_queryset = make_queryset
-        self._compiled = {}
-
-    def _compile(self, using):
-        queryset = self.make_queryset().filter(slug=self._STAND_IN)[:2]
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        at = [n for n, value in enumerate(params) if value == self._STAND_IN]
-        if len(at) != 1:
-            return None  # a queryset this does not understand: the ORM's own get()
-        klass_info, select = compiler.klass_info, compiler.select
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        fields = [column[0].target.attname for column in select[start:end]]
-        converters = compiler.get_converters([column[0] for column in select[:compiler.col_count]])
-        return sql, list(params), at[0], compiler, converters, (start, end, fields)
-
-    def get(self, slug):
-        """The row with `slug`; DoesNotExist or MultipleObjectsReturned as get() raises."""
-        model = Article
-        using = router.db_for_read(model)
-        if using not in self._compiled:
-            self._compiled[using] = self._compile(using)
-        compiled = self._compiled[using]
-        if compiled is None:
-            return self.make_queryset().get(slug=slug)
-        sql, params, at, compiler, converters, (start, end, fields) = compiled
-        params = [*params[:at], slug, *params[at + 1:]]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-        if len(rows) > 1:
-            raise model.MultipleObjectsReturned(f"get() returned more than one {model.__name__}")
-        row = list(rows[0])
-        for position, (functions, expression) in converters.items():
-            for convert in functions:
-                row[position] = convert(row[position], expression, connections[using])
-        instance = model.from_db(using, fields, row[start:end])
-        for populator in get_related_populators(compiler.klass_info, compiler.select, using):
-            populator.populate(row, instance)
-        return instance
-
-
 class ArticleDetailView(DetailView):
     """A story's page: its row, then three fragments cached under what each shows.
 
@@ -172,16 +113,12 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
     MAIN_TEMPLATE = "articles/includes/article_main.html"
     RELATED_TEMPLATE = "articles/includes/related.html"
-    row_by_slug = RowBySlug(lambda: ArticleDetailView.get_queryset(None))
 
     def get_queryset(self):
         return Article.objects.select_related("category", "featured_image")
 
     def get_object(self, queryset=None):
-        try:
-            article = self.row_by_slug.get(self.kwargs["slug"])
-        except Article.DoesNotExist:
-            raise Http404("No article found matching the query") from None
+        article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
         # Also when not live yet: its 404 must go when it is published.
         keys.record(cache_keys.article(article.pk))
         if not article.is_live and not can_preview(self.request, article):
