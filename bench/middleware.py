@@ -1,5 +1,8 @@
-"""The benchmark's "cold" rendering: a request carrying X-Bench-Cold sees every cache
-empty (only bench.settings installs this, first in the stack; production never does).
+"""The benchmark's uncached renderings; only bench.settings installs these.
+
+"Bypass": a request carrying X-Bench-Bypass skips the page cache (its fragments and
+holes are still read from the cache), through BypassPageCacheMiddleware in the page
+cache's place. "Cold": a request carrying X-Bench-Cold sees every cache empty.
 
 For that request the default cache is an empty local-memory cache of its own: the
 page cache, the story's fragments, the holes (Recent Posts, the banner), the
@@ -10,7 +13,17 @@ what they store is thrown away with the request, so the next one is as cold.
 from django.core.cache import caches
 from django.core.cache.backends import locmem
 
+from caching.middleware import PageCacheMiddleware
+
+BYPASS_HEADER = "X-Bench-Bypass"
 HEADER = "HTTP_X_BENCH_COLD"
+
+
+class BypassPageCacheMiddleware(PageCacheMiddleware):
+    """The page cache, rendering every request that carries BYPASS_HEADER."""
+
+    def renders_anyway(self, request):
+        return request.headers.get(BYPASS_HEADER) is not None
 
 
 class ColdCacheMiddleware:

@@ -167,10 +167,12 @@ def configure():
 
     # Each purge sent to Varnish is logged at INFO: not part of the report.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if not settings.PAGE_CACHE_BYPASS_HEADER:
-        fail(f"{SETTINGS_MODULE} sets no PAGE_CACHE_BYPASS_HEADER")
+    from bench import middleware
+
+    if "bench.middleware.BypassPageCacheMiddleware" not in settings.MIDDLEWARE:
+        fail(f"{SETTINGS_MODULE} does not put BypassPageCacheMiddleware in the page cache's place")
     return {"ports": ports, "varnish": use_varnish, "no_varnish": no_varnish,
-            "bypass_header": settings.PAGE_CACHE_BYPASS_HEADER, "corpus": corpus}
+            "bypass_header": middleware.BYPASS_HEADER, "corpus": corpus}
 
 
 def _database_of_its_own(url, suffix):

@@ -1,15 +1,17 @@
-"""Settings of the server `make bench` measures: production settings plus the page
-cache's bypass header, so that the benchmark can time uncached renderings.
+"""Settings of the server `make bench` measures: production settings plus the two
+headers of bench/middleware.py, so that the benchmark can time uncached renderings.
 
 Only the benchmark's gunicorn (and its own process, which counts queries) runs
-with DJANGO_SETTINGS_MODULE=bench.settings; production never honours the header.
+with DJANGO_SETTINGS_MODULE=bench.settings; production never honours the headers.
 """
 
 from newsroom.settings import *  # noqa: F403
 
-# A request carrying this header skips the page cache (caching.middleware).
-PAGE_CACHE_BYPASS_HEADER = "X-Bench-Bypass"
-
-# A request carrying X-Bench-Cold sees every cache empty (bench/middleware.py): the
-# benchmark's "cold" row.
-MIDDLEWARE = ["bench.middleware.ColdCacheMiddleware", *MIDDLEWARE]  # noqa: F405
+# A request carrying X-Bench-Bypass skips the page cache, one carrying X-Bench-Cold
+# sees every cache empty (bench/middleware.py): the benchmark's "bypass" and "cold" rows.
+PAGE_CACHE_MIDDLEWARE = "caching.middleware.PageCacheMiddleware"
+BYPASS_MIDDLEWARE = "bench.middleware.BypassPageCacheMiddleware"
+MIDDLEWARE = [
+    "bench.middleware.ColdCacheMiddleware",
+    *(BYPASS_MIDDLEWARE if name == PAGE_CACHE_MIDDLEWARE else name for name in MIDDLEWARE),  # noqa: F405
+]

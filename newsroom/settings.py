@@ -201,10 +201,6 @@ PAGE_CACHE_EDGE_SECONDS = env.int("PAGE_CACHE_EDGE_SECONDS", default=60 * 60 * 2
 # Pages each process keeps in its own memory, served while no purge happened anywhere.
 PAGE_CACHE_LOCAL_ENTRIES = env.int("PAGE_CACHE_LOCAL_ENTRIES", default=500)
 PAGE_CACHE_EXCLUDE_PREFIXES = ["/admin/", "/healthz", "/bench/", "/static/", "/media/"]
-# A request header that skips the page cache: none here. Only the benchmark's
-# settings (bench/settings.py) name one, to time uncached rendering.
-PAGE_CACHE_BYPASS_HEADER = ""
-
 # Edge purges (caching/edge/): names among varnish, cloudflare, fastly.
 EDGE_PURGE = [name.strip() for name in env.list("EDGE_PURGE", default=[]) if name.strip()]
 EDGE_PURGE_TIMEOUT = env.float("EDGE_PURGE_TIMEOUT", default=2.0)

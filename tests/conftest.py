@@ -26,6 +26,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_browser)
 
 
+@pytest.fixture
+def render_anyway(settings):
+    """The benchmark's page cache in the stack: returns the headers of a request that is
+    rendered whatever is cached (fragments and holes are still read from the cache)."""
+    from bench import middleware
+
+    page_cache = "caching.middleware.PageCacheMiddleware"
+    bypass = "bench.middleware.BypassPageCacheMiddleware"
+    settings.MIDDLEWARE = [bypass if name == page_cache else name for name in settings.MIDDLEWARE]
+    return {middleware.BYPASS_HEADER: "1"}
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
     """Each test starts with an empty cache, its own media folder, and in-process tasks.

@@ -197,11 +197,10 @@ def test_home_page_cards_use_16_9_renditions_with_srcset(client):
     assert lead.featured_image.pk != other.featured_image.pk
 
 
-def test_article_page_queries_do_not_grow_with_body_images(client, settings):
+def test_article_page_queries_do_not_grow_with_body_images(client, render_anyway):
     # Rendered each time (the page cache skipped), with the blocks every page
     # shares (navigation, banner) warm, as after an edit elsewhere.
-    settings.PAGE_CACHE_BYPASS_HEADER = "X-Render"
-    client.get("/", headers={"X-Render": "1"})
+    client.get("/", headers=render_anyway)
 
     def queries(count):
         article = ArticleFactory(featured_image=small_image())
@@ -211,7 +210,7 @@ def test_article_page_queries_do_not_grow_with_body_images(client, settings):
         # (a new byline changes it), not by every rendering: read it before counting.
         schedule.upcoming()
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(article.get_absolute_url(), headers={"X-Render": "1"})
+            response = client.get(article.get_absolute_url(), headers=render_anyway)
         assert response.content.decode().count("<picture>") == count + 1
         return len(captured)
 
@@ -219,7 +218,9 @@ def test_article_page_queries_do_not_grow_with_body_images(client, settings):
 
 
 @pytest.mark.parametrize("page", ["home", "category"])
-def test_listing_queries_are_the_same_for_3_or_30_pictured_stories(client, page, settings):
+def test_listing_queries_are_the_same_for_3_or_30_pictured_stories(
+    client, page, settings, render_anyway
+):
     settings.ARTICLES_PER_PAGE = 30
     category = CategoryFactory(slug="pictured", show_on_home=True)
     url = "/" if page == "home" else category.get_absolute_url()
@@ -229,8 +230,7 @@ def test_listing_queries_are_the_same_for_3_or_30_pictured_stories(client, page,
             ArticleFactory(category=category, featured_image=small_image())
 
     # Rendered each time (the page cache skipped), with the blocks every page
-    # shares (navigation, banner) warm, as after an edit elsewhere.
-    settings.PAGE_CACHE_BYPASS_HEADER = "X-Render"
+    # shares (navigation, banner) warm, as after an edit elsewhere (render_anyway).
 
     def queries():
         # Every card of the section and Recent Posts missing, as after a publication.
@@ -239,7 +239,7 @@ def test_listing_queries_are_the_same_for_3_or_30_pictured_stories(client, page,
         # (new bylines change it), not by every rendering: read it before counting.
         schedule.upcoming()
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url, headers={"X-Render": "1"})
+            response = client.get(url, headers=render_anyway)
         assert response.status_code == 200
         return len(captured), response.content.decode().count(" 320w")
 

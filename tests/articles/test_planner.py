@@ -82,10 +82,9 @@ def assert_bounded(captured):
 
 
 def test_an_uncached_article_page_reads_bounded_rows_without_statistics(
-    imported_without_statistics, client, settings
+    imported_without_statistics, client, render_anyway
 ):
-    settings.PAGE_CACHE_BYPASS_HEADER = "X-Render"
-    render = {"X-Render": "1"}
+    render = render_anyway
     story = Article.objects.live().filter(tags__isnull=False).latest_first()[40]
     cache.clear()
     # The list of upcoming publications is read once per change of schedule for
@@ -105,14 +104,13 @@ def test_an_uncached_article_page_reads_bounded_rows_without_statistics(
 
 
 def test_an_unchanged_story_renders_from_its_fragments_in_one_statement(
-    client, settings, django_assert_num_queries
+    client, render_anyway, django_assert_num_queries
 ):
     from tests.factories import ArticleFactory
 
-    settings.PAGE_CACHE_BYPASS_HEADER = "X-Render"
     story = ArticleFactory()
     story.tags.add("budget")
-    client.get(story.get_absolute_url(), headers={"X-Render": "1"})
+    client.get(story.get_absolute_url(), headers=render_anyway)
     with django_assert_num_queries(1):
-        response = client.get(story.get_absolute_url(), headers={"X-Render": "1"})
+        response = client.get(story.get_absolute_url(), headers=render_anyway)
     assert story.title in response.content.decode()

@@ -22,7 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Settings of the test run that must not reach the processes started here.
 DROPPED = {
     "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER",
-    "DATABASE_URL", "CACHE_DIR", "PAGE_CACHE", "PAGE_CACHE_BYPASS_HEADER", "EDGE_PURGE",
+    "DATABASE_URL", "CACHE_DIR", "PAGE_CACHE", "EDGE_PURGE",
     "ALLOWED_HOSTS", "SITE_URL", "DJANGO_SETTINGS_MODULE",
 }
 
