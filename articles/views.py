@@ -296,7 +296,8 @@ class SearchView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The section menu of the form; the category filter is looked up in it.
-        categories = list(Category.objects.order_by("order", "name").only("name", "slug"))
+        # Read once, when first needed (a QuerySet keeps its rows): not for a bad page.
+        categories = Category.objects.order_by("order", "name").only("name", "slug")
         form = search.SearchForm(self.request.GET, categories=categories)
         form.is_valid()
         if form.has_error("page"):

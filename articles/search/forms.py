@@ -69,7 +69,7 @@ class PageField(forms.Field):
 class SearchForm(forms.Form):
     """/search/?q=&category=&author=&from=&to=&page=
 
-    `categories` are the sections the page offers (loaded once for its menu);
+    `categories` are the sections the page offers (read once for its menu);
     the category filter is one of them. The filters a reader got wrong are this
     form's errors, and absent from cleaned_data; the page shows them as notes
     and searches without them. Only a bad page number leaves nothing to show.
