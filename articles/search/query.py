@@ -105,7 +105,7 @@ class SearchPage:
     found nothing; `timed_out`, that a statement ran past the time limit.
     """
 
-    results: list
+    results: list[Article]
     number: int
     per_page: int
     count: int
@@ -219,17 +219,12 @@ def _ranked_page(query, words, candidates, number, per_page):
                 ids = similar[index]
             articles = _load(ids, query, words, passages=similar is None)
     except ranking.SearchTimeout:
-        # Nothing to show: page 1 says so, as an empty first page would.
-        _check_number(1 if last else number, 0, per_page)
-        return SearchPage([], 1, per_page, 0, timed_out=True)
-    _check_number(number, total, per_page)
-    return SearchPage(
-        articles,
-        number,
-        per_page,
-        total,
-        more_than=more_than,
-        typo_fallback=bool(similar),
+        # Nothing to show, as on an empty first page.
+        return _existing(SearchPage([], 1 if last else number, per_page, 0, timed_out=True))
+    return _existing(
+        SearchPage(
+            articles, number, per_page, total, more_than=more_than, typo_fallback=bool(similar)
+        )
     )
 
 
@@ -237,9 +232,11 @@ def _page_slice(number, per_page):
     return slice((number - 1) * per_page, number * per_page)
 
 
-def _check_number(number, count, per_page):
-    if number > max(1, math.ceil(count / per_page)):
+def _existing(page):
+    """`page`, unless it is past the last one (as Django's Paginator.page() refuses it)."""
+    if page.number > page.num_pages:
         raise EmptyPage("That page contains no results")
+    return page
 
 
 def _load(ids, query, words, *, passages):
