@@ -1,8 +1,7 @@
-import re
-from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import InvalidPage
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -19,7 +18,6 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
-from authors.models import Author
 from caching import fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
@@ -285,96 +283,35 @@ class TagView(CardListingMixin, ListView):
         return context
 
 
-class SearchView(ListingMixin, ListView):
-    """/search/?q=&category=&author=&from=&to=: ranked full-text search (articles.search).
+class SearchView(TemplateView):
+    """/search/?q=&category=&author=&from=&to=&page=: ranked full-text search (articles.search).
 
-    Filters that make no sense (an unknown section, a date that is no date)
-    are dropped with a note on the page: a reader's typo in an address must
-    not cost them their results.
+    SearchForm reads the input. Filters that make no sense (an unknown section,
+    a date that is no date) are dropped with a note on the page: a reader's
+    typo in an address must not cost them their results.
     """
 
     template_name = "articles/search.html"
     cache_params = ("q", "category", "author", "from", "to", "page")
 
-    @cached_property
-    def query(self):
-        query, cut = search.clean_query(self.request.GET.get("q", ""))
-        if cut:
-            self.notes.append(
-                f"Your search was long: only its first {search.MAX_QUERY_LENGTH} "
-                "characters were used."
-            )
-        return query
-
-    @cached_property
-    def notes(self):
-        return []
-
-    @cached_property
-    def categories(self):
-        # The section menu of the form; the category filter is looked up in it.
-        return list(Category.objects.order_by("order", "name").only("name", "slug"))
-
-    def _slug_filter(self, name, choices, label):
-        slug = self.request.GET.get(name, "").replace("\x00", "").strip()
-        if not slug:
-            return None
-        found = next((choice for choice in choices(slug) if choice.slug == slug), None)
-        if found is None:
-            self.notes.append(f"There is no {label} “{slug[:100]}”: showing results from all.")
-        return found
-
-    def _date_filter(self, name, label):
-        value = self.request.GET.get(name, "").strip()
-        if not value:
-            return None
-        try:
-            # Strictly YYYY-MM-DD (fromisoformat takes other forms too), and a
-            # year a news archive can have, so that no time-zone arithmetic overflows.
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError(value)
-            when = date.fromisoformat(value)
-            if not 1000 <= when.year <= 9000:
-                raise ValueError(value)
-            return when
-        except ValueError:
-            self.notes.append(
-                f"“{value[:40]}” is not a date (use YYYY-MM-DD): the {label} date was ignored."
-            )
-            return None
-
-    @cached_property
-    def filters(self):
-        category = self._slug_filter("category", lambda slug: self.categories, "section")
-        author = self._slug_filter(
-            "author", lambda slug: Author.objects.filter(slug=slug[:200]), "author"
-        )
-        date_from = self._date_filter("from", "“from”")
-        date_to = self._date_filter("to", "“to”")
-        if date_from and date_to and date_from > date_to:
-            date_from, date_to = date_to, date_from
-            self.notes.append("The dates were the wrong way round: they were swapped.")
-        return {"category": category, "author": author, "date_from": date_from, "date_to": date_to}
-
-    def get_queryset(self):
-        results = search.search(self.query, **self.filters)
-        page = self.request.GET.get("page", "1")
-        if page.isdigit() and 0 < int(page) < 10_000:
-            results.expect_page(int(page), self.get_paginate_by(results))
-        return results
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        if getattr(self.object_list, "timed_out", False):
-            # Out of time is a moment's answer: ask again, never keep it in a cache.
-            add_never_cache_headers(response)
-        return response
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filters = self.filters
+        # The section menu of the form; the category filter is looked up in it.
+        # Read once, when first needed (a QuerySet keeps its rows): not for a bad page.
+        categories = Category.objects.order_by("order", "name").only("name", "slug")
+        form = search.SearchForm(self.request.GET, categories=categories)
+        form.is_valid()
+        if form.has_error("page"):
+            raise Http404(f"Invalid page: {form.errors['page'][0]}")
+        query, number, filters = form.cleaned_data["q"], form.cleaned_data["page"], form.filters
+        try:
+            page = search.search_page(
+                query, page=number, per_page=settings.ARTICLES_PER_PAGE, **filters
+            )
+        except InvalidPage as error:
+            raise Http404(f"Invalid page: {error}") from error
         params = {
-            "q": self.query,
+            "q": query,
             "category": filters["category"].slug if filters["category"] else "",
             "author": filters["author"].slug if filters["author"] else "",
             "from": filters["date_from"].isoformat() if filters["date_from"] else "",
@@ -384,14 +321,27 @@ class SearchView(ListingMixin, ListView):
         active = {key: value for key, value in params.items() if value}
         without_author = {key: value for key, value in active.items() if key != "author"}
         context.update(
-            query=self.query,
-            notes=self.notes,
+            form=form,
+            query=query,
+            notes=form.notes,
             filters=filters,
             searched=bool(active),
             has_filters=any(value for key, value in active.items() if key != "q"),
-            typo_fallback=self.object_list.typo_fallback,
-            categories=self.categories,
+            articles=page.results,
+            # A SearchPage answers both for a page (number, has_next, ...) and for
+            # its paginator (count, num_pages), under ListView's names.
+            page_obj=page,
+            paginator=page,
+            typo_fallback=page.typo_fallback,
+            categories=categories,
             filter_query=urlencode(active),
             without_author_query=urlencode(without_author),
         )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["page_obj"].timed_out:
+            # Out of time is a moment's answer: ask again, never keep it in a cache.
+            add_never_cache_headers(response)
+        return response

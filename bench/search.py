@@ -1,4 +1,4 @@
-"""Search benchmark: generated articles on PostgreSQL, timing articles.search.search().
+"""Search benchmark: generated articles on PostgreSQL, timing articles.search.search_page().
 
     DATABASE_URL=postgres://... .venv/bin/python -m bench.search --articles 100000
     make bench-search     (or as part of `make bench`: its own database, see the Makefile)
@@ -6,9 +6,9 @@
 Generates the articles once (bulk inserts in batches, then one UPDATE for the
 search vectors) in sections named "Bench …", reuses them on later runs with the
 same count, and times one- and two-word queries through the same code as the
-/search/ page: a Paginator over search(), first page evaluated with bylines,
-tags and snippets. Prints the median and 95th percentile in milliseconds,
-and the load average, since a busy machine slows every figure. `--runs N`
+/search/ page: search_page() for the first page, with bylines, tags and
+snippets. Prints the median and 95th percentile in milliseconds, and the
+load average, since a busy machine slows every figure. `--runs N`
 repeats the measurement and also prints the median of the runs' medians.
 `--setup` creates the database when it is missing and migrates it.
 
@@ -36,12 +36,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from articles import search  # noqa: E402
 from articles.models import Article, ArticleAuthor  # noqa: E402
+from articles.search.index import vector_sql  # noqa: E402
 from authors.models import Author  # noqa: E402
 from categories.models import Category  # noqa: E402
 
@@ -136,7 +136,7 @@ def fill_vectors():
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")  # compiling costs more than it saves here
         cursor.execute("DROP INDEX IF EXISTS article_search_vector_gin")
-        cursor.execute(search._vector_sql("x.slug LIKE 'bench-%%'"))
+        cursor.execute(vector_sql("x.slug LIKE 'bench-%%'"))
         filled = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '256MB'")
         cursor.execute(
@@ -180,11 +180,8 @@ def remove_bench_articles():
 
 def timed(query):
     start = time.perf_counter()
-    results = search.search(query)
-    results.expect_page(1, 20)  # as SearchView does
-    page = Paginator(results, 20).page(1)
-    list(page.object_list)
-    return (time.perf_counter() - start) * 1000, page.paginator.count
+    page = search.search_page(query, page=1, per_page=20)  # as SearchView asks
+    return (time.perf_counter() - start) * 1000, page.count
 
 
 def report(label, samples):

@@ -2,7 +2,7 @@
 
 Indexes and extensions are PostgreSQL's own, so they are made by SQL that runs
 on PostgreSQL only (SQLite keeps the column, unused). The fill below is a frozen
-copy of articles.search._vector_sql as of this migration; later rows are kept
+copy of articles.search.index.vector_sql as of this migration; later rows are kept
 current by articles.search and `manage.py rebuild_search_index`.
 """
 

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles import search
 from articles.models import Article, ArticleAuthor
+from articles.search import highlight, query
 from caching import schedule
 from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory
 
@@ -291,10 +291,10 @@ def test_pages_keep_the_query_and_every_filter(indexed, client, settings):
 
 
 def test_highlight_escapes_text_and_marks_words_in_any_case():
-    assert search.highlight("Tom & <b>JERRY</b> jerry", ["jerry"]) == (
+    assert highlight.highlight("Tom & <b>JERRY</b> jerry", ["jerry"]) == (
         "Tom &amp; &lt;b&gt;<mark>JERRY</mark>&lt;/b&gt; <mark>jerry</mark>"
     )
-    assert search.highlight("<i>x</i>", []) == "&lt;i&gt;x&lt;/i&gt;"
+    assert highlight.highlight("<i>x</i>", []) == "&lt;i&gt;x&lt;/i&gt;"
 
 
 def test_snippet_highlights_the_searched_word(indexed, client):
@@ -379,7 +379,7 @@ def test_long_query_is_cut_with_a_note_and_still_searches(indexed, client):
     hit = indexed(title="Lachin corridor reopened")
     response = client.get("/search/", {"q": "lachin " + "corridor " * 2000})
     assert titles(response) == [hit.title]
-    assert len(response.context["query"]) <= search.MAX_QUERY_LENGTH
+    assert len(response.context["query"]) <= query.MAX_QUERY_LENGTH
     assert "only its first 200 characters" in html(response)
 
 
@@ -526,7 +526,7 @@ def test_search_uses_the_gin_index(indexed):
     indexed(title="Election")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        matching = Article.objects.filter(search_vector=search._tsquery("election"))
+        matching = Article.objects.filter(search_vector=query._tsquery("election"))
         sql, params = matching.query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())

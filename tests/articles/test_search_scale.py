@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from articles import search
+from articles.search import query, ranking
 from caching import schedule
 from tests.articles import test_search
 from tests.articles.test_search import DAY, titles
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    monkeypatch.setattr(search, "RANK_LIMIT", 3)
-    monkeypatch.setattr(search, "RECENT_LIMIT", 2)
+    monkeypatch.setattr(ranking, "RANK_LIMIT", 3)
+    monkeypatch.setattr(ranking, "RECENT_LIMIT", 2)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_a_very_common_word_ranks_its_newest_hits_and_says_more_than(
 ):
     # Whether the planner's estimate sends the query straight to the newest
     # hits or a capped count finds out first, the answer is the same.
-    monkeypatch.setattr(search, "_estimated_rows", lambda queryset: estimate)
+    monkeypatch.setattr(ranking, "_estimated_rows", lambda queryset: estimate)
     old_title, newer = archive
     response = client.get("/search/", {"q": "ceasefire"})
     assert titles(response) == [newer[0].title, newer[1].title]
@@ -74,7 +74,7 @@ def test_a_date_filter_reaches_hits_older_than_the_newest(small_limits, client, 
 
 
 def test_an_overestimated_word_is_still_counted_exactly(indexed, small_limits, client, monkeypatch):
-    monkeypatch.setattr(search, "_estimated_rows", lambda queryset: 10_000)
+    monkeypatch.setattr(ranking, "_estimated_rows", lambda queryset: 10_000)
     hit = indexed(title="Ceasefire signed")
     response = client.get("/search/", {"q": "ceasefire"})
     assert titles(response) == [hit.title]
@@ -106,23 +106,22 @@ def test_the_newest_hits_are_found_window_by_window(indexed, small_limits):
     indexed(title="Ceasefire long ago", publish_at=timezone.now() - 1000 * DAY)
     year = indexed(title="Ceasefire then", publish_at=timezone.now() - 300 * DAY)
     week = indexed(title="Ceasefire now", publish_at=timezone.now() - 6 * DAY)
-    results = search.search("ceasefire")
-    results.expect_page(1, 20)
-    assert [article.pk for article in results[0:20]] == [week.pk, year.pk]
-    assert results.more_than == 2
+    page = query.search_page("ceasefire", page=1, per_page=20)
+    assert [article.pk for article in page.results] == [week.pk, year.pk]
+    assert page.more_than == 2
 
 
 # -- statement timeout -----------------------------------------------------------
 
 
 def test_a_slow_statement_is_cancelled_and_the_timeout_restored(db, monkeypatch):
-    monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 20)
+    monkeypatch.setattr(ranking, "STATEMENT_TIMEOUT_MS", 20)
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         before = cursor.fetchone()[0]
-        with pytest.raises(search.SearchTimeout), search._time_limited("default"):
+        with pytest.raises(ranking.SearchTimeout), ranking._time_limited("default"):
             cursor.execute("SELECT pg_sleep(1)")
-        with search._time_limited("default"):
+        with ranking._time_limited("default"):
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone()[0] == "20ms"
         cursor.execute("SHOW statement_timeout")
@@ -132,15 +131,15 @@ def test_a_slow_statement_is_cancelled_and_the_timeout_restored(db, monkeypatch)
 @pytest.fixture
 def slow_ranking(monkeypatch):
     """Ranking that outlasts a 20 ms statement timeout; returns the real ranking function."""
-    ranked_ids = search._ranked_ids
+    ranked_ids = ranking._ranked_ids
 
     def slow(*args, **kwargs):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(1)")
         return ranked_ids(*args, **kwargs)
 
-    monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 20)
-    monkeypatch.setattr(search, "_ranked_ids", slow)
+    monkeypatch.setattr(ranking, "STATEMENT_TIMEOUT_MS", 20)
+    monkeypatch.setattr(ranking, "_ranked_ids", slow)
     return ranked_ids
 
 
@@ -159,7 +158,7 @@ def test_a_search_that_ran_out_of_time_is_not_cached(indexed, client, monkeypatc
     response = client.get("/search/", {"q": "ceasefire"})
     assert "This search took too long" in response.content.decode()
     assert "no-cache" in response["Cache-Control"]
-    monkeypatch.setattr(search, "_ranked_ids", slow_ranking)
+    monkeypatch.setattr(ranking, "_ranked_ids", slow_ranking)
     again = client.get("/search/", {"q": "ceasefire"})
     assert again.get("X-Cache") != "hit"
     assert titles(again) == ["Ceasefire signed"]
