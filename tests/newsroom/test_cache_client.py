@@ -87,7 +87,7 @@ def test_when_redis_answers_again_everything_cached_before_is_dropped():
     backend._breaker.open_until = 0
     with mock.patch.object(store, "purge_all") as purge_all:
         backend.get("anything")
-    purge_all.assert_called_once_with(local_only=True)
+    purge_all.assert_called_once_with()
     assert backend._breaker.failed_at is None
     # Only once: the next calls find it healthy.
     with mock.patch.object(store, "purge_all") as purge_all:
