@@ -8,6 +8,9 @@ group comes back, one an admin added stays. The rules that use the permissions
 add their models' permissions through `hooks.ROLE_PERMISSIONS`.
 """
 
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
 from . import hooks
 
 ARTICLE_BASICS = [
@@ -55,9 +58,6 @@ def role_permissions():
 
 def ensure_roles(**kwargs):
     """Create the role groups and add every listed permission that exists (post_migrate)."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
     roles = role_permissions()
     wanted = {perm for perms in roles.values() for perm in perms}
     match = Q(pk__in=[])

@@ -1,3 +1,5 @@
+"""Public pages of articles: home, story, tag, archives, search; they read, never write."""
+
 from urllib.parse import urlencode
 
 from django.conf import settings

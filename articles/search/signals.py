@@ -10,8 +10,12 @@ the transaction commits and reads them all.
 from functools import partial
 
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from taggit.models import Tag
 
+from authors.models import Author
 from caching.purges import purge
+from categories.models import Category
 
 from .. import cache_keys
 from ..models import Article, ArticleAuthor
@@ -76,12 +80,6 @@ def _related_renamed(where, sender, instance, created=False, raw=False, using="d
 
 def connect_signals():
     """Keep search vectors current; called from ArticlesConfig.ready()."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-    from taggit.models import Tag
-
-    from authors.models import Author
-    from categories.models import Category
-
     byline = ArticleAuthor._meta.db_table
     tagged = Article._meta.get_field("tags").remote_field.through
     post_save.connect(article_saved, sender=Article, dispatch_uid="search-article-saved")

@@ -1,7 +1,9 @@
 """{% load seo %}: page metadata for the <head> of public pages (see articles/seo.py)."""
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 
 from .. import seo
 
@@ -53,8 +55,6 @@ def seo_author(context, author):
 @register.simple_tag(takes_context=True)
 def seo_page(context, title=None, description=None, noindex=False):
     """Metadata of any other page, addressed by its own path (and page number)."""
-    from django.conf import settings
-
     request = context.get("request")
     path = request.path if request is not None else "/"
     meta = seo.page_meta(
@@ -74,9 +74,6 @@ _feed_links = {}
 def site_feed_links():
     """<link rel="alternate"> to the site's RSS and Atom feeds (made once per process
     for the settings and URLconf in force: every page of the site shows them)."""
-    from django.conf import settings
-    from django.urls import get_script_prefix, get_urlconf
-
     made_of = (settings.SITE_NAME, settings.SITE_URL, get_script_prefix(), get_urlconf())
     links = _feed_links.get(made_of)
     if links is None:

@@ -1,3 +1,5 @@
+"""`manage.py rebuild_search_index`: rebuild the full-text search vectors (PostgreSQL)."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
