@@ -148,6 +148,8 @@ def throttle_rule(request):
         return "feed"
     if request.method == "POST" and path == reverse("admin_password_reset"):
         return "password-reset"
+    if request.method == "POST" and path == reverse("admin:login"):
+        return "login"
     if request.method in ("GET", "HEAD") and not path.startswith(_admin_prefix()):
         # Any other public page that is being rendered (the page cache answered
         # no hit): an address cannot make the server render without bound.
