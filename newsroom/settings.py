@@ -409,6 +409,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("LOGIN_LOCKOUT", default=True)
 
+# /healthz names its failing components and their errors only to staff and to a
+# monitor sending "Authorization: Bearer <HEALTH_TOKEN>"; empty: to staff only.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+
 # Staff sessions end after this many seconds without a request (0: only SESSION_COOKIE_AGE).
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
