@@ -418,11 +418,15 @@ STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=60 * 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 
 # Two-factor authentication (django-otp, TOTP + recovery codes). Required for
-# superusers and these groups; TWO_FACTOR_REQUIRED=false relaxes it for development.
+# superusers and these groups (by default every role that can publish);
+# TWO_FACTOR_REQUIRED=false relaxes it for development.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
-OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["Editor"])
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["Author", "Editor"])
 OTP_TOTP_ISSUER = SITE_NAME
-OTP_RECOVERY_CODES = 10
+# Single-use recovery codes (django-otp's static device) issued at enrolment and
+# on request, shown once: the admin never displays them (nor TOTP keys) again.
+OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Throttling of public endpoints that cost work: "REQUESTS/SECONDS" per client
 # address in fixed windows, 429 with Retry-After past it; "off" disables one.
