@@ -66,8 +66,14 @@ def test_removal_from_a_group_in_the_admin_ends_the_sessions(editor, admin_clien
     change = reverse("admin:auth_user_change", args=[editor.pk])
     form = admin_client.get(change).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update(groups=[], user_permissions=[], date_joined_0="2026-01-01",
-                date_joined_1="09:00:00", last_login_0="", last_login_1="")
+    data.update(
+        groups=[],
+        user_permissions=[],
+        date_joined_0="2026-01-01",
+        date_joined_1="09:00:00",
+        last_login_0="",
+        last_login_1="",
+    )
     response = admin_client.post(change, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert not editor.groups.exists()
