@@ -88,6 +88,9 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
     "ALLOWED_HOSTS": "127.0.0.1",
+    # The load generator is the only client (through Varnish or not): its address is
+    # REMOTE_ADDR, no proxy header is read.
+    "TRUSTED_PROXY_COUNT": "0",
     "GUNICORN_ACCESS_LOG": "",
     "GUNICORN_LOG_LEVEL": "warning",
     "LOG_LEVEL": "WARNING",

@@ -31,6 +31,8 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
     sys.exit("The search benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+# In-process queries only: no client address is read.
+os.environ.setdefault("TRUSTED_PROXY_COUNT", "0")
 
 import django  # noqa: E402
 

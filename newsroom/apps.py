@@ -1,8 +1,20 @@
-"""The newsroom app: the project's own management commands (seed_demo, ensure_admin)."""
+"""The newsroom app: the project's own management commands (seed_demo, ensure_admin),
+and the signals that end a user's sessions when they lose a role or are deactivated."""
 
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_save
 
 
 class NewsroomConfig(AppConfig):
     name = "newsroom"
     verbose_name = "Newsroom"
+
+    def ready(self):
+        from newsroom.security import end_sessions_on_deactivation, end_sessions_on_group_removal
+
+        user = get_user_model()
+        m2m_changed.connect(end_sessions_on_group_removal, sender=user.groups.through,
+                            dispatch_uid="newsroom.end_sessions_on_group_removal")
+        post_save.connect(end_sessions_on_deactivation, sender=user,
+                          dispatch_uid="newsroom.end_sessions_on_deactivation")

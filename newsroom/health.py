@@ -1,8 +1,11 @@
 """/healthz: the status of the database, the cache and the task broker.
 
-Answers 200 when every component is fine and 503 naming the failing ones
-otherwise. Cache and broker are probed in threads under one deadline, so a
-Redis that is down or hanging costs at most HEALTH_TIMEOUT, never a hung probe.
+Answers 200 when every component is fine and 503 otherwise. Anyone gets only
+{"status": "ok"} or {"status": "failing"}; which components fail, and how (the
+names of backends, error messages that may carry host names), only staff signed
+in or a monitor sending `Authorization: Bearer <HEALTH_TOKEN>`. Cache and broker
+are probed in threads under one deadline, so a Redis that is down or hanging
+costs at most HEALTH_TIMEOUT, never a hung probe.
 """
 
 import time
@@ -14,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -83,6 +87,16 @@ def _run(check):
     return {"status": "ok" if ok else "error", "detail": detail}
 
 
+def may_see_details(request):
+    """Staff signed in, or the bearer of HEALTH_TOKEN (never while it is unset)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        return True
+    token = getattr(settings, "HEALTH_TOKEN", "")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and constant_time_compare(given, token)
+
+
 @never_cache
 @require_safe
 def healthz(request):
@@ -100,10 +114,11 @@ def healthz(request):
         except FutureTimeout:
             components[name] = {"status": "error", "detail": f"no answer within {HEALTH_TIMEOUT}s"}
     failing = sorted(name for name, c in components.items() if c["status"] != "ok")
-    body = {
-        "status": "ok" if not failing else "error",
-        "failing": failing,
-        "components": components,
-        "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-    }
+    body = {"status": "ok" if not failing else "failing"}
+    if may_see_details(request):
+        body.update(
+            failing=failing,
+            components=components,
+            elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+        )
     return JsonResponse(body, status=200 if not failing else 503)

@@ -1,6 +1,7 @@
 """HTTP-level protections: the content security policy and companion headers,
 throttling of public endpoints that cost work, the client address they key on,
-login lockout outside HTTP, and idle expiry of staff sessions.
+login lockout outside HTTP, idle expiry of staff sessions, and the end of a
+user's sessions when they lose a role or are deactivated.
 """
 
 import hashlib
@@ -9,6 +10,7 @@ import math
 import re
 import time
 from functools import lru_cache
+from importlib import import_module
 from urllib.parse import urlsplit
 
 from axes.backends import AxesStandaloneBackend
@@ -16,12 +18,14 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from csp.utils import default_config
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
@@ -148,6 +152,8 @@ def throttle_rule(request):
         return "feed"
     if request.method == "POST" and path == reverse("admin_password_reset"):
         return "password-reset"
+    if request.method == "POST" and path == reverse("admin:login"):
+        return "login"
     if request.method in ("GET", "HEAD") and not path.startswith(_admin_prefix()):
         # Any other public page that is being rendered (the page cache answered
         # no hit): an address cannot make the server render without bound.
@@ -240,6 +246,58 @@ class StaffSessionTimeoutMiddleware:
             elif not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+def end_sessions(user_pks):
+    """Delete every session signed in as one of `user_pks`; how many were deleted.
+
+    Sessions are stored in the database (SESSION_ENGINE db or cached_db), which has
+    no index by user: the live sessions are read and decoded. Only staff have
+    sessions (readers never sign in) and this runs when a user loses a role or is
+    deactivated, so the scan is short and rare. Deleting through the session
+    store also drops cached_db's cached copy.
+    """
+    wanted = {str(pk) for pk in user_pks}
+    if not wanted:
+        return 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        logger.error("sessions of users %s cannot be ended: SESSION_ENGINE %s is not "
+                     "stored in the database", sorted(wanted), settings.SESSION_ENGINE)
+        return 0
+    decoder = store()
+    ended = 0
+    live = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for key, data in live.values_list("session_key", "session_data").iterator():
+        if decoder.decode(data).get(SESSION_KEY) in wanted:
+            store(session_key=key).delete()
+            ended += 1
+    if ended:
+        logger.info("ended %d session(s) of user(s) %s", ended, sorted(wanted))
+    return ended
+
+
+def end_sessions_on_group_removal(sender, instance, action, reverse, pk_set, **kwargs):
+    """m2m_changed of User.groups: a user who loses a group loses their sessions."""
+    if action == "pre_clear":
+        # Who is about to lose a group: clear() does not say afterwards.
+        if reverse:
+            instance._losing_group = list(instance.user_set.values_list("pk", flat=True))
+        else:
+            instance._losing_group = [instance.pk] if instance.groups.exists() else []
+    elif action == "post_clear":
+        end_sessions(instance.__dict__.pop("_losing_group", []))
+    elif action == "post_remove" and pk_set:
+        end_sessions(pk_set if reverse else [instance.pk])
+
+
+def end_sessions_on_deactivation(sender, instance, created, update_fields=None, **kwargs):
+    """post_save of User: a deactivated user's sessions end at once."""
+    if created or instance.is_active:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    end_sessions([instance.pk])
 
 
 # -- password reset -----------------------------------------------------------------

@@ -365,17 +365,39 @@ AUTHENTICATION_BACKENDS = [
     "newsroom.security.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# How many proxies of ours add X-Forwarded-For in front of the app; 0 = trust none
-# (the client address is REMOTE_ADDR). Throttling and login lockout key on it.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The client's address, which throttling, login lockout and the lockout logs all
+# key on (newsroom.security.client_ip): the number of proxies of ours that append
+# X-Forwarded-For in front of the app (nginx alone: 1; a CDN or Varnish in front of
+# nginx: 2). 0 = trust no header: REMOTE_ADDR is the client (gunicorn reached
+# directly, or through a PROXY-protocol balancer). README, "Security".
+_trusted_proxies = env("TRUSTED_PROXY_COUNT", default="").strip()
+TRUSTED_PROXY_COUNT = int(_trusted_proxies or 0)
+if SECURE_PROXY_SSL_HEADER and not _trusted_proxies and not DEBUG:
+    # X-Forwarded-Proto is trusted, so a proxy stands in front; unless told how many,
+    # every client would share the proxy's address: one client's failures would lock
+    # a user out for everyone and the throttles would apply to the whole site. Guessing
+    # a count instead would let clients who reach the app directly forge their address.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is not set while X-Forwarded-Proto is trusted "
+        "(USE_X_FORWARDED_PROTO). Set it to the number of proxies that append "
+        "X-Forwarded-For in front of the app (1 for nginx alone, 2 for a CDN or Varnish "
+        "in front of nginx), to 0 if REMOTE_ADDR is the client's own address, or set "
+        "USE_X_FORWARDED_PROTO=false if clients reach the app directly. "
+        "See README, Security."
+    )
 
-# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one username, or
-# from one address, lock it for LOGIN_LOCKOUT_MINUTES (0: until unlocked in the
-# admin under Axes > Access attempts, or with `manage.py axes_reset_username`).
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one user name from
+# one client address lock that pair for LOGIN_LOCKOUT_MINUTES (0: until unlocked in
+# the admin under Axes > Access attempts, or with `manage.py axes_reset_username`).
+# The pair, not the name alone: failures from elsewhere never lock the owner out of
+# their own address. A successful sign-in forgets only that pair's failures, so
+# signing in to one's own account does not wipe those against another. Many user
+# names tried from one address meet the "login" throttle below, which counts
+# successes too.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 _lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -383,16 +405,24 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("LOGIN_LOCKOUT", default=True)
 
+# /healthz names its failing components and their errors only to staff and to a
+# monitor sending "Authorization: Bearer <HEALTH_TOKEN>"; empty: to staff only.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+
 # Staff sessions end after this many seconds without a request (0: only SESSION_COOKIE_AGE).
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 
 # Two-factor authentication (django-otp, TOTP + recovery codes). Required for
-# superusers and these groups; TWO_FACTOR_REQUIRED=false relaxes it for development.
+# superusers and these groups (by default every role that can publish);
+# TWO_FACTOR_REQUIRED=false relaxes it for development.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
-OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["Editor"])
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["Author", "Editor"])
 OTP_TOTP_ISSUER = SITE_NAME
-OTP_RECOVERY_CODES = 10
+# Single-use recovery codes (django-otp's static device) issued at enrolment and
+# on request, shown once: the admin never displays them (nor TOTP keys) again.
+OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Throttling of public endpoints that cost work: "REQUESTS/SECONDS" per client
 # address in fixed windows, 429 with Retry-After past it; "off" disables one.
@@ -402,6 +432,8 @@ THROTTLE_RATES = {
     "preview": env("THROTTLE_PREVIEW", default="60/60"),
     "feed": env("THROTTLE_FEED", default="120/60"),
     "password-reset": env("THROTTLE_PASSWORD_RESET", default="5/1h"),
+    # Sign-in attempts (admin login POSTs, good or bad), per address, whatever the name.
+    "login": env("THROTTLE_LOGIN", default="30/15m"),
     # Public pages rendered (not answered by the page cache), per address.
     "render": env("THROTTLE_RENDER", default="300/60"),
 }

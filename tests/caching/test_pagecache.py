@@ -603,8 +603,11 @@ class RedisServer:
 @pytest.mark.redis
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
 def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
-    site, client, tmp_path
+    site, client, tmp_path, settings
 ):
+    # /healthz names the failing components to a monitor holding the token.
+    settings.HEALTH_TOKEN = "monitor-token"
+    monitor = {"HTTP_AUTHORIZATION": "Bearer monitor-token"}
     server = RedisServer(tmp_path)
     server.start()
     try:
@@ -623,7 +626,7 @@ def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
             site["article"].title = "Parliament rejects the budget"
             site["article"].save()
             assert "Parliament rejects" in html(client.get("/"))
-            health = client.get("/healthz")
+            health = client.get("/healthz", **monitor)
             assert health.status_code == 503
             assert "cache" in health.json()["failing"]
 
@@ -631,9 +634,10 @@ def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
             server.start()
             time.sleep(1.1)
             deadline = time.monotonic() + 10
-            while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+            while (client.get("/healthz", **monitor).status_code != 200
+                   and time.monotonic() < deadline):
                 time.sleep(0.2)
-            assert "cache" not in client.get("/healthz").json()["failing"]
+            assert "cache" not in client.get("/healthz", **monitor).json()["failing"]
             assert "Parliament rejects" in html(cached(client, "/"))
     finally:
         server.stop()

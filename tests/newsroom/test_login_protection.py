@@ -31,18 +31,62 @@ def login(client, username, password, address="203.0.113.9"):
     )
 
 
-def test_an_account_is_locked_after_repeated_failures_from_any_address(editor, client):
-    for n in range(3):
-        login(client, "desk", "wrong", address=f"192.0.2.{n}")
-    locked = login(client, "desk", PASSWORD, address="198.51.100.1")
+def test_failures_lock_the_user_name_from_that_address_only(editor, client):
+    for _ in range(3):
+        login(client, "desk", "wrong", address="192.0.2.66")
+    locked = login(client, "desk", PASSWORD, address="192.0.2.66")
     assert locked.status_code == 429
     assert b"Too many failed sign-in attempts" in locked.content
     assert "_auth_user_id" not in client.session
+    # The owner, from their own address, still signs in: an attacker cannot lock them out.
+    assert login(client, "desk", PASSWORD, address="198.51.100.1").status_code == 302
 
 
-def test_an_address_is_locked_after_failures_on_several_accounts(editor, client):
+def test_signing_in_to_another_account_does_not_reset_the_failures(editor, client):
+    """Wrong passwords against one account, a good sign-in to one's own, again: no
+    unlimited guessing (a success used to wipe every failure from the address)."""
+    StaffUserFactory(role="Contributor", username="mallory", password=PASSWORD)
+    for _ in range(2):
+        for _ in range(2):
+            login(client, "desk", "wrong")
+        assert login(client, "mallory", PASSWORD).status_code == 302
+        client.logout()
+    assert AccessAttempt.objects.get(username="desk").failures_since_start == 4
+    assert login(client, "desk", PASSWORD).status_code == 429
+
+
+def test_a_good_sign_in_forgets_only_ones_own_failures(editor, client):
+    StaffUserFactory(role="Contributor", username="mallory", password=PASSWORD)
+    login(client, "desk", "wrong")
+    login(client, "mallory", "wrong")
+    assert login(client, "mallory", PASSWORD).status_code == 302
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["desk"]
+
+
+def test_behind_a_proxy_each_client_is_locked_out_alone(editor, client, settings):
+    """Every request comes from the proxy's address; the client's is in X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def through_proxy(password, client_address):
+        return client.post(
+            reverse("admin:login"), {"username": "desk", "password": password},
+            REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address,
+        )
+
+    for _ in range(3):
+        through_proxy("wrong", "192.0.2.66")
+    assert through_proxy(PASSWORD, "192.0.2.66").status_code == 429
+    assert AccessAttempt.objects.get(username="desk").ip_address == "192.0.2.66"
+    assert through_proxy(PASSWORD, "198.51.100.1").status_code == 302
+
+
+def test_an_address_trying_many_accounts_is_throttled(editor, client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "4/600"}
     for name in ("alice", "bob", "carol"):
         login(client, name, "wrong")
+    assert login(client, "desk", PASSWORD).status_code == 302
+    client.logout()
+    # Successes count too: signing in to one's own account resets nothing.
     assert login(client, "desk", PASSWORD).status_code == 429
     assert login(client, "desk", PASSWORD, address="198.51.100.1").status_code == 302
 

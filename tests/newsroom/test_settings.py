@@ -5,8 +5,8 @@ import sys
 from tests.conftest import PROJECT_DIR
 
 
-def run_manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+def run_manage(*args, unset=(), **env):
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", *unset}}
     base.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -33,9 +33,29 @@ def test_deploy_check_is_clean_with_production_settings():
         ALLOWED_HOSTS="news.example.com",
         SITE_URL="https://news.example.com",
         SECURE_SSL_REDIRECT="true",
+        TRUSTED_PROXY_COUNT="1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "p" * 50}
+
+
+def test_refuses_to_start_behind_a_proxy_without_a_proxy_count():
+    """X-Forwarded-Proto trusted means a proxy: without TRUSTED_PROXY_COUNT every client
+    would share its address (one client locks a user out for all, throttles site-wide)."""
+    result = run_manage("check", unset={"TRUSTED_PROXY_COUNT", "USE_X_FORWARDED_PROTO"},
+                        **PRODUCTION)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT is not set" in result.stderr
+
+
+def test_a_stated_proxy_count_or_no_proxy_starts():
+    for env in ({"TRUSTED_PROXY_COUNT": "1"}, {"TRUSTED_PROXY_COUNT": "0"},
+                {"USE_X_FORWARDED_PROTO": "false"}):
+        result = run_manage("check", unset={"TRUSTED_PROXY_COUNT"}, **PRODUCTION, **env)
+        assert result.returncode == 0, (env, result.stderr)
 
 
 def test_no_missing_migrations():

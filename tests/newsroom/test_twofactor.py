@@ -198,3 +198,37 @@ def test_an_editor_signs_in_with_password_and_code_through_the_forms(client, db,
     assert client.post(reverse("twofactor:verify") + "?next=/admin/",
                        {"token": code_for(device)})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_every_role_that_can_publish_needs_a_second_factor_by_default(client, db, settings):
+    import newsroom.settings as project_settings
+    from articles.roles import role_permissions
+
+    settings.OTP_REQUIRED_ROLES = project_settings.OTP_REQUIRED_ROLES
+    publishers = sorted(
+        name for name, perms in role_permissions().items()
+        if any(perm.startswith("articles.publish_") for perm in perms)
+    )
+    assert publishers == ["Author", "Editor"]
+    for role in publishers:
+        client.force_login(StaffUserFactory(role=role))
+        response = client.get(reverse("admin:index"))
+        assert response["Location"].startswith(reverse("twofactor:setup")), role
+    client.force_login(StaffUserFactory(role="Contributor"))
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_recovery_codes_are_never_shown_again_in_the_admin(client, db):
+    admin_user = StaffUserFactory(is_superuser=True)
+    owner = StaffUserFactory(role="Editor")
+    codes = issue_recovery_codes(owner)
+    device = StaticDevice.objects.get(user=owner)
+    enrolled(admin_user)
+    client.force_login(admin_user)
+    session = client.session
+    # Signed in with the second factor (as otp_login records it).
+    session["otp_device_id"] = TOTPDevice.objects.get(user=admin_user).persistent_id
+    session.save()
+    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    assert not any(code in page.content.decode() for code in codes)
