@@ -74,8 +74,10 @@ class ArticleMonthSitemap(SiteSitemap):
             self.start = timezone.make_aware(datetime(year, month, 1))
         except (ValueError, OverflowError) as exc:
             raise Http404("No such month") from exc
-        following = datetime(year + (month == 12), month % 12 + 1, 1)
-        self.end = timezone.make_aware(following) if year < 9999 or month < 12 else None
+        if (year, month) == (datetime.max.year, 12):
+            self.end = None  # the last month a date can have: nothing follows it
+        else:
+            self.end = timezone.make_aware(datetime(year + (month == 12), month % 12 + 1, 1))
 
     def items(self):
         articles = Article.objects.live().filter(publish_at__gte=self.start)
