@@ -8,7 +8,7 @@ time of day: a correction at 15:00 must change it, not only a new date.
 """
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from io import StringIO
 from urllib.parse import urlsplit
@@ -72,6 +72,8 @@ class ArticleMonthSitemap(SiteSitemap):
     def __init__(self, year, month):
         try:
             self.start = timezone.make_aware(datetime(year, month, 1))
+            # East of UTC, January of year 1 starts in a year UTC cannot write.
+            self.start.astimezone(UTC)
         except (ValueError, OverflowError) as exc:
             raise Http404("No such month") from exc
         if (year, month) == (datetime.max.year, 12):

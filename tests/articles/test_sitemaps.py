@@ -257,3 +257,12 @@ def test_the_last_month_a_date_can_have_answers_404_not_500(client):
     client.raise_request_exception = False
     assert client.get("/sitemap-articles-9999-12.xml").status_code == 404
     assert client.get("/sitemap-articles-9999-11.xml").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/sitemap-articles-0001-01.xml", "/0001/", "/0001/01/"])
+def test_year_one_east_of_utc_answers_404_not_500(client, settings, url):
+    # In Asia/Yerevan, 1 January of year 1 is in year 0 in UTC: OverflowError.
+    settings.TIME_ZONE = "Asia/Yerevan"
+    ArticleFactory(publish_at=aware(2025, 3, 5, 10))
+    client.raise_request_exception = False
+    assert client.get(url).status_code == 404
