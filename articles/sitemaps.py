@@ -8,7 +8,7 @@ time of day: a correction at 15:00 must change it, not only a new date.
 """
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from io import StringIO
 from urllib.parse import urlsplit
@@ -72,10 +72,14 @@ class ArticleMonthSitemap(SiteSitemap):
     def __init__(self, year, month):
         try:
             self.start = timezone.make_aware(datetime(year, month, 1))
+            # East of UTC, January of year 1 starts in a year UTC cannot write.
+            self.start.astimezone(UTC)
         except (ValueError, OverflowError) as exc:
             raise Http404("No such month") from exc
-        following = datetime(year + (month == 12), month % 12 + 1, 1)
-        self.end = timezone.make_aware(following) if year < 9999 or month < 12 else None
+        if (year, month) == (datetime.max.year, 12):
+            self.end = None  # the last month a date can have: nothing follows it
+        else:
+            self.end = timezone.make_aware(datetime(year + (month == 12), month % 12 + 1, 1))
 
     def items(self):
         articles = Article.objects.live().filter(publish_at__gte=self.start)

@@ -252,6 +252,13 @@ class ArchiveMixin(CardListingMixin):
     def get_queryset(self):
         return self.live_articles()
 
+    def get_dated_items(self):
+        try:
+            return super().get_dated_items()
+        except OverflowError as exc:
+            # East of UTC, year 1 begins in a year UTC cannot write (/0001/).
+            raise Http404("No such date") from exc
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = int(self.get_year())

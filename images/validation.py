@@ -129,10 +129,7 @@ def _clean(data, original_name):
             )
         credit = _credit(image)
         if kind == "GIF":
-            # No EXIF or orientation in GIF: the bytes are kept, animation and all,
-            # once the first frame is known to decode.
-            image.load()
-            content, (width, height) = data, image.size
+            content, (width, height) = _reencode_gif(image)
         else:
             content, (width, height) = _reencode(image, kind, credit)
     extension = EXTENSIONS[kind]
@@ -145,6 +142,36 @@ def _clean(data, original_name):
         credit=_credit_line(credit),
         original_name=original_name,
     )
+
+
+def _reencode_gif(image):
+    """The frames' pixels alone, as a new GIF: animation, frame times and loop kept.
+
+    Nothing of the uploaded bytes survives: no comment or application extension,
+    nothing after the trailer, so no HTML or script riding along (a GIF/HTML polyglot).
+    """
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        # Whole frames (Pillow composes each over the ones before), without their info:
+        # a frame's info carries the file's comment, which Pillow would write back.
+        pixels = frame.convert("RGBA")
+        pixels.info = {}
+        frames.append(pixels)
+        durations.append(frame.info.get("duration", image.info.get("duration", 100)))
+    options = {}
+    if len(frames) > 1:
+        options.update(
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=image.info.get("loop", 0),
+            # Each frame is whole: clear it away before drawing the next, so a
+            # transparent pixel never shows the frame before.
+            disposal=2,
+        )
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", **options)
+    return out.getvalue(), frames[0].size
 
 
 def _reencode(image, kind, credit):

@@ -1,7 +1,7 @@
 """WordPress's plain links (/?p=123, /?cat=4, /?author=2) answer 301 to our addresses."""
 
 from django.http import HttpResponsePermanentRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from taggit.models import Tag
 
 from .models import ImportedItem
@@ -47,7 +47,11 @@ class WordPressQueryLinkMiddleware:
             return reverse(FEEDS[feed])
         tag = params.get("tag", "")
         if tag and "," not in tag and "+" not in tag:
-            return reverse("articles:tag", kwargs={"slug": tag})
+            try:
+                return reverse("articles:tag", kwargs={"slug": tag})
+            except NoReverseMatch:
+                # No tag page has that address ("a.b", a space, a quote): the home page.
+                return None
         return None
 
     def imported_url(self, kind, wp_id):

@@ -248,3 +248,21 @@ def test_sitemaps_render_in_a_constant_number_of_queries(
             root = xml(client, url)
         if expected is not None:
             assert len(locs(root)) == expected, url
+
+
+def test_the_last_month_a_date_can_have_answers_404_not_500(client):
+    # December 9999 has no following month to end it: it used to raise
+    # "year 10000 is out of range".
+    ArticleFactory(publish_at=aware(2025, 3, 5, 10))
+    client.raise_request_exception = False
+    assert client.get("/sitemap-articles-9999-12.xml").status_code == 404
+    assert client.get("/sitemap-articles-9999-11.xml").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/sitemap-articles-0001-01.xml", "/0001/", "/0001/01/"])
+def test_year_one_east_of_utc_answers_404_not_500(client, settings, url):
+    # In Asia/Yerevan, 1 January of year 1 is in year 0 in UTC: OverflowError.
+    settings.TIME_ZONE = "Asia/Yerevan"
+    ArticleFactory(publish_at=aware(2025, 3, 5, 10))
+    client.raise_request_exception = False
+    assert client.get(url).status_code == 404

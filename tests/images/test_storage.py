@@ -71,3 +71,28 @@ def test_an_unknown_media_storage_is_refused():
     result = run("import django; django.setup()", MEDIA_STORAGE="ftp")
     assert result.returncode != 0
     assert "MEDIA_STORAGE must be local or s3" in result.stderr
+
+
+def test_media_served_in_development_carry_their_type_and_nosniff(settings, tmp_path):
+    # `make run` serves MEDIA_ROOT through Django (newsroom/urls.py, DEBUG only): the
+    # stored format's type and nosniff, so a browser never reads a picture as a page.
+    import types
+
+    from django.conf.urls.static import static
+    from django.test import Client
+
+    import newsroom.urls
+
+    settings.DEBUG = True
+    urlconf = types.ModuleType("media_urlconf")
+    urlconf.urlpatterns = newsroom.urls.urlpatterns + static(
+        settings.MEDIA_URL, document_root=settings.MEDIA_ROOT
+    )
+    settings.ROOT_URLCONF = urlconf
+    folder = settings.MEDIA_ROOT / "images" / "2025" / "01"
+    folder.mkdir(parents=True)
+    (folder / "funny-3f9a2c.gif").write_bytes(b"GIF89a<html><script>alert(1)</script>")
+    response = Client().get("/media/images/2025/01/funny-3f9a2c.gif")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/gif"
+    assert response["X-Content-Type-Options"] == "nosniff"

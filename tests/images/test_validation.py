@@ -170,3 +170,56 @@ def test_an_animated_gif_is_kept_whole():
     clean = validate_upload(upload(buffer.getvalue(), name="anim.gif"))
     assert clean.format == "GIF"
     assert PILImage.open(io.BytesIO(clean.file.read())).n_frames == 3
+
+
+HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def _animated_gif(**options):
+    frames = [PILImage.new("RGB", (20, 20), color) for color in ("red", "green", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, "GIF", save_all=True, append_images=frames[1:], duration=[100, 250, 400],
+        loop=0, **options,
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("animated", [True, False])
+def test_a_gif_html_polyglot_is_stored_without_its_html(animated):
+    # A valid GIF with the HTML in a comment extension and again after the trailer:
+    # stored byte for byte, a browser sniffing it could run the script.
+    if animated:
+        data = _animated_gif(comment=HTML)
+    else:
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (20, 20), "red").save(buffer, "GIF", comment=HTML)
+        data = buffer.getvalue()
+    polyglot = data + HTML
+    assert PILImage.open(io.BytesIO(polyglot)).format == "GIF"
+    assert polyglot.count(b"<script>") == 2
+
+    clean = validate_upload(upload(polyglot, name="funny.gif"))
+    stored = clean.file.read()
+    assert b"<script" not in stored.lower() and b"<html" not in stored.lower()
+    assert b"alert" not in stored
+    assert stored.endswith(b"\x3b")  # the GIF trailer is the last byte
+    with PILImage.open(io.BytesIO(stored)) as picture:
+        assert picture.format == "GIF"
+        assert "comment" not in picture.info
+        assert picture.size == (20, 20)
+        assert getattr(picture, "n_frames", 1) == (3 if animated else 1)
+
+
+def test_a_reencoded_animated_gif_keeps_its_frames_times_and_colours():
+    clean = validate_upload(upload(_animated_gif(), name="anim.gif"))
+    with PILImage.open(io.BytesIO(clean.file.read())) as picture:
+        assert picture.n_frames == 3
+        assert picture.info.get("loop") == 0
+        durations, colours = [], []
+        for frame in range(3):
+            picture.seek(frame)
+            durations.append(picture.info["duration"])
+            colours.append(picture.convert("RGB").getpixel((10, 10)))
+    assert durations == [100, 250, 400]
+    assert colours == [(255, 0, 0), (0, 128, 0), (0, 0, 255)]

@@ -76,3 +76,11 @@ def test_other_pages_cost_no_query_for_the_redirect(imported, client, django_ass
         assert middleware(RequestFactory().get("/")) == "passed"
         assert middleware(RequestFactory().get("/search/?p=101")) == "passed"
         assert middleware(RequestFactory().get("/?page=2")) == "passed"
+
+
+@pytest.mark.parametrize("value", ["a.b", "a b", "it's", "\u200b", "a\x00b", "%ff"])
+def test_query_tag_that_no_tag_page_can_have_shows_the_home_page(value, client):
+    # "?tag=a.b" used to raise NoReverseMatch (500): tag addresses are [-\w]+.
+    client.raise_request_exception = False
+    assert client.get("/", {"tag": value}).status_code == 200
+    assert client.get("/?tag=elections")["Location"] == "/tag/elections/"
