@@ -2,6 +2,7 @@
 and the signals that end a user's sessions when they lose a role or are deactivated."""
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_save
 
@@ -18,3 +19,11 @@ class NewsroomConfig(AppConfig):
                             dispatch_uid="newsroom.end_sessions_on_group_removal")
         post_save.connect(end_sessions_on_deactivation, sender=user,
                           dispatch_uid="newsroom.end_sessions_on_deactivation")
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with newsroom.admin_site.NewsroomAdminSite as `admin.site`."""
+
+    default = False  # NewsroomConfig stays this module's default
+
+    default_site = "newsroom.admin_site.NewsroomAdminSite"

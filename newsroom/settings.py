@@ -58,7 +58,7 @@ FEED_FULL_TEXT = env.bool("FEED_FULL_TEXT", default=True)
 FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=60 * 15)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",  # django.contrib.admin (newsroom/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

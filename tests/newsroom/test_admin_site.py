@@ -1,0 +1,38 @@
+"""The admin answers 400, not 500, to query parameters Django's admin views cannot use."""
+
+import pytest
+from django.contrib import admin
+
+from newsroom.admin_site import NewsroomAdminSite
+from tests.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_project_admin_site_is_the_default_one():
+    assert isinstance(admin.site, NewsroomAdminSite)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/articles/article/add/?category=.",
+        "/admin/categories/category/add/?parent=.",
+        "/admin/widgets/breakingnews/add/?starts_at=.",
+        "/admin/articles/articleredirect/add/?article=.",
+        "/admin/auth/group/?user=9999999999999999999999999",
+        "/admin/images/image/1/delete/?_to_field=",
+    ],
+)
+def test_a_query_value_the_admin_cannot_use_is_a_bad_request(client, address, caplog):
+    client.force_login(StaffUserFactory(is_superuser=True))
+    response = client.get(address)
+    assert response.status_code == 400
+    assert "query parameter the page cannot use" in response.content.decode()
+    assert "refused" in caplog.text
+
+
+def test_the_same_pages_without_the_bad_value_still_answer(client):
+    client.force_login(StaffUserFactory(is_superuser=True))
+    assert client.get("/admin/articles/article/add/").status_code == 200
+    assert client.get("/admin/widgets/breakingnews/add/?text=Polls+close").status_code == 200
