@@ -264,6 +264,34 @@ def images_without_alt_text(*, featured_image=None, body=None, article=None):
     return list(found.filter(alt_text="").distinct().order_by("title", "pk"))
 
 
+def image_change_refusal(user, image):
+    """Why `user` may not change what readers see of `image`, or None (images.hooks).
+
+    A picture on a published story (live or scheduled) is part of that story as
+    its publisher approved it: only someone who may publish every such story may
+    change it. Unused pictures and those of drafts are open to every writer.
+    """
+    stories = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .filter(Q(featured_image=image) | Q(body_images__image=image))
+        .distinct()
+        .order_by("-publish_at", "-pk")
+        .only("pk", "title", "status", "publish_at", "created_by_id")
+    )
+    refused = [story for story in stories if not can_publish(user, story)]
+    if not refused:
+        return None
+    names = ", ".join(f"“{story.title}”" for story in refused[:5])
+    more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+    plural = len(refused) > 1
+    return (
+        f"This image is shown on the published stor{'ies' if plural else 'y'} {names}{more}, "
+        f"which you may not publish: its title, alt text, caption, credit and focal point "
+        f"can only be changed by someone who may publish {'them' if plural else 'it'} "
+        "(an editor). Nothing was saved. Ask an editor, or upload a new image for your story."
+    )
+
+
 def check_alt_text(**kwargs):
     """Raise MissingAltText when a picture of the article (see images_without_alt_text) has none."""
     missing = images_without_alt_text(**kwargs)

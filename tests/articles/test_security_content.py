@@ -164,8 +164,13 @@ def test_the_article_shows_who_minted_each_live_link(client):
 def test_a_tag_without_a_live_story_has_no_page_and_no_feed(client):
     Tag.objects.create(name="Buy cheap pills", slug="buy-cheap-pills")
     ArticleFactory(draft=True, tags=["Draft only"])
-    for url in ("/tag/buy-cheap-pills/", "/tag/buy-cheap-pills/feed/",
-                "/tag/buy-cheap-pills/feed/atom/", "/tag/draft-only/", "/tag/draft-only/feed/"):
+    for url in (
+        "/tag/buy-cheap-pills/",
+        "/tag/buy-cheap-pills/feed/",
+        "/tag/buy-cheap-pills/feed/atom/",
+        "/tag/draft-only/",
+        "/tag/draft-only/feed/",
+    ):
         assert client.get(url).status_code == 404, url
 
 

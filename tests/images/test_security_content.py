@@ -23,17 +23,20 @@ def change_url(image):
 def live_picture():
     """A picture leading someone else's live story."""
     image = ImageFactory(title="Protest", credit="Photo: Ani", alt_text="Crowd at the square")
-    story = ArticleFactory(title="Rally in the square", featured_image=image,
-                           created_by=StaffUserFactory(role="Editor"))
+    story = ArticleFactory(
+        title="Rally in the square",
+        featured_image=image,
+        created_by=StaffUserFactory(role="Editor"),
+    )
     return image, story
 
 
 def test_a_contributor_may_not_change_a_picture_on_a_live_story(client, live_picture):
     image, _ = live_picture
     login(client, "Contributor")
-    response = client.post(change_url(image), change_data(
-        image, credit="Photo: someone else", caption="Typed caption"
-    ))
+    response = client.post(
+        change_url(image), change_data(image, credit="Photo: someone else", caption="Typed caption")
+    )
     assert response.status_code == 200
     assert "Rally in the square" in error_text(response)
     assert "Typed caption" in response.content.decode()  # nothing typed is lost
