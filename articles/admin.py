@@ -5,7 +5,7 @@ Other apps add inlines through `hooks.ARTICLE_ADMIN_INLINES`.
 
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
@@ -329,8 +329,8 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
                 done += 1
             except PermissionDenied:
                 refused.append(article.title)
-            except services.MissingAltText as missing:
-                self.message_user(request, f"“{article.title}”: {missing.message}",
+            except ValidationError as error:  # no alt text, an address taken, …
+                self.message_user(request, f"“{article.title}”: {' '.join(error.messages)}",
                                   messages.ERROR)
         if done:
             self.message_user(request, done_message.format(count=done), messages.SUCCESS)

@@ -313,9 +313,11 @@ class Article(models.Model):
         new_path = self.path
         if old_path == new_path:
             return
-        # The article answers at its new address itself; a redirect there is stale.
-        ArticleRedirect.objects.filter(old_path=new_path).delete()
-        ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
+        # The article answers at its new address itself; its own redirect there is
+        # stale. Another story's old address stays that story's (services refuse
+        # to publish a story there: articles.services.check_address).
+        ArticleRedirect.objects.filter(old_path=new_path, article=self).delete()
+        ArticleRedirect.objects.get_or_create(old_path=old_path, defaults={"article": self})
 
 
 def load_bylines(articles):

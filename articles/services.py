@@ -26,6 +26,7 @@ from .models import (
     ArticleDraft,
     ArticleEvent,
     ArticleLock,
+    ArticleRedirect,
     Correction,
 )
 from .signals import article_changed
@@ -79,6 +80,20 @@ class MissingAltText(ValidationError):
             "that say what they show: add the alt text in the image library, then publish "
             "again. Nothing else was lost.",
             code="missing_alt_text",
+        )
+
+
+class AddressTaken(ValidationError):
+    """A story may not answer at another story's old address (an ArticleRedirect of it)."""
+
+    def __init__(self, path, owner):
+        self.path = path
+        self.owner = owner
+        super().__init__(
+            f"The address {path} belongs to “{owner.title}”: it was that story's address "
+            "and still leads readers to it. Change this story's slug (or its date) and try "
+            "again. Nothing else was lost.",
+            code="address_taken",
         )
 
 
@@ -299,6 +314,37 @@ def check_alt_text(**kwargs):
         raise MissingAltText(missing)
 
 
+# -- addresses ----------------------------------------------------------------
+
+
+def check_address(article, *, slug=None, when=None):
+    """Raise AddressTaken when `article`, with `slug` and publication time `when`
+    (default: its own), would answer at another story's old address."""
+    slug = slug or article.slug
+    when = when or article.publish_at
+    if not slug or when is None:
+        return
+    path = Article(slug=slug, publish_at=when).path
+    taken = (
+        ArticleRedirect.objects.filter(old_path=path)
+        .exclude(article_id=article.pk)
+        .select_related("article")
+        .first()
+    )
+    if taken is not None:
+        raise AddressTaken(path, taken.article)
+
+
+def publication_time(article, when=None, *, now=None):
+    """The time `publish(article, when=when)` gives it: `when`, else now, except that a
+    story published again keeps the date (and so the address) readers knew."""
+    if when is not None:
+        return when
+    now = now or timezone.now()
+    republish = article.status == Article.Status.UNPUBLISHED and article.publish_at
+    return article.publish_at if republish and article.publish_at <= now else now
+
+
 # -- editing ------------------------------------------------------------------
 
 
@@ -346,8 +392,10 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     article.save()
     sync_body_images(article)
     if article.status == Article.Status.PUBLISHED:
-        # An edit of a live or scheduled story may not add a picture without alt text.
+        # An edit of a live or scheduled story may not add a picture without alt text,
+        # nor move it onto another story's old address.
         check_alt_text(article=article)
+        check_address(article)
     if save_relations is not None:
         save_relations()
     if user is not None:
@@ -413,10 +461,8 @@ def publish(article, *, when=None, user=None):
         return article  # a double click or a retry must be a no-op
     check_alt_text(article=article)
     now = timezone.now()
-    if when is None:
-        # Re-publishing keeps the original date (and so the address) readers knew.
-        republish = article.status == Article.Status.UNPUBLISHED and article.publish_at
-        when = article.publish_at if republish and article.publish_at <= now else now
+    when = publication_time(article, when, now=now)
+    check_address(article, when=when)
     scheduled = when > now
     # A new publication time means its side effects are due again.
     _transition(
