@@ -10,7 +10,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -332,8 +332,10 @@ class ArticleAdminViewsMixin:
         if request.method == "POST":
             try:
                 services.restore_revision(article, version, user=request.user)
-            except services.MissingAltText as missing:
-                messages.error(request, f"The revision was not restored. {missing.message}")
+            except ValidationError as refused:  # no alt text, a canonical address elsewhere
+                messages.error(
+                    request, f"The revision was not restored. {' '.join(refused.messages)}"
+                )
                 return redirect(self._url("revisions", article.pk))
             messages.success(
                 request,

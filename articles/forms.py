@@ -73,6 +73,15 @@ class ArticleAdminForm(forms.ModelForm):
                 return action
         return None
 
+    def clean_canonical_url(self):
+        url = self.cleaned_data.get("canonical_url") or ""
+        current = self.instance.canonical_url if self.instance.pk else ""
+        try:
+            services.check_canonical(self.user, url, current=current)
+        except services.CanonicalElsewhere as refused:
+            raise ValidationError(refused.message, code=refused.code) from refused
+        return url
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:

@@ -7,8 +7,10 @@ user (tasks, commands) acts as the system.
 """
 
 from functools import partial
+from urllib.parse import urlsplit
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -97,6 +99,19 @@ class AddressTaken(ValidationError):
         )
 
 
+class CanonicalElsewhere(ValidationError):
+    """Only editors point a story's canonical address at another site."""
+
+    def __init__(self, url):
+        self.url = url
+        super().__init__(
+            f"Only an editor may set a canonical address on another site ({url}): it tells "
+            "search engines that the story belongs there. Leave the field empty, use an "
+            "address on this site, or ask an editor. Nothing else was lost.",
+            code="canonical_elsewhere",
+        )
+
+
 # -- roles ------------------------------------------------------------------
 
 
@@ -163,6 +178,25 @@ def can_publish(user, article):
     if user.has_perm("articles.publish_article"):
         return True
     return user.has_perm("articles.publish_own_article") and is_own(user, article)
+
+
+def may_set_canonical(user, url):
+    """An empty canonical address or one on this site: anyone; another site's: editors."""
+    if not url:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    if host == (urlsplit(settings.SITE_URL).hostname or "").lower():
+        return True
+    return user is None or (_staff(user) and user.has_perm("articles.publish_article"))
+
+
+def check_canonical(user, url, *, current=""):
+    """Raise CanonicalElsewhere when `user` changes the canonical address to one they may not.
+
+    A value kept as it was stored (an editor's) never stops someone else's edit.
+    """
+    if url != current and not may_set_canonical(user, url):
+        raise CanonicalElsewhere(url)
 
 
 def can_take_over(user):
@@ -374,6 +408,7 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         if user is not None:
             _require(_staff(user) and user.has_perm("articles.add_article"),
                      "You may not write articles.")
+        check_canonical(user, article.canonical_url)
         article.created_by = article.created_by or user
         article.status = Article.Status.DRAFT
         article.version = 1
@@ -381,6 +416,7 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         current = check_version(article, base_version)
         if user is not None:
             _require(can_edit(user, current), "You may not edit this article.")
+        check_canonical(user, article.canonical_url, current=current.canonical_url)
         if current.status == Article.Status.PUBLISHED and article.publish_at != current.publish_at:
             reschedule_to = article.publish_at
         article.status = current.status
@@ -419,6 +455,8 @@ def restore_revision(article, version, *, user=None):
     if version.object_id != str(current.pk) or version.content_type.model_class() is not Article:
         raise ValueError("This revision belongs to another article.")
     data = version.field_dict
+    check_canonical(user, data.get("canonical_url", current.canonical_url),
+                    current=current.canonical_url)
     for field in RESTORED_FIELDS:
         if field in data:
             setattr(current, field, data[field])
