@@ -150,7 +150,11 @@ class ArticleAdminViewsMixin:
                 "lock": self._lock_state(lock, user) if lock else None,
             })
             context["lock"] = config["lock"]
-            context["preview_link"] = request.build_absolute_uri(preview.preview_url(article))
+            if not article.is_live and services.can_mint_preview(user, article):
+                link = preview.editor_link(article, user)
+                context["preview_link"] = request.build_absolute_uri(
+                    preview.link_url(article, link)
+                )
             context["revisions_url"] = self._url("revisions", article.pk)
         return context
 
@@ -249,9 +253,9 @@ class ArticleAdminViewsMixin:
     # -- preview -------------------------------------------------------------------
 
     def preview_view(self, request, object_id):
-        """Open the public page through a fresh signed link (any state)."""
-        article = self._article(request, object_id)
-        return redirect(preview.preview_url(article))
+        """Open the public page through a new preview link (those who may edit the story)."""
+        article = self._article(request, object_id, edit=True)
+        return redirect(preview.preview_url(article, user=request.user))
 
     # -- revisions -----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ request cannot do what the page does not offer. A service called without a
 user (tasks, commands) acts as the system.
 """
 
+import secrets
+from datetime import timedelta
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -30,6 +32,7 @@ from .models import (
     ArticleLock,
     ArticleRedirect,
     Correction,
+    PreviewLink,
 )
 from .signals import article_changed
 
@@ -204,6 +207,16 @@ def can_take_over(user):
     return _staff(user) and user.has_perm("articles.publish_article")
 
 
+def can_mint_preview(user, article):
+    """Preview links (articles.preview) are handed out by those who may edit the story."""
+    return can_edit(user, article)
+
+
+def can_revoke_previews(user):
+    """Editors revoke anyone's preview links."""
+    return _staff(user) and user.has_perm("articles.publish_article")
+
+
 def _require(allowed, message):
     if not allowed:
         raise PermissionDenied(message)
@@ -261,6 +274,10 @@ def _transition(article, status, action, user, *, detail="", publish_at=_KEEP,
     article.last_edited_by = user or article.last_edited_by
     article.save(update_fields=fields)
     _event(article, action, user, detail)
+    if action != Action.SUBMITTED:
+        # Links minted for the state it leaves end for good (a submission for
+        # review keeps the story unpublished work: its links keep working).
+        _end_preview_links(article)
     if reason is not None:
         _changed(article, reason)
     return article
@@ -610,6 +627,48 @@ def add_correction(article, text, *, kind=Correction.Kind.CORRECTION, user=None,
     _event(article, Action.CORRECTED, user, text[:200])
     _changed(article, "corrected")
     return correction
+
+
+# -- preview links ------------------------------------------------------------
+
+
+def mint_preview_link(article, *, user=None):
+    """A new preview link of `article` for its present state, recorded with who minted it."""
+    if user is not None:
+        _require(can_mint_preview(user, article),
+                 "Only those who may edit this article may hand out preview links to it.")
+    return PreviewLink.objects.create(
+        article_id=article.pk, key=secrets.token_urlsafe(32), state=article.preview_state,
+        minted_by=user,
+    )
+
+
+def open_preview_links(article):
+    """The links that open `article` now, newest first, with who minted them."""
+    since = timezone.now() - timedelta(seconds=settings.ARTICLE_PREVIEW_MAX_AGE)
+    return list(
+        PreviewLink.objects.filter(
+            article_id=article.pk, revoked_at__isnull=True, minted_at__gt=since,
+            state=article.preview_state,
+        ).select_related("minted_by")
+    )
+
+
+@transaction.atomic
+def revoke_preview_links(links, *, user=None):
+    """End `links` now (editors); returns how many were still open."""
+    if user is not None:
+        _require(can_revoke_previews(user), "Only editors may revoke preview links.")
+    pks = [link.pk for link in links]
+    return PreviewLink.objects.filter(pk__in=pks, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+
+
+def _end_preview_links(article):
+    PreviewLink.objects.filter(article_id=article.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 # -- soft lock and autosave ---------------------------------------------------
