@@ -154,6 +154,8 @@ class ArticleAdminForm(forms.ModelForm):
         slug = cleaned.get("slug") or instance.slug or slugify(
             cleaned.get("title") or "", allow_unicode=True
         )
+        if action != "publish" and (slug, when) == (instance.slug, instance.publish_at):
+            return  # a live story staying where it is
         try:
             services.check_address(instance, slug=slug, when=when)
         except services.AddressTaken as taken:

@@ -421,6 +421,7 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     """
     is_new = article.pk is None
     reschedule_to = None
+    moved = True  # to an address it did not have (checked against others' old ones)
     if is_new:
         if user is not None:
             _require(_staff(user) and user.has_perm("articles.add_article"),
@@ -436,6 +437,7 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         check_canonical(user, article.canonical_url, current=current.canonical_url)
         if current.status == Article.Status.PUBLISHED and article.publish_at != current.publish_at:
             reschedule_to = article.publish_at
+        moved = article.slug != current.slug
         article.status = current.status
         article.went_live_at = current.went_live_at
         if current.status == Article.Status.PUBLISHED:
@@ -448,7 +450,8 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         # An edit of a live or scheduled story may not add a picture without alt text,
         # nor move it onto another story's old address.
         check_alt_text(article=article)
-        check_address(article)
+        if moved:
+            check_address(article)
     if save_relations is not None:
         save_relations()
     if user is not None:

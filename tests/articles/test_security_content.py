@@ -83,6 +83,16 @@ def test_a_story_may_return_to_its_own_old_address(retired_address):
     assert not ArticleRedirect.objects.filter(old_path=old_path).exists()
 
 
+def test_a_story_already_at_a_clashing_address_can_still_be_edited(retired_address):
+    # Left by the old rule: the story is refused a move there, not every later edit.
+    story, old_path = retired_address
+    squatter = ArticleFactory(title="Squatter", slug="the-address")
+    squatter = reload(squatter)
+    squatter.title = "Squatter, corrected"
+    services.save_article(squatter, base_version=squatter.version)
+    assert ArticleRedirect.objects.get(old_path=old_path).article_id == story.pk
+
+
 # -- 6. preview links follow the story's state ------------------------------------------
 
 
