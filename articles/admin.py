@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -249,13 +248,8 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
                 for link in links
             ),
         )
-        manage = ""
-        if self.admin_site.is_registered(PreviewLink):
-            url = reverse(f"{self.admin_site.name}:articles_previewlink_changelist")
-            manage = format_html(
-                ' <a href="{}?article__id__exact={}&amp;open=yes">Revoke…</a>', url, obj.pk
-            )
-        return format_html('<ul class="preview-links">{}</ul>{}', rows, manage)
+        # Editors revoke them from the preview-link list (PreviewLinkAdmin).
+        return format_html('<ul class="preview-links">{}</ul>', rows)
 
     @admin.display(description="audit trail")
     def audit_trail(self, obj):
