@@ -5,7 +5,7 @@ Other apps add inlines through `hooks.ARTICLE_ADMIN_INLINES`.
 
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
@@ -16,7 +16,14 @@ from django.utils.html import format_html, format_html_join
 from . import hooks, search, services
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
-from .models import Article, ArticleAuthor, ArticleEvent, ArticleRedirect, Correction
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleEvent,
+    ArticleRedirect,
+    Correction,
+    PreviewLink,
+)
 from .querysets import live_q
 
 
@@ -88,7 +95,10 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     # The library's own list (thumbnails, search, filters) opens as the picker.
     raw_id_fields = ("featured_image",)
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("workflow_status", "version_info", "audit_trail", "featured_image_preview")
+    readonly_fields = (
+        "workflow_status", "version_info", "audit_trail", "featured_image_preview",
+        "preview_links",
+    )
     inlines = [BylineInline, CorrectionInline]
     actions = ["submit_selected", "publish_selected", "schedule_selected", "unpublish_selected"]
     fieldsets = [
@@ -101,7 +111,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
             "featured_image", "featured_image_preview", "featured_image_caption",
         )}),
         ("Source", {"fields": ("canonical_url",), "classes": ("collapse",)}),
-        ("History", {"fields": ("version_info", "audit_trail")}),
+        ("History", {"fields": ("version_info", "preview_links", "audit_trail")}),
     ]
 
     class Media:
@@ -222,6 +232,25 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
             self._url("revisions", obj.pk),
         )
 
+    @admin.display(description="open preview links")
+    def preview_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        links = services.open_preview_links(obj)
+        if not links:
+            return "None: no preview link opens this article now."
+        rows = format_html_join(
+            "",
+            "<li>Minted by <strong>{}</strong> on {}, until {}</li>",
+            (
+                (services.display_name(link.minted_by), local_datetime(link.minted_at),
+                 local_datetime(link.expires_at))
+                for link in links
+            ),
+        )
+        # Editors revoke them from the preview-link list (PreviewLinkAdmin).
+        return format_html('<ul class="preview-links">{}</ul>', rows)
+
     @admin.display(description="audit trail")
     def audit_trail(self, obj):
         if obj is None or obj.pk is None:
@@ -329,8 +358,8 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
                 done += 1
             except PermissionDenied:
                 refused.append(article.title)
-            except services.MissingAltText as missing:
-                self.message_user(request, f"“{article.title}”: {missing.message}",
+            except ValidationError as error:  # no alt text, an address taken, …
+                self.message_user(request, f"“{article.title}”: {' '.join(error.messages)}",
                                   messages.ERROR)
         if done:
             self.message_user(request, done_message.format(count=done), messages.SUCCESS)
@@ -380,6 +409,62 @@ class ArticleRedirectAdmin(admin.ModelAdmin):
     list_display = ("old_path", "article", "created_at")
     search_fields = ("old_path", "article__title")
     autocomplete_fields = ("article",)
+
+
+class OpenLinkFilter(admin.SimpleListFilter):
+    title = "open"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Not revoked"), ("no", "Revoked or ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(PreviewLink)
+class PreviewLinkAdmin(admin.ModelAdmin):
+    """Who handed out which preview link; editors revoke them (services.revoke_preview_links)."""
+
+    list_display = ("article", "state", "minted_by", "minted_at", "expires", "revoked")
+    list_filter = (OpenLinkFilter, "state")
+    search_fields = ("article__title", "minted_by__username")
+    list_select_related = ("article", "minted_by", "revoked_by")
+    actions = ["revoke_selected"]
+
+    @admin.display(description="expires")
+    def expires(self, link):
+        return local_datetime(link.expires_at)
+
+    @admin.display(description="revoked")
+    def revoked(self, link):
+        if link.revoked_at is None:
+            return "—"
+        who = services.display_name(link.revoked_by) if link.revoked_by_id else (
+            "the story's change of state"
+        )
+        return f"{local_datetime(link.revoked_at)} by {who}"
+
+    def has_add_permission(self, request):
+        return False  # minted from the article (Preview)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept as the record of who handed out what
+
+    def has_revoke_permission(self, request):
+        return services.can_revoke_previews(request.user)
+
+    @admin.action(description="Revoke selected preview links", permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        count = services.revoke_preview_links(queryset, user=request.user)
+        self.message_user(request, f"{count} preview link(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(ArticleEvent)

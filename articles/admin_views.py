@@ -10,7 +10,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -150,7 +150,11 @@ class ArticleAdminViewsMixin:
                 "lock": self._lock_state(lock, user) if lock else None,
             })
             context["lock"] = config["lock"]
-            context["preview_link"] = request.build_absolute_uri(preview.preview_url(article))
+            if not article.is_live and services.can_mint_preview(user, article):
+                link = preview.editor_link(article, user)
+                context["preview_link"] = request.build_absolute_uri(
+                    preview.link_url(article, link)
+                )
             context["revisions_url"] = self._url("revisions", article.pk)
         return context
 
@@ -249,9 +253,9 @@ class ArticleAdminViewsMixin:
     # -- preview -------------------------------------------------------------------
 
     def preview_view(self, request, object_id):
-        """Open the public page through a fresh signed link (any state)."""
-        article = self._article(request, object_id)
-        return redirect(preview.preview_url(article))
+        """Open the public page through a new preview link (those who may edit the story)."""
+        article = self._article(request, object_id, edit=True)
+        return redirect(preview.preview_url(article, user=request.user))
 
     # -- revisions -----------------------------------------------------------------
 
@@ -332,8 +336,10 @@ class ArticleAdminViewsMixin:
         if request.method == "POST":
             try:
                 services.restore_revision(article, version, user=request.user)
-            except services.MissingAltText as missing:
-                messages.error(request, f"The revision was not restored. {missing.message}")
+            except ValidationError as refused:  # no alt text, a canonical address elsewhere
+                messages.error(
+                    request, f"The revision was not restored. {' '.join(refused.messages)}"
+                )
                 return redirect(self._url("revisions", article.pk))
             messages.success(
                 request,

@@ -1,4 +1,5 @@
-"""The articles app: registers its cache keys, search signals and the roles' post_migrate."""
+"""The articles app: registers its cache keys, search signals, the roles' post_migrate and
+its answer to images' change hook."""
 
 from django.apps import AppConfig
 
@@ -15,6 +16,13 @@ class ArticlesConfig(AppConfig):
         from . import search
 
         search.connect_signals()
+
+        from images import hooks as image_hooks
+
+        from . import services
+
+        # A picture on a published story changes only with its publisher's rights.
+        image_hooks.register(image_hooks.IMAGE_CHANGE_REFUSAL, services.image_change_refusal)
 
         from django.db.models.signals import post_migrate
 

@@ -15,6 +15,7 @@ import nh3
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -215,6 +216,8 @@ class ArticleFeed(Feed):
     feed_type = NewsRssFeed
     url_name = "articles:feed"
     item_guid_is_permalink = False
+    # False: a feed with no live story answers 404 (tags: see TagView).
+    allow_empty = True
 
     @property
     def language(self):
@@ -275,6 +278,8 @@ class ArticleFeed(Feed):
         """
         keys.record(*self.cache_keys(obj))
         ids = list(self.articles(obj).latest_first().card_ids()[: max(settings.FEED_SIZE, 0)])
+        if not ids and not self.allow_empty and settings.FEED_SIZE > 0:
+            raise Http404("No live story in this feed")
         mode = self.content_mode(obj)
         names = {pk: f"feed-entry:{mode}:{pk}" for pk in ids}
         found = fragments.get_many(list(names.values()))
@@ -427,9 +432,10 @@ class CategoryAtomFeed(CategoryFeed):
 
 
 class TagFeed(SectionFeedMixin, ArticleFeed):
-    """Live articles with a tag."""
+    """Live articles with a tag; 404 while no live story has it."""
 
     model = Tag
+    allow_empty = False
     url_name = "articles:tag-feed"
     slug_field_length = Tag._meta.get_field("slug").max_length
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from . import services
@@ -72,12 +73,22 @@ class ArticleAdminForm(forms.ModelForm):
                 return action
         return None
 
+    def clean_canonical_url(self):
+        url = self.cleaned_data.get("canonical_url") or ""
+        current = self.instance.canonical_url if self.instance.pk else ""
+        try:
+            services.check_canonical(self.user, url, current=current)
+        except services.CanonicalElsewhere as refused:
+            raise ValidationError(refused.message, code=refused.code) from refused
+        return url
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
             self._check_version(cleaned)
         self._check_workflow(cleaned)
         self._check_alt_text(cleaned)
+        self._check_address(cleaned)
         return cleaned
 
     def _check_version(self, cleaned):
@@ -128,6 +139,27 @@ class ArticleAdminForm(forms.ModelForm):
             )
         except services.MissingAltText as missing:
             raise ValidationError(missing.message, code=missing.code) from missing
+
+    def _check_address(self, cleaned):
+        # The address the story will answer at, if this save puts or keeps it on the site.
+        instance, action = self.instance, self.workflow_action
+        if action == "publish" and instance.status != Article.Status.PUBLISHED:
+            when = services.publication_time(instance, self.publish_time())
+        elif instance.status == Article.Status.PUBLISHED and action not in (
+            "unpublish", "cancel_schedule"
+        ):
+            when = cleaned.get("publish_at") or instance.publish_at
+        else:
+            return
+        slug = cleaned.get("slug") or instance.slug or slugify(
+            cleaned.get("title") or "", allow_unicode=True
+        )
+        if action != "publish" and (slug, when) == (instance.slug, instance.publish_at):
+            return  # a live story staying where it is
+        try:
+            services.check_address(instance, slug=slug, when=when)
+        except services.AddressTaken as taken:
+            raise ValidationError(taken.message, code=taken.code) from taken
 
     def publish_time(self):
         """The time asked for by "Publish": a future time schedules, otherwise now."""

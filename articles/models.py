@@ -3,6 +3,7 @@
 Fields, addresses and pure derived values only; reads are in querysets.py, writes
 in services.py."""
 
+from datetime import timedelta
 from functools import lru_cache
 
 import reversion
@@ -205,6 +206,16 @@ class Article(models.Model):
         return is_live(self.status, self.publish_at)
 
     @property
+    def preview_state(self):
+        """The state a preview link is minted for (articles.preview): "draft" (a draft or
+        in review), "scheduled", "live" or "unpublished"."""
+        if self.status in (self.Status.DRAFT, self.Status.REVIEW):
+            return "draft"
+        if self.status == self.Status.UNPUBLISHED:
+            return "unpublished"
+        return "live" if self.is_live else "scheduled"
+
+    @property
     def is_scheduled(self):
         return (
             self.status == self.Status.PUBLISHED
@@ -313,9 +324,11 @@ class Article(models.Model):
         new_path = self.path
         if old_path == new_path:
             return
-        # The article answers at its new address itself; a redirect there is stale.
-        ArticleRedirect.objects.filter(old_path=new_path).delete()
-        ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
+        # The article answers at its new address itself; its own redirect there is
+        # stale. Another story's old address stays that story's (services refuse
+        # to publish a story there: articles.services.check_address).
+        ArticleRedirect.objects.filter(old_path=new_path, article=self).delete()
+        ArticleRedirect.objects.get_or_create(old_path=old_path, defaults={"article": self})
 
 
 def load_bylines(articles):
@@ -436,6 +449,65 @@ class ArticleRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_path} -> {self.article}"
+
+
+class PreviewLink(models.Model):
+    """A preview link handed out for an article (articles.preview): who minted it, for
+    which state of the story, and whether it was revoked.
+
+    It opens the story while the story is in the state it was minted for and
+    follows edits of the text; a change of publication state (other than a
+    submission for review) ends it for good, as does an editor's revocation or
+    ARTICLE_PREVIEW_MAX_AGE.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    # The random part of the signed token (the token itself is never stored).
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    state = models.CharField(
+        "minted for", max_length=20, editable=False, help_text="Article.preview_state then."
+    )
+    minted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    minted_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # None with revoked_at set: ended by a change of the story's state.
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-minted_at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "minted_at"], name="preview_link_article"),
+        ]
+
+    def __str__(self):
+        return f"Preview link of {self.article} minted {self.minted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def expires_at(self):
+        return self.minted_at + timedelta(seconds=settings.ARTICLE_PREVIEW_MAX_AGE)
+
+    def opens(self, article):
+        """True when this link shows `article` now."""
+        return (
+            self.article_id == article.pk
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+            and self.state == article.preview_state
+        )
 
 
 class ArticleEvent(models.Model):

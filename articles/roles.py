@@ -33,7 +33,7 @@ ROLES = {
         "articles.edit_any_article", "articles.view_unpublished_article",
         "articles.add_correction", "articles.change_correction",
         "articles.delete_correction",
-        "articles.view_articleevent",
+        "articles.view_articleevent", "articles.view_previewlink",
         "articles.view_articleredirect", "articles.add_articleredirect",
         "articles.change_articleredirect", "articles.delete_articleredirect",
         "categories.add_category", "categories.change_category", "categories.delete_category",

@@ -6,9 +6,13 @@ request cannot do what the page does not offer. A service called without a
 user (tasks, commands) acts as the system.
 """
 
+import secrets
+from datetime import timedelta
 from functools import partial
+from urllib.parse import urlsplit
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -26,7 +30,9 @@ from .models import (
     ArticleDraft,
     ArticleEvent,
     ArticleLock,
+    ArticleRedirect,
     Correction,
+    PreviewLink,
 )
 from .signals import article_changed
 
@@ -79,6 +85,33 @@ class MissingAltText(ValidationError):
             "that say what they show: add the alt text in the image library, then publish "
             "again. Nothing else was lost.",
             code="missing_alt_text",
+        )
+
+
+class AddressTaken(ValidationError):
+    """A story may not answer at another story's old address (an ArticleRedirect of it)."""
+
+    def __init__(self, path, owner):
+        self.path = path
+        self.owner = owner
+        super().__init__(
+            f"The address {path} belongs to “{owner.title}”: it was that story's address "
+            "and still leads readers to it. Change this story's slug (or its date) and try "
+            "again. Nothing else was lost.",
+            code="address_taken",
+        )
+
+
+class CanonicalElsewhere(ValidationError):
+    """Only editors point a story's canonical address at another site."""
+
+    def __init__(self, url):
+        self.url = url
+        super().__init__(
+            f"Only an editor may set a canonical address on another site ({url}): it tells "
+            "search engines that the story belongs there. Leave the field empty, use an "
+            "address on this site, or ask an editor. Nothing else was lost.",
+            code="canonical_elsewhere",
         )
 
 
@@ -150,8 +183,37 @@ def can_publish(user, article):
     return user.has_perm("articles.publish_own_article") and is_own(user, article)
 
 
+def may_set_canonical(user, url):
+    """An empty canonical address or one on this site: anyone; another site's: editors."""
+    if not url:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    if host == (urlsplit(settings.SITE_URL).hostname or "").lower():
+        return True
+    return user is None or (_staff(user) and user.has_perm("articles.publish_article"))
+
+
+def check_canonical(user, url, *, current=""):
+    """Raise CanonicalElsewhere when `user` changes the canonical address to one they may not.
+
+    A value kept as it was stored (an editor's) never stops someone else's edit.
+    """
+    if url != current and not may_set_canonical(user, url):
+        raise CanonicalElsewhere(url)
+
+
 def can_take_over(user):
     """Only editors may take an article away from someone who has it open."""
+    return _staff(user) and user.has_perm("articles.publish_article")
+
+
+def can_mint_preview(user, article):
+    """Preview links (articles.preview) are handed out by those who may edit the story."""
+    return can_edit(user, article)
+
+
+def can_revoke_previews(user):
+    """Editors revoke anyone's preview links."""
     return _staff(user) and user.has_perm("articles.publish_article")
 
 
@@ -212,6 +274,10 @@ def _transition(article, status, action, user, *, detail="", publish_at=_KEEP,
     article.last_edited_by = user or article.last_edited_by
     article.save(update_fields=fields)
     _event(article, action, user, detail)
+    if action != Action.SUBMITTED:
+        # Links minted for the state it leaves end for good (a submission for
+        # review keeps the story unpublished work: its links keep working).
+        _end_preview_links(article)
     if reason is not None:
         _changed(article, reason)
     return article
@@ -264,11 +330,70 @@ def images_without_alt_text(*, featured_image=None, body=None, article=None):
     return list(found.filter(alt_text="").distinct().order_by("title", "pk"))
 
 
+def image_change_refusal(user, image):
+    """Why `user` may not change what readers see of `image`, or None (images.hooks).
+
+    A picture on a published story (live or scheduled) is part of that story as
+    its publisher approved it: only someone who may publish every such story may
+    change it. Unused pictures and those of drafts are open to every writer.
+    """
+    stories = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .filter(Q(featured_image=image) | Q(body_images__image=image))
+        .distinct()
+        .order_by("-publish_at", "-pk")
+        .only("pk", "title", "status", "publish_at", "created_by_id")
+    )
+    refused = [story for story in stories if not can_publish(user, story)]
+    if not refused:
+        return None
+    names = ", ".join(f"“{story.title}”" for story in refused[:5])
+    more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+    plural = len(refused) > 1
+    return (
+        f"This image is shown on the published stor{'ies' if plural else 'y'} {names}{more}, "
+        f"which you may not publish: its title, alt text, caption, credit and focal point "
+        f"can only be changed by someone who may publish {'them' if plural else 'it'} "
+        "(an editor). Nothing was saved. Ask an editor, or upload a new image for your story."
+    )
+
+
 def check_alt_text(**kwargs):
     """Raise MissingAltText when a picture of the article (see images_without_alt_text) has none."""
     missing = images_without_alt_text(**kwargs)
     if missing:
         raise MissingAltText(missing)
+
+
+# -- addresses ----------------------------------------------------------------
+
+
+def check_address(article, *, slug=None, when=None):
+    """Raise AddressTaken when `article`, with `slug` and publication time `when`
+    (default: its own), would answer at another story's old address."""
+    slug = slug or article.slug
+    when = when or article.publish_at
+    if not slug or when is None:
+        return
+    path = Article(slug=slug, publish_at=when).path
+    taken = (
+        ArticleRedirect.objects.filter(old_path=path)
+        .exclude(article_id=article.pk)
+        .select_related("article")
+        .first()
+    )
+    if taken is not None:
+        raise AddressTaken(path, taken.article)
+
+
+def publication_time(article, when=None, *, now=None):
+    """The time `publish(article, when=when)` gives it: `when`, else now, except that a
+    story published again keeps the date (and so the address) readers knew."""
+    if when is not None:
+        return when
+    now = now or timezone.now()
+    republish = article.status == Article.Status.UNPUBLISHED and article.publish_at
+    return article.publish_at if republish and article.publish_at <= now else now
 
 
 # -- editing ------------------------------------------------------------------
@@ -296,10 +421,12 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     """
     is_new = article.pk is None
     reschedule_to = None
+    moved = True  # to an address it did not have (checked against others' old ones)
     if is_new:
         if user is not None:
             _require(_staff(user) and user.has_perm("articles.add_article"),
                      "You may not write articles.")
+        check_canonical(user, article.canonical_url)
         article.created_by = article.created_by or user
         article.status = Article.Status.DRAFT
         article.version = 1
@@ -307,8 +434,10 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         current = check_version(article, base_version)
         if user is not None:
             _require(can_edit(user, current), "You may not edit this article.")
+        check_canonical(user, article.canonical_url, current=current.canonical_url)
         if current.status == Article.Status.PUBLISHED and article.publish_at != current.publish_at:
             reschedule_to = article.publish_at
+        moved = article.slug != current.slug
         article.status = current.status
         article.went_live_at = current.went_live_at
         if current.status == Article.Status.PUBLISHED:
@@ -318,8 +447,11 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     article.save()
     sync_body_images(article)
     if article.status == Article.Status.PUBLISHED:
-        # An edit of a live or scheduled story may not add a picture without alt text.
+        # An edit of a live or scheduled story may not add a picture without alt text,
+        # nor move it onto another story's old address.
         check_alt_text(article=article)
+        if moved:
+            check_address(article)
     if save_relations is not None:
         save_relations()
     if user is not None:
@@ -343,6 +475,8 @@ def restore_revision(article, version, *, user=None):
     if version.object_id != str(current.pk) or version.content_type.model_class() is not Article:
         raise ValueError("This revision belongs to another article.")
     data = version.field_dict
+    check_canonical(user, data.get("canonical_url", current.canonical_url),
+                    current=current.canonical_url)
     for field in RESTORED_FIELDS:
         if field in data:
             setattr(current, field, data[field])
@@ -385,10 +519,8 @@ def publish(article, *, when=None, user=None):
         return article  # a double click or a retry must be a no-op
     check_alt_text(article=article)
     now = timezone.now()
-    if when is None:
-        # Re-publishing keeps the original date (and so the address) readers knew.
-        republish = article.status == Article.Status.UNPUBLISHED and article.publish_at
-        when = article.publish_at if republish and article.publish_at <= now else now
+    when = publication_time(article, when, now=now)
+    check_address(article, when=when)
     scheduled = when > now
     # A new publication time means its side effects are due again.
     _transition(
@@ -498,6 +630,48 @@ def add_correction(article, text, *, kind=Correction.Kind.CORRECTION, user=None,
     _event(article, Action.CORRECTED, user, text[:200])
     _changed(article, "corrected")
     return correction
+
+
+# -- preview links ------------------------------------------------------------
+
+
+def mint_preview_link(article, *, user=None):
+    """A new preview link of `article` for its present state, recorded with who minted it."""
+    if user is not None:
+        _require(can_mint_preview(user, article),
+                 "Only those who may edit this article may hand out preview links to it.")
+    return PreviewLink.objects.create(
+        article_id=article.pk, key=secrets.token_urlsafe(32), state=article.preview_state,
+        minted_by=user,
+    )
+
+
+def open_preview_links(article):
+    """The links that open `article` now, newest first, with who minted them."""
+    since = timezone.now() - timedelta(seconds=settings.ARTICLE_PREVIEW_MAX_AGE)
+    return list(
+        PreviewLink.objects.filter(
+            article_id=article.pk, revoked_at__isnull=True, minted_at__gt=since,
+            state=article.preview_state,
+        ).select_related("minted_by")
+    )
+
+
+@transaction.atomic
+def revoke_preview_links(links, *, user=None):
+    """End `links` now (editors); returns how many were still open."""
+    if user is not None:
+        _require(can_revoke_previews(user), "Only editors may revoke preview links.")
+    pks = [link.pk for link in links]
+    return PreviewLink.objects.filter(pk__in=pks, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+
+
+def _end_preview_links(article):
+    PreviewLink.objects.filter(article_id=article.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 # -- soft lock and autosave ---------------------------------------------------

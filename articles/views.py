@@ -276,6 +276,9 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 
 
 class TagView(CardListingMixin, ListView):
+    """A tag's live stories. A tag no live story has answers 404: anyone who writes may
+    make a tag, and its name is public text only once a published story carries it."""
+
     template_name = "articles/tag_detail.html"
 
     @cached_property
@@ -283,12 +286,18 @@ class TagView(CardListingMixin, ListView):
         return get_object_or_404(Tag, slug=self.kwargs["slug"])
 
     def get_queryset(self):
+        # Recorded before the page is counted, so that an empty tag's cached 404 ends
+        # when a live story gets the tag (its list key is purged then).
+        keys.record(cache_keys.tag(self.tag.pk), cache_keys.listing(cache_keys.tag(self.tag.pk)))
         return self.live_articles().filter(tags=self.tag)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
+        # An empty first page is a 404, decided by the page's own count (no extra query).
+        return super().get_paginator(queryset, per_page, orphans, False, **kw)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["tag"] = self.tag
-        keys.record(cache_keys.tag(self.tag.pk), cache_keys.listing(cache_keys.tag(self.tag.pk)))
         return context
 
 

@@ -160,12 +160,20 @@ class ImageAdmin(admin.ModelAdmin):
             image.uploaded_by or "—",
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.uploaded_by = request.user
-            obj.file_size = obj.file.size
+        if change:
+            # The form asked the same rule already (services.check_change); asked again here.
+            services.save_image(obj, user=request.user, changed=form.changed_data)
+            return
+        obj.uploaded_by = request.user
+        obj.file_size = obj.file.size
         super().save_model(request, obj, form, change)
-        services.image_saved(obj, created=not change, changed=form.changed_data)
+        services.image_saved(obj, created=True, changed=form.changed_data)
 
     def delete_model(self, request, obj):
         services.delete_images([obj])

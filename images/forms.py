@@ -1,8 +1,10 @@
-"""The library's admin form: the upload goes through images.validation."""
+"""The library's admin form: the upload goes through images.validation, the rules of who
+may change what through images.services."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import services
 from .models import Image
 from .validation import validate_upload
 
@@ -41,6 +43,7 @@ class ImageAdminForm(forms.ModelForm):
         }
 
     upload = None  # the CleanUpload of a new file, once checked
+    user = None  # set by ImageAdmin.get_form() on the per-request form class
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,4 +67,7 @@ class ImageAdminForm(forms.ModelForm):
                 cleaned["credit"] = self.upload.credit
         elif "file" not in self.fields and not cleaned.get("title"):
             self.add_error("title", "Give the image a title.")
+        if self.instance.pk and self.user is not None:
+            # Refused before anything is saved; what was typed stays in the form.
+            services.check_change(self.user, self.instance, self.changed_data)
         return cleaned

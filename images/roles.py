@@ -6,7 +6,9 @@ name after every migrate, the way articles' own ensure_roles does: only adds,
 never removes what an admin changed by hand.
 """
 
-# Writers upload and describe pictures for their stories; only editors delete.
+# Writers upload and describe pictures for their stories; only editors delete. A
+# picture on a published story is changed only by those who may publish that story
+# (images.services.change_refusal asks articles through images.hooks).
 WRITER = ["images.view_image", "images.add_image", "images.change_image"]
 PERMISSIONS = {
     "Contributor": WRITER,

@@ -1,9 +1,50 @@
-"""Writes to the library: adding an image, reacting to edits, deleting with its files."""
+"""Writes to the library: adding an image, changing one, deleting with its files.
 
+Who may change what readers see of a picture is asked here (`change_refusal`):
+the apps that show pictures answer through `hooks.IMAGE_CHANGE_REFUSAL`, so a
+picture on a live story is changed only by those who may publish that story.
+"""
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import renditions
+from . import hooks, renditions
 from .models import Image, Rendition
+
+# What readers see of a picture wherever it is shown: the text around it and its crops.
+# Source, licence and tags are the library's own notes and stay open to every writer.
+PUBLIC_FIELDS = ("title", "alt_text", "caption", "credit", "focal_x", "focal_y")
+
+
+def change_refusal(user, image, changed):
+    """Why `user` may not make the change `changed` (field names) to `image`; None: they may.
+
+    A new image, a change of the library's own notes, and the system (no user)
+    are always allowed; otherwise every app that shows pictures is asked.
+    """
+    if user is None or image.pk is None or not set(changed) & set(PUBLIC_FIELDS):
+        return None
+    for hook in hooks.get_hooks(hooks.IMAGE_CHANGE_REFUSAL):
+        refusal = hook(user, image)
+        if refusal:
+            return refusal
+    return None
+
+
+def check_change(user, image, changed):
+    """Raise ValidationError when `user` may not make the change `changed` to `image`."""
+    refusal = change_refusal(user, image, changed)
+    if refusal:
+        raise ValidationError(refusal, code="image_in_use")
+
+
+@transaction.atomic
+def save_image(image, *, user=None, changed=()):
+    """Save an edit of a library image (fields named in `changed`), if `user` may make it."""
+    check_change(user, image, changed)
+    image.save()
+    image_saved(image, changed=changed)
+    return image
 
 
 @transaction.atomic

@@ -376,8 +376,10 @@ def test_an_unpublished_article_leaves_every_feed_at_once(client):
     for url in urls:
         assert titles(read(client, url)) == ["Going"]
     services.unpublish(article)
-    for url in urls:
+    for url in urls[:-1]:
         assert titles(read(client, url)) == []
+    # The tag has no live story left: its feed is gone (no empty public feed of a tag).
+    assert client.get("/tag/gone/feed/").status_code == 404
 
 
 def test_an_edit_in_the_admin_reaches_the_feed_at_once(client):
