@@ -70,6 +70,7 @@ run: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: $(VENV)/.dev chromium varnish lint audit
 	$(BIN)/pytest

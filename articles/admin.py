@@ -81,11 +81,19 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
-        "title", "status_label", "category", "byline_names", "publish_at", "last_edited_by",
+        "title",
+        "status_label",
+        "category",
+        "byline_names",
+        "publish_at",
+        "last_edited_by",
         "updated_at",
     )
     list_filter = (
-        StatusFilter, "category", ("bylines__author", RelatedOnlyFieldListFilter), "publish_at",
+        StatusFilter,
+        "category",
+        ("bylines__author", RelatedOnlyFieldListFilter),
+        "publish_at",
     )
     search_fields = ("title", "dek", "slug", "bylines__author__name")
     date_hierarchy = "publish_at"
@@ -96,20 +104,40 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     raw_id_fields = ("featured_image",)
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = (
-        "workflow_status", "version_info", "audit_trail", "featured_image_preview",
+        "workflow_status",
+        "version_info",
+        "audit_trail",
+        "featured_image_preview",
         "preview_links",
     )
     inlines = [BylineInline, CorrectionInline]
     actions = ["submit_selected", "publish_selected", "schedule_selected", "unpublish_selected"]
     fieldsets = [
         (None, {"fields": ("title", "slug", "dek", "body", "base_version")}),
-        ("Publishing", {"fields": (
-            "workflow_status", "publish_at", "category", "tags", "dateline", "is_featured",
-            "content_updated_at",
-        )}),
-        ("Featured image", {"fields": (
-            "featured_image", "featured_image_preview", "featured_image_caption",
-        )}),
+        (
+            "Publishing",
+            {
+                "fields": (
+                    "workflow_status",
+                    "publish_at",
+                    "category",
+                    "tags",
+                    "dateline",
+                    "is_featured",
+                    "content_updated_at",
+                )
+            },
+        ),
+        (
+            "Featured image",
+            {
+                "fields": (
+                    "featured_image",
+                    "featured_image_preview",
+                    "featured_image_caption",
+                )
+            },
+        ),
         ("Source", {"fields": ("canonical_url",), "classes": ("collapse",)}),
         ("History", {"fields": ("version_info", "preview_links", "audit_trail")}),
     ]
@@ -130,11 +158,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         if not services.sees_only_own_unpublished(user):
             return qs
         own_byline = ArticleAuthor.objects.filter(article=OuterRef("pk"), author__user=user)
-        return qs.filter(
-            live_q()
-            | Q(created_by=user)
-            | Q(Exists(own_byline))
-        )
+        return qs.filter(live_q() | Q(created_by=user) | Q(Exists(own_byline)))
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
@@ -157,9 +181,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         extra = [
-            inline
-            for hook in hooks.get_hooks(hooks.ARTICLE_ADMIN_INLINES)
-            for inline in hook()
+            inline for hook in hooks.get_hooks(hooks.ARTICLE_ADMIN_INLINES) for inline in hook()
         ]
         return [*super().get_inlines(request, obj), *extra]
 
@@ -174,8 +196,10 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         user = request.user
-        if not (user.has_perm("articles.publish_article")
-                or user.has_perm("articles.publish_own_article")):
+        if not (
+            user.has_perm("articles.publish_article")
+            or user.has_perm("articles.publish_own_article")
+        ):
             for name in ("publish_selected", "schedule_selected", "unpublish_selected"):
                 actions.pop(name, None)
         return actions
@@ -217,7 +241,9 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         return format_html(
             '<figure class="article-image-preview"><img src="{}" alt="" width="160">'
             "<figcaption><strong>{}</strong><br>{}{}</figcaption></figure>",
-            image.file.url, image.title, alt,
+            image.file.url,
+            image.title,
+            alt,
             format_html("<br>{}", image.credit) if image.credit else "",
         )
 
@@ -228,7 +254,9 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         editor = services.display_name(obj.last_edited_by) if obj.last_edited_by else "—"
         return format_html(
             'Version {}, last saved by {} at {}. <a href="{}">Revisions</a>',
-            obj.version, editor, local_datetime(obj.updated_at),
+            obj.version,
+            editor,
+            local_datetime(obj.updated_at),
             self._url("revisions", obj.pk),
         )
 
@@ -243,8 +271,11 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
             "",
             "<li>Minted by <strong>{}</strong> on {}, until {}</li>",
             (
-                (services.display_name(link.minted_by), local_datetime(link.minted_at),
-                 local_datetime(link.expires_at))
+                (
+                    services.display_name(link.minted_by),
+                    local_datetime(link.minted_at),
+                    local_datetime(link.expires_at),
+                )
                 for link in links
             ),
         )
@@ -323,7 +354,10 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         for correction in instances:
             if correction.pk is None:
                 services.add_correction(
-                    form.instance, correction.text, kind=correction.kind, user=request.user,
+                    form.instance,
+                    correction.text,
+                    kind=correction.kind,
+                    user=request.user,
                     when=correction.noted_at,
                 )
             else:
@@ -359,8 +393,9 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
             except PermissionDenied:
                 refused.append(article.title)
             except ValidationError as error:  # no alt text, an address taken, …
-                self.message_user(request, f"“{article.title}”: {' '.join(error.messages)}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"“{article.title}”: {' '.join(error.messages)}", messages.ERROR
+                )
         if done:
             self.message_user(request, done_message.format(count=done), messages.SUCCESS)
         if refused:
@@ -389,8 +424,11 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         if form.is_valid():
             when = form.cleaned_data["publish_at"]
             self._bulk(
-                request, queryset, services.schedule,
-                f"{{count}} scheduled for {local_datetime(when)}.", when=when,
+                request,
+                queryset,
+                services.schedule,
+                f"{{count}} scheduled for {local_datetime(when)}.",
+                when=when,
             )
             return None
         context = {
@@ -444,8 +482,10 @@ class PreviewLinkAdmin(admin.ModelAdmin):
     def revoked(self, link):
         if link.revoked_at is None:
             return "—"
-        who = services.display_name(link.revoked_by) if link.revoked_by_id else (
-            "the story's change of state"
+        who = (
+            services.display_name(link.revoked_by)
+            if link.revoked_by_id
+            else ("the story's change of state")
         )
         return f"{local_datetime(link.revoked_at)} by {who}"
 

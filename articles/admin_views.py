@@ -68,24 +68,34 @@ class ArticleAdminViewsMixin:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         urls = [
-            path("tags/suggest/", wrap(self.tag_suggestions_view),
-                 name=f"{prefix}_tag_suggestions"),
+            path(
+                "tags/suggest/", wrap(self.tag_suggestions_view), name=f"{prefix}_tag_suggestions"
+            ),
             path("autosave/", wrap(self.autosave_view), name=f"{prefix}_autosave_new"),
-            path("<path:object_id>/autosave/", wrap(self.autosave_view),
-                 name=f"{prefix}_autosave"),
+            path("<path:object_id>/autosave/", wrap(self.autosave_view), name=f"{prefix}_autosave"),
             path("<path:object_id>/lock/", wrap(self.lock_view), name=f"{prefix}_lock"),
-            path("<path:object_id>/lock/release/", wrap(self.lock_release_view),
-                 name=f"{prefix}_lock_release"),
-            path("<path:object_id>/lock/take/", wrap(self.lock_take_view),
-                 name=f"{prefix}_lock_take"),
-            path("<path:object_id>/preview/", wrap(self.preview_view),
-                 name=f"{prefix}_preview"),
-            path("<path:object_id>/revisions/", wrap(self.revisions_view),
-                 name=f"{prefix}_revisions"),
-            path("<path:object_id>/revisions/diff/", wrap(self.revision_diff_view),
-                 name=f"{prefix}_revision_diff"),
-            path("<path:object_id>/revisions/<int:version_id>/restore/",
-                 wrap(self.revision_restore_view), name=f"{prefix}_revision_restore"),
+            path(
+                "<path:object_id>/lock/release/",
+                wrap(self.lock_release_view),
+                name=f"{prefix}_lock_release",
+            ),
+            path(
+                "<path:object_id>/lock/take/", wrap(self.lock_take_view), name=f"{prefix}_lock_take"
+            ),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
+            path(
+                "<path:object_id>/revisions/", wrap(self.revisions_view), name=f"{prefix}_revisions"
+            ),
+            path(
+                "<path:object_id>/revisions/diff/",
+                wrap(self.revision_diff_view),
+                name=f"{prefix}_revision_diff",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:version_id>/restore/",
+                wrap(self.revision_restore_view),
+                name=f"{prefix}_revision_restore",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -114,8 +124,9 @@ class ArticleAdminViewsMixin:
             if article is None or not self.has_change_permission(request, article):
                 return {}
         config = {
-            "autosaveUrl": self._url("autosave", article.pk) if article else
-            self._url("autosave_new"),
+            "autosaveUrl": self._url("autosave", article.pk)
+            if article
+            else self._url("autosave_new"),
             "autosaveInterval": settings.ARTICLE_AUTOSAVE_INTERVAL,
             "heartbeatInterval": max(5, settings.ARTICLE_LOCK_TIMEOUT // 3),
             "tagSuggestUrl": self._url("tag_suggestions"),
@@ -137,18 +148,22 @@ class ArticleAdminViewsMixin:
         draft = services.autosaved_draft(user, article)
         if draft is not None:
             config["draft"] = {
-                "title": draft.title, "dek": draft.dek, "body": draft.body,
+                "title": draft.title,
+                "dek": draft.dek,
+                "body": draft.body,
                 "savedAt": timezone.localtime(draft.saved_at).strftime("%Y-%m-%d %H:%M:%S"),
                 "baseVersion": draft.base_version,
             }
         if article is not None:
             lock = services.hold_lock(article, user) if request.method == "GET" else None
-            config.update({
-                "lockUrl": self._url("lock", article.pk),
-                "lockReleaseUrl": self._url("lock_release", article.pk),
-                "lockTakeUrl": self._url("lock_take", article.pk),
-                "lock": self._lock_state(lock, user) if lock else None,
-            })
+            config.update(
+                {
+                    "lockUrl": self._url("lock", article.pk),
+                    "lockReleaseUrl": self._url("lock_release", article.pk),
+                    "lockTakeUrl": self._url("lock_take", article.pk),
+                    "lock": self._lock_state(lock, user) if lock else None,
+                }
+            )
             context["lock"] = config["lock"]
             if not article.is_live and services.can_mint_preview(user, article):
                 link = preview.editor_link(article, user)
@@ -176,7 +191,8 @@ class ArticleAdminViewsMixin:
         names = []
         if term:
             names = list(
-                Tag.objects.filter(name__istartswith=term).order_by("name")
+                Tag.objects.filter(name__istartswith=term)
+                .order_by("name")
                 .values_list("name", flat=True)[:10]
             )
         return JsonResponse({"results": names})
@@ -193,10 +209,17 @@ class ArticleAdminViewsMixin:
             draft = services.autosaved_draft(request.user, article)
             if draft is None:
                 return JsonResponse({"draft": None})
-            return JsonResponse({"draft": {
-                "title": draft.title, "dek": draft.dek, "body": draft.body,
-                "savedAt": draft.saved_at.isoformat(), "baseVersion": draft.base_version,
-            }})
+            return JsonResponse(
+                {
+                    "draft": {
+                        "title": draft.title,
+                        "dek": draft.dek,
+                        "body": draft.body,
+                        "savedAt": draft.saved_at.isoformat(),
+                        "baseVersion": draft.base_version,
+                    }
+                }
+            )
         if request.method == "DELETE" or request.POST.get("discard"):
             services.discard_draft(request.user, article)
             return JsonResponse({"discarded": True})
@@ -210,16 +233,20 @@ class ArticleAdminViewsMixin:
         except ValueError:
             return _json_error("base_version must be a number.", 400)
         draft = services.autosave(
-            request.user, article, title=data.get("title", ""), dek=data.get("dek", ""),
-            body=data.get("body", ""), base_version=base_version,
+            request.user,
+            article,
+            title=data.get("title", ""),
+            dek=data.get("dek", ""),
+            body=data.get("body", ""),
+            base_version=base_version,
         )
         response = {"savedAt": timezone.localtime(draft.saved_at).strftime("%H:%M:%S")}
         if article is not None:
             lock = services.active_lock(article)
             response["lock"] = self._lock_state(lock, request.user) if lock else None
-            response["version"] = Article.objects.filter(pk=article.pk).values_list(
-                "version", flat=True
-            ).first()
+            response["version"] = (
+                Article.objects.filter(pk=article.pk).values_list("version", flat=True).first()
+            )
         return JsonResponse(response)
 
     # -- soft lock -----------------------------------------------------------------
@@ -301,8 +328,9 @@ class ArticleAdminViewsMixin:
             if before == after:
                 continue
             # HtmlDiff escapes the text it shows.
-            table = differ.make_table(_lines(before), _lines(after), "Before", "After",
-                                      context=True, numlines=2)
+            table = differ.make_table(
+                _lines(before), _lines(after), "Before", "After", context=True, numlines=2
+            )
             changes.append({"label": label, "table": mark_safe(table)})  # noqa: S308
         context = {
             **self.admin_site.each_context(request),
@@ -320,15 +348,19 @@ class ArticleAdminViewsMixin:
     def _category_name(category_id):
         if category_id is None:
             return None
-        return Category.objects.filter(pk=category_id).values_list("name", flat=True).first() \
+        return (
+            Category.objects.filter(pk=category_id).values_list("name", flat=True).first()
             or f"(deleted category {category_id})"
+        )
 
     @staticmethod
     def _image_title(image_id):
         if image_id is None:
             return None
-        return Image.objects.filter(pk=image_id).values_list("title", flat=True).first() \
+        return (
+            Image.objects.filter(pk=image_id).values_list("title", flat=True).first()
             or f"(deleted image {image_id})"
+        )
 
     def revision_restore_view(self, request, object_id, version_id):
         article = self._article(request, object_id, edit=True)

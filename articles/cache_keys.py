@@ -34,7 +34,14 @@ from .preview import PREVIEW_PARAM
 from .signals import article_changed, article_went_live
 
 HOME, FEED, RECENT, SITEMAP, SEARCH, SECTIONS, MISSING, SCHEDULE = (
-    "home", "feed", "recent", "sitemap", "search", "sections", "404", "schedule",
+    "home",
+    "feed",
+    "recent",
+    "sitemap",
+    "search",
+    "sections",
+    "404",
+    "schedule",
 )
 # How many upcoming publications the schedule lists (caching.schedule.HORIZON).
 SCHEDULE_LIMIT = 200
@@ -111,8 +118,7 @@ def story_list_keys(story):
     parent_id = (
         Category.objects.filter(pk=story.category_id).values_list("parent_id", flat=True).first()
     )
-    return list_keys(story.pk, story.publish_at, story.category_id, parent_id, tag_ids,
-                     author_ids)
+    return list_keys(story.pk, story.publish_at, story.category_id, parent_id, tag_ids, author_ids)
 
 
 def scheduled_changes():
@@ -120,7 +126,7 @@ def scheduled_changes():
     rows = list(
         Article.objects.scheduled()
         .order_by("publish_at")
-        .values_list("pk", "publish_at", "category_id")[:SCHEDULE_LIMIT + 1]
+        .values_list("pk", "publish_at", "category_id")[: SCHEDULE_LIMIT + 1]
     )
     if not rows:
         return []
@@ -145,8 +151,10 @@ def placement(story):
 
 
 def _scheduled(status, publish_at):
-    return status == Article.Status.PUBLISHED and publish_at is not None and (
-        publish_at > timezone.now()
+    return (
+        status == Article.Status.PUBLISHED
+        and publish_at is not None
+        and (publish_at > timezone.now())
     )
 
 
@@ -202,7 +210,10 @@ def register():
     registry.watch(
         ArticleAuthor,
         lambda row, deleted: {
-            article(row.article_id), listing(author(row.author_id)), SEARCH, SCHEDULE
+            article(row.article_id),
+            listing(author(row.author_id)),
+            SEARCH,
+            SCHEDULE,
         },
     )
     registry.watch(Correction, lambda row, deleted: {article(row.article_id), SITEMAP})
@@ -210,8 +221,10 @@ def register():
     registry.watch(
         Category,
         # A moved section moves its stories into its new parent's list.
-        lambda row, deleted: {section(row.pk), listing(section(row.pk)), SECTIONS, SITEMAP}
-        | ({listing(section(row.parent_id))} if row.parent_id else set()),
+        lambda row, deleted: (
+            {section(row.pk), listing(section(row.pk)), SECTIONS, SITEMAP}
+            | ({listing(section(row.parent_id))} if row.parent_id else set())
+        ),
     )
     registry.watch(Author, lambda row, deleted: {author(row.pk), SITEMAP})
     registry.watch(Tag, lambda row, deleted: {tag(row.pk), SITEMAP})

@@ -38,8 +38,18 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         formfield_callback = _formfield
         fields = [
-            "title", "slug", "dek", "body", "dateline", "category", "tags", "publish_at",
-            "is_featured", "content_updated_at", "featured_image", "featured_image_caption",
+            "title",
+            "slug",
+            "dek",
+            "body",
+            "dateline",
+            "category",
+            "tags",
+            "publish_at",
+            "is_featured",
+            "content_updated_at",
+            "featured_image",
+            "featured_image_caption",
             "canonical_url",
         ]
         widgets = {
@@ -105,9 +115,12 @@ class ArticleAdminForm(forms.ModelForm):
             if self.user is not None and self.user.is_authenticated:
                 # The refused text must survive a reload too, not only this page.
                 services.autosave(
-                    self.user, self.instance,
-                    title=self.data.get("title", ""), dek=self.data.get("dek", ""),
-                    body=self.data.get("body", ""), base_version=base,
+                    self.user,
+                    self.instance,
+                    title=self.data.get("title", ""),
+                    dek=self.data.get("dek", ""),
+                    body=self.data.get("body", ""),
+                    base_version=base,
                 )
             raise ValidationError(stale.message, code="stale") from stale
 
@@ -128,7 +141,8 @@ class ArticleAdminForm(forms.ModelForm):
     def _check_alt_text(self, cleaned):
         # Checked before anything is saved, so the refusal costs the editor nothing.
         going_live = self.workflow_action == "publish" or (
-            self.instance.pk and self.instance.status == Article.Status.PUBLISHED
+            self.instance.pk
+            and self.instance.status == Article.Status.PUBLISHED
             and self.workflow_action not in ("unpublish", "cancel_schedule")
         )
         if not going_live:
@@ -146,13 +160,16 @@ class ArticleAdminForm(forms.ModelForm):
         if action == "publish" and instance.status != Article.Status.PUBLISHED:
             when = services.publication_time(instance, self.publish_time())
         elif instance.status == Article.Status.PUBLISHED and action not in (
-            "unpublish", "cancel_schedule"
+            "unpublish",
+            "cancel_schedule",
         ):
             when = cleaned.get("publish_at") or instance.publish_at
         else:
             return
-        slug = cleaned.get("slug") or instance.slug or slugify(
-            cleaned.get("title") or "", allow_unicode=True
+        slug = (
+            cleaned.get("slug")
+            or instance.slug
+            or slugify(cleaned.get("title") or "", allow_unicode=True)
         )
         if action != "publish" and (slug, when) == (instance.slug, instance.publish_at):
             return  # a live story staying where it is

@@ -26,9 +26,7 @@ class ArticleRedirectFallbackMiddleware:
         if "\x00" in request.path:
             return response  # PostgreSQL refuses NUL in text; no stored address has one
         redirect = (
-            ArticleRedirect.objects.select_related("article")
-            .filter(old_path=request.path)
-            .first()
+            ArticleRedirect.objects.select_related("article").filter(old_path=request.path).first()
         )
         if redirect is None or not redirect.article.is_live:
             return response

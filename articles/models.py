@@ -179,8 +179,11 @@ class Article(models.Model):
             for name in ("status", "publish_at", "category_id", "is_featured", "slug")
         ):
             instance._loaded_placement = (
-                instance.status, instance.publish_at, instance.category_id,
-                instance.is_featured, instance.slug,
+                instance.status,
+                instance.publish_at,
+                instance.category_id,
+                instance.is_featured,
+                instance.slug,
             )
         return instance
 

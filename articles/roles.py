@@ -14,32 +14,54 @@ from django.db.models import Q
 from . import hooks
 
 ARTICLE_BASICS = [
-    "articles.add_article", "articles.change_article", "articles.view_article",
-    "articles.add_articleauthor", "articles.change_articleauthor",
-    "articles.delete_articleauthor", "articles.view_articleauthor",
+    "articles.add_article",
+    "articles.change_article",
+    "articles.view_article",
+    "articles.add_articleauthor",
+    "articles.change_articleauthor",
+    "articles.delete_articleauthor",
+    "articles.view_articleauthor",
     "articles.view_correction",
-    "categories.view_category", "authors.view_author",
-    "taggit.view_tag", "taggit.add_tag",
+    "categories.view_category",
+    "authors.view_author",
+    "taggit.view_tag",
+    "taggit.add_tag",
 ]
 
 ROLES = {
     "Contributor": ARTICLE_BASICS,
-    "Author": ARTICLE_BASICS + [
-        "articles.publish_own_article", "articles.view_unpublished_article",
+    "Author": ARTICLE_BASICS
+    + [
+        "articles.publish_own_article",
+        "articles.view_unpublished_article",
     ],
-    "Editor": ARTICLE_BASICS + [
+    "Editor": ARTICLE_BASICS
+    + [
         "articles.delete_article",
-        "articles.publish_own_article", "articles.publish_article",
-        "articles.edit_any_article", "articles.view_unpublished_article",
-        "articles.add_correction", "articles.change_correction",
+        "articles.publish_own_article",
+        "articles.publish_article",
+        "articles.edit_any_article",
+        "articles.view_unpublished_article",
+        "articles.add_correction",
+        "articles.change_correction",
         "articles.delete_correction",
-        "articles.view_articleevent", "articles.view_previewlink",
-        "articles.view_articleredirect", "articles.add_articleredirect",
-        "articles.change_articleredirect", "articles.delete_articleredirect",
-        "categories.add_category", "categories.change_category", "categories.delete_category",
-        "authors.add_author", "authors.change_author", "authors.delete_author",
-        "taggit.change_tag", "taggit.delete_tag",
-        "taggit.view_taggeditem", "taggit.add_taggeditem", "taggit.change_taggeditem",
+        "articles.view_articleevent",
+        "articles.view_previewlink",
+        "articles.view_articleredirect",
+        "articles.add_articleredirect",
+        "articles.change_articleredirect",
+        "articles.delete_articleredirect",
+        "categories.add_category",
+        "categories.change_category",
+        "categories.delete_category",
+        "authors.add_author",
+        "authors.change_author",
+        "authors.delete_author",
+        "taggit.change_tag",
+        "taggit.delete_tag",
+        "taggit.view_taggeditem",
+        "taggit.add_taggeditem",
+        "taggit.change_taggeditem",
         "taggit.delete_taggeditem",
     ],
 }

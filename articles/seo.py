@@ -60,7 +60,7 @@ def iso(when):
 
 
 def og_locale(language=None):
-    """"en-us" -> "en_US", "hy" -> "hy": the form Open Graph uses."""
+    """ "en-us" -> "en_US", "hy" -> "hy": the form Open Graph uses."""
     language = (language or settings.SITE_LANGUAGE).replace("_", "-")
     lang, _, region = language.partition("-")
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
@@ -265,8 +265,13 @@ def category_meta(category, page=1):
         title=category.name,
         description=category.description or f"{category.name}: the latest stories.",
         url=paged_url(category.get_absolute_url(), page),
-        feeds=[_feed(f"{settings.SITE_NAME} – {category.name}", "articles:category-feed",
-                     slug=category.slug)],
+        feeds=[
+            _feed(
+                f"{settings.SITE_NAME} – {category.name}",
+                "articles:category-feed",
+                slug=category.slug,
+            )
+        ],
     )
 
 
@@ -282,17 +287,21 @@ def tag_meta(tag, page=1):
 def author_meta(author, page=1):
     image = None
     if author.photo:
-        image = {"url": absolute_url(author.photo.url), "width": None, "height": None,
-                 "alt": author.name}
+        image = {
+            "url": absolute_url(author.photo.url),
+            "width": None,
+            "height": None,
+            "alt": author.name,
+        }
     return page_meta(
         title=author.name,
         description=author.bio or f"Stories by {author.name}.",
         url=paged_url(author.get_absolute_url(), page),
         image=image,
-        feeds=[_feed(f"{settings.SITE_NAME} – {author.name}", "articles:author-feed",
-                     slug=author.slug)],
-        json_ld=[{"@context": SCHEMA, "@type": "ProfilePage",
-                  "mainEntity": author_entity(author)}],
+        feeds=[
+            _feed(f"{settings.SITE_NAME} – {author.name}", "articles:author-feed", slug=author.slug)
+        ],
+        json_ld=[{"@context": SCHEMA, "@type": "ProfilePage", "mainEntity": author_entity(author)}],
     )
 
 

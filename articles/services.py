@@ -41,8 +41,14 @@ Action = ArticleEvent.Action
 # What restoring a revision brings back: the story, not its publication state
 # or address (those have their own actions and would surprise readers).
 RESTORED_FIELDS = [
-    "title", "dek", "body", "dateline", "category_id", "featured_image_id",
-    "featured_image_caption", "canonical_url",
+    "title",
+    "dek",
+    "body",
+    "dateline",
+    "category_id",
+    "featured_image_id",
+    "featured_image_caption",
+    "canonical_url",
 ]
 
 
@@ -255,8 +261,9 @@ def _local(when):
 _KEEP = object()
 
 
-def _transition(article, status, action, user, *, detail="", publish_at=_KEEP,
-                went_live_at=_KEEP, reason=None):
+def _transition(
+    article, status, action, user, *, detail="", publish_at=_KEEP, went_live_at=_KEEP, reason=None
+):
     """Move a locked `article` to `status`: a new version, one event, purges on commit.
 
     Every change of publication state ends here, so the stored row, the trail
@@ -286,9 +293,7 @@ def _transition(article, status, action, user, *, detail="", publish_at=_KEEP,
 def _go_live_at(article):
     """Queue `article`'s go-live side effects for its publication time, once committed."""
     # A worker must never load a row that is not committed yet.
-    transaction.on_commit(
-        partial(tasks.go_live.apply_async, (article.pk,), eta=article.publish_at)
-    )
+    transaction.on_commit(partial(tasks.go_live.apply_async, (article.pk,), eta=article.publish_at))
 
 
 # -- images -------------------------------------------------------------------
@@ -317,9 +322,7 @@ def images_without_alt_text(*, featured_image=None, body=None, article=None):
     given `featured_image` and `body`, those (an edit not saved yet).
     """
     if article is not None:
-        found = Image.objects.filter(
-            Q(featured_in=article) | Q(in_article_bodies__article=article)
-        )
+        found = Image.objects.filter(Q(featured_in=article) | Q(in_article_bodies__article=article))
     else:
         names = bodyimages.file_names(body)
         if featured_image is None and not names:
@@ -424,8 +427,10 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     moved = True  # to an address it did not have (checked against others' old ones)
     if is_new:
         if user is not None:
-            _require(_staff(user) and user.has_perm("articles.add_article"),
-                     "You may not write articles.")
+            _require(
+                _staff(user) and user.has_perm("articles.add_article"),
+                "You may not write articles.",
+            )
         check_canonical(user, article.canonical_url)
         article.created_by = article.created_by or user
         article.status = Article.Status.DRAFT
@@ -475,8 +480,9 @@ def restore_revision(article, version, *, user=None):
     if version.object_id != str(current.pk) or version.content_type.model_class() is not Article:
         raise ValueError("This revision belongs to another article.")
     data = version.field_dict
-    check_canonical(user, data.get("canonical_url", current.canonical_url),
-                    current=current.canonical_url)
+    check_canonical(
+        user, data.get("canonical_url", current.canonical_url), current=current.canonical_url
+    )
     for field in RESTORED_FIELDS:
         if field in data:
             setattr(current, field, data[field])
@@ -490,7 +496,8 @@ def restore_revision(article, version, *, user=None):
     if current.status == Article.Status.PUBLISHED:
         check_alt_text(article=current)
     bylines = [
-        v.field_dict for v in version.revision.version_set.all()
+        v.field_dict
+        for v in version.revision.version_set.all()
         if v.content_type.model_class() is ArticleAuthor
     ]
     if bylines:
@@ -524,10 +531,13 @@ def publish(article, *, when=None, user=None):
     scheduled = when > now
     # A new publication time means its side effects are due again.
     _transition(
-        article, Article.Status.PUBLISHED,
-        Action.SCHEDULED if scheduled else Action.PUBLISHED, user,
+        article,
+        Article.Status.PUBLISHED,
+        Action.SCHEDULED if scheduled else Action.PUBLISHED,
+        user,
         detail=f"For {_local(when)}" if scheduled else "",
-        publish_at=when, went_live_at=None,
+        publish_at=when,
+        went_live_at=None,
     )
     _go_live_at(article)
     _changed(article, "published")
@@ -549,8 +559,13 @@ def cancel_schedule(article, *, user=None):
         return article
     was = article.publish_at
     return _transition(
-        article, Article.Status.DRAFT, Action.SCHEDULE_CANCELLED, user,
-        detail=f"Was scheduled for {_local(was)}", publish_at=None, went_live_at=None,
+        article,
+        Article.Status.DRAFT,
+        Action.SCHEDULE_CANCELLED,
+        user,
+        detail=f"Was scheduled for {_local(was)}",
+        publish_at=None,
+        went_live_at=None,
         reason="unpublished",
     )
 
@@ -603,7 +618,8 @@ def save_imported(article, *, status, publish_at, detail, now=None, events=None)
         # The body came back as exported: library pictures are matched again.
         sync_body_images(article)
     event = ArticleEvent(
-        article_id=article.pk, action=Action.CREATED if is_new else Action.EDITED,
+        article_id=article.pk,
+        action=Action.CREATED if is_new else Action.EDITED,
         detail=detail[:500],
     )
     if events is None:
@@ -619,8 +635,10 @@ def save_imported(article, *, status, publish_at, detail, now=None, events=None)
 def add_correction(article, text, *, kind=Correction.Kind.CORRECTION, user=None, when=None):
     """Append a dated correction or update note; readers and feeds see the article as updated."""
     if user is not None:
-        _require(_staff(user) and user.has_perm("articles.add_correction"),
-                 "You may not add corrections.")
+        _require(
+            _staff(user) and user.has_perm("articles.add_correction"),
+            "You may not add corrections.",
+        )
     text = (text or "").strip()
     if not text:
         raise ValueError("A correction needs a text.")
@@ -638,10 +656,14 @@ def add_correction(article, text, *, kind=Correction.Kind.CORRECTION, user=None,
 def mint_preview_link(article, *, user=None):
     """A new preview link of `article` for its present state, recorded with who minted it."""
     if user is not None:
-        _require(can_mint_preview(user, article),
-                 "Only those who may edit this article may hand out preview links to it.")
+        _require(
+            can_mint_preview(user, article),
+            "Only those who may edit this article may hand out preview links to it.",
+        )
     return PreviewLink.objects.create(
-        article_id=article.pk, key=secrets.token_urlsafe(32), state=article.preview_state,
+        article_id=article.pk,
+        key=secrets.token_urlsafe(32),
+        state=article.preview_state,
         minted_by=user,
     )
 
@@ -651,7 +673,9 @@ def open_preview_links(article):
     since = timezone.now() - timedelta(seconds=settings.ARTICLE_PREVIEW_MAX_AGE)
     return list(
         PreviewLink.objects.filter(
-            article_id=article.pk, revoked_at__isnull=True, minted_at__gt=since,
+            article_id=article.pk,
+            revoked_at__isnull=True,
+            minted_at__gt=since,
             state=article.preview_state,
         ).select_related("minted_by")
     )
@@ -724,7 +748,8 @@ def autosave(user, article, *, title="", dek="", body="", base_version=None):
         "saved_at": timezone.now(),
     }
     draft, _ = ArticleDraft.objects.update_or_create(
-        user=user, article=article if article is not None and article.pk else None,
+        user=user,
+        article=article if article is not None and article.pk else None,
         defaults=values,
     )
     return draft

@@ -208,9 +208,7 @@ def sitemap_view(*, params=()):
             keys.record(cache_keys.SITEMAP)
             return view(request, *args, **kwargs)
 
-        return page(params=params, seconds=settings.FEED_CACHE_SECONDS)(
-            require_safe(wrapper)
-        )
+        return page(params=params, seconds=settings.FEED_CACHE_SECONDS)(require_safe(wrapper))
 
     return decorator
 
@@ -229,8 +227,10 @@ def sitemap_index(request):
     for row in months:
         month = timezone.localtime(row["month"])
         url = absolute_url(
-            reverse("articles:sitemap-month", kwargs={"year": f"{month.year:04d}",
-                                                       "month": f"{month.month:02d}"})
+            reverse(
+                "articles:sitemap-month",
+                kwargs={"year": f"{month.year:04d}", "month": f"{month.month:02d}"},
+            )
         )
         for loc in _paged(url, _section_pages(row["count"])):
             entries.append((loc, row["last_modified"]))
@@ -238,11 +238,15 @@ def sitemap_index(request):
     category_stats = Category.objects.filter(live).aggregate(
         last_modified=Max(modified("articles__")), count=Count("id", distinct=True)
     )
-    tag_stats = Article.objects.live().filter(tags__isnull=False).aggregate(
-        last_modified=Max(modified()), count=Count("tags", distinct=True)
+    tag_stats = (
+        Article.objects.live()
+        .filter(tags__isnull=False)
+        .aggregate(last_modified=Max(modified()), count=Count("tags", distinct=True))
     )
-    author_stats = Article.objects.live().filter(bylines__isnull=False).aggregate(
-        last_modified=Max(modified()), count=Count("bylines__author", distinct=True)
+    author_stats = (
+        Article.objects.live()
+        .filter(bylines__isnull=False)
+        .aggregate(last_modified=Max(modified()), count=Count("bylines__author", distinct=True))
     )
     for section, stats in (
         ("categories", category_stats),

@@ -31,15 +31,14 @@ feed_patterns = [
     ),
     re_path(rf"^category/{SLUG}/feed/$", _feed(feeds.CategoryFeed), name="category-feed"),
     re_path(
-        rf"^category/{SLUG}/feed/atom/$", _feed(feeds.CategoryAtomFeed),
+        rf"^category/{SLUG}/feed/atom/$",
+        _feed(feeds.CategoryAtomFeed),
         name="category-feed-atom",
     ),
     re_path(rf"^tag/{SLUG}/feed/$", _feed(feeds.TagFeed), name="tag-feed"),
     re_path(rf"^tag/{SLUG}/feed/atom/$", _feed(feeds.TagAtomFeed), name="tag-feed-atom"),
     re_path(rf"^author/{SLUG}/feed/$", _feed(feeds.AuthorFeed), name="author-feed"),
-    re_path(
-        rf"^author/{SLUG}/feed/atom/$", _feed(feeds.AuthorAtomFeed), name="author-feed-atom"
-    ),
+    re_path(rf"^author/{SLUG}/feed/atom/$", _feed(feeds.AuthorAtomFeed), name="author-feed-atom"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap-index"),
     re_path(
         r"^sitemap-articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$",

@@ -215,8 +215,7 @@ class ArticleDetailView(DetailView):
             cache_keys.listing(cache_keys.section(article.category_id)),
         }
         shown.update(
-            cache_keys.listing(cache_keys.tag(tag.pk))
-            for tag in article.tag_list[:RELATED_TAGS]
+            cache_keys.listing(cache_keys.tag(tag.pk)) for tag in article.tag_list[:RELATED_TAGS]
         )
         for story in related:
             shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))

@@ -17,8 +17,18 @@ class AuthorAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     fieldsets = [
         (None, {"fields": ("name", "slug", "kind", "bio", "photo", "user", "email")}),
-        ("Links", {"fields": (
-            "website", "x_url", "facebook_url", "instagram_url", "telegram_url",
-            "mastodon_url", "bluesky_url",
-        )}),
+        (
+            "Links",
+            {
+                "fields": (
+                    "website",
+                    "x_url",
+                    "facebook_url",
+                    "instagram_url",
+                    "telegram_url",
+                    "mastodon_url",
+                    "bluesky_url",
+                )
+            },
+        ),
     ]

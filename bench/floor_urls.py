@@ -12,8 +12,8 @@ SIZE = 6600
 
 def _page(size=SIZE):
     head = (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>Floor</title>\n</head>\n<body>\n<main>\n<h1>A page of fixed text</h1>\n"
     )
     tail = "</main>\n</body>\n</html>\n"

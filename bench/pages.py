@@ -158,7 +158,8 @@ def configure():
     # environment's: from the site and from this process, which edits a story.
     edge = (
         {"EDGE_PURGE": "varnish", "VARNISH_PURGE_URLS": f"http://127.0.0.1:{ports['varnish']}"}
-        if use_varnish else {"EDGE_PURGE": ""}
+        if use_varnish
+        else {"EDGE_PURGE": ""}
     )
     SERVER_ENV.update(edge)
     os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in ("LOG_LEVEL",)})
@@ -174,8 +175,13 @@ def configure():
 
     if "bench.middleware.BypassPageCacheMiddleware" not in settings.MIDDLEWARE:
         fail(f"{SETTINGS_MODULE} does not put BypassPageCacheMiddleware in the page cache's place")
-    return {"ports": ports, "varnish": use_varnish, "no_varnish": no_varnish,
-            "bypass_header": middleware.BYPASS_HEADER, "corpus": corpus}
+    return {
+        "ports": ports,
+        "varnish": use_varnish,
+        "no_varnish": no_varnish,
+        "bypass_header": middleware.BYPASS_HEADER,
+        "corpus": corpus,
+    }
 
 
 def _database_of_its_own(url, suffix):
@@ -237,9 +243,25 @@ def generate(count, seed=7):
     started = time.perf_counter()
     article_type = TaggedItem.content_type.field.related_model.objects.get_for_model(Article)
     words = [
-        "the", "election", "budget", "parliament", "talks", "border", "minister", "court",
-        "council", "school", "water", "energy", "market", "culture", "festival", "report",
-        "villagers", "road", "hospital",
+        "the",
+        "election",
+        "budget",
+        "parliament",
+        "talks",
+        "border",
+        "minister",
+        "court",
+        "council",
+        "school",
+        "water",
+        "energy",
+        "market",
+        "culture",
+        "festival",
+        "report",
+        "villagers",
+        "road",
+        "hospital",
     ]
     paragraphs = [
         f"<p>{' '.join(rng.choice(words) for _ in range(rng.randint(40, 110))).capitalize()}.</p>"
@@ -252,8 +274,7 @@ def generate(count, seed=7):
         with transaction.atomic(), connection.cursor() as cursor:
             # Rows are made by the database itself (INSERT … SELECT over
             # generate_series): seconds for 100,000 stories, not minutes.
-            cursor.execute(*_articles_sql(existing, count, sections, words, paragraphs,
-                                          pictures))
+            cursor.execute(*_articles_sql(existing, count, sections, words, paragraphs, pictures))
             cursor.execute(*_bylines_sql(existing, count, authors))
             cursor.execute(*_tags_sql(existing, count, tags, article_type))
             cursor.execute(*_body_pictures_sql(existing, count, pictures))
@@ -293,26 +314,39 @@ def _pictures():
     names = [f"library/pagebench-{n}.jpg" for n in range(PICTURES)]
     Image.objects.bulk_create(
         [
-            Image(file=name, width=2400, height=1600, file_size=400_000,
-                  title=f"Pagebench picture {n}", alt_text=f"A scene of the news, number {n}",
-                  caption=f"What the picture shows, number {n}", credit="Newsroom staff")
+            Image(
+                file=name,
+                width=2400,
+                height=1600,
+                file_size=400_000,
+                title=f"Pagebench picture {n}",
+                alt_text=f"A scene of the news, number {n}",
+                caption=f"What the picture shows, number {n}",
+                credit="Newsroom staff",
+            )
             for n, name in enumerate(names)
         ],
         ignore_conflicts=True,
     )
     images = list(Image.objects.filter(file__in=names).order_by("pk"))
     if not Rendition.objects.filter(image__in=images).exists():
-        Rendition.objects.bulk_create([
-            Rendition(
-                image=image, ratio=ratio, width=width, format=fmt, focal=focal,
-                height=height_for(image, ratio, width),
-                file=f"renditions/pagebench-{image.pk}-{ratio.replace(':', 'x')}-{width}"
-                     f".{EXTENSIONS[fmt]}",
-            )
-            for image in images
-            for ratio, width, fmt, focal in sorted(wanted(image))
-            if focal == focal_for(image, ratio)
-        ])
+        Rendition.objects.bulk_create(
+            [
+                Rendition(
+                    image=image,
+                    ratio=ratio,
+                    width=width,
+                    format=fmt,
+                    focal=focal,
+                    height=height_for(image, ratio, width),
+                    file=f"renditions/pagebench-{image.pk}-{ratio.replace(':', 'x')}-{width}"
+                    f".{EXTENSIONS[fmt]}",
+                )
+                for image in images
+                for ratio, width, fmt, focal in sorted(wanted(image))
+                if focal == focal_for(image, ratio)
+            ]
+        )
     return images
 
 
@@ -353,7 +387,8 @@ def _articles_sql(first, count, sections, words, paragraphs, pictures):
         "body": (" || ".join(parts), body_params),
         "featured_image_id": (
             f"CASE WHEN n %% 4 = 3 THEN NULL ELSE "
-            f"(ARRAY[{picture_ids}])[1 + (n * 11) %% {len(pictures)}] END", []
+            f"(ARRAY[{picture_ids}])[1 + (n * 11) %% {len(pictures)}] END",
+            [],
         ),
         "category_id": (f"(ARRAY[{section_ids}])[1 + n %% {len(sections)}]", []),
         "status": ("%s", [Article.Status.PUBLISHED]),
@@ -395,8 +430,10 @@ def _body_img(which, pictures):
     """SQL for the <img> of body picture `which` (0, 1) of story n, as an editor's body has
     it (the library file's address), from an array of addresses given as a parameter."""
     pick = f"1 + (n * {3 + which * 4} + {which * 17}) %% {pictures}"
-    return (f"'<figure><img src=\"' || (%s::text[])[{pick}] || '\" alt=\"A picture of the "
-            f"story\"></figure>'")
+    return (
+        f"'<figure><img src=\"' || (%s::text[])[{pick}] || '\" alt=\"A picture of the "
+        f"story\"></figure>'"
+    )
 
 
 def _body_pictures_sql(first, count, pictures):
@@ -426,7 +463,7 @@ def _bylines_sql(first, count, authors):
 
     author_ids = ", ".join(str(author.pk) for author in authors)
     sql = (
-        f"INSERT INTO {ArticleAuthor._meta.db_table} (article_id, author_id, \"order\") "  # nosec B608 # noqa: S608
+        f'INSERT INTO {ArticleAuthor._meta.db_table} (article_id, author_id, "order") '  # nosec B608 # noqa: S608
         f"SELECT a.id, (ARRAY[{author_ids}])[1 + (a.id * 7 + k.n * 13) %% {len(authors)}], k.n "
         f"FROM {Article._meta.db_table} a CROSS JOIN (VALUES (0), (1), (2)) AS k(n) "
         f"{GENERATED_BETWEEN} AND k.n <= a.id %% 3"
@@ -456,8 +493,7 @@ def _drop_text_indexes(table):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes "
-            "WHERE tablename = %s AND indexdef LIKE %s",
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
             [table, "% USING gin %"],
         )
         found = cursor.fetchall()
@@ -487,8 +523,10 @@ def import_wxr(count):
     if existing >= count:
         return existing, 0.0
     if existing:
-        fail(f"the WXR corpus database holds {existing} stories, not {count}: drop it "
-             "(it is DATABASE_URL's name with _wxr added)")
+        fail(
+            f"the WXR corpus database holds {existing} stories, not {count}: drop it "
+            "(it is DATABASE_URL's name with _wxr added)"
+        )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"bench-{count}.xml"
@@ -572,17 +610,25 @@ def most_visited():
         ("home", reverse("articles:home")),
         ("feed: site RSS", reverse("articles:feed")),
         ("feed: site Atom", reverse("articles:feed-atom")),
-        (f"feed: {busiest.slug} RSS",
-         reverse("articles:category-feed", kwargs={"slug": busiest.slug})),
-        (f"feed: {busiest.slug} Atom",
-         reverse("articles:category-feed-atom", kwargs={"slug": busiest.slug})),
+        (
+            f"feed: {busiest.slug} RSS",
+            reverse("articles:category-feed", kwargs={"slug": busiest.slug}),
+        ),
+        (
+            f"feed: {busiest.slug} Atom",
+            reverse("articles:category-feed-atom", kwargs={"slug": busiest.slug}),
+        ),
     ]
-    visited += [(f"section: {sections[pk].slug}", sections[pk].get_absolute_url())
-                for pk in section_ids]
-    visited += [(f"tag: {tags[pk].slug}", reverse("articles:tag", kwargs={"slug": tags[pk].slug}))
-                for pk in tag_ids]
-    visited += [(f"author: {authors[pk].slug}", authors[pk].get_absolute_url())
-                for pk in author_ids]
+    visited += [
+        (f"section: {sections[pk].slug}", sections[pk].get_absolute_url()) for pk in section_ids
+    ]
+    visited += [
+        (f"tag: {tags[pk].slug}", reverse("articles:tag", kwargs={"slug": tags[pk].slug}))
+        for pk in tag_ids
+    ]
+    visited += [
+        (f"author: {authors[pk].slug}", authors[pk].get_absolute_url()) for pk in author_ids
+    ]
     visited += [
         (f"article: {story.slug}", story.get_absolute_url())
         for story in Article.objects.live().latest_first()[:VISITED_ARTICLES]
@@ -650,8 +696,11 @@ def get(url, headers=None):
                 body = response.read()
             except http.client.IncompleteRead as error:
                 size = len(error.partial)
-                return response.status, response.headers, size, (
-                    f"{size} bytes came, Content-Length said {length}"
+                return (
+                    response.status,
+                    response.headers,
+                    size,
+                    (f"{size} bytes came, Content-Length said {length}"),
                 )
             return response.status, response.headers, len(body), None
     except urllib.error.HTTPError as error:
@@ -660,12 +709,17 @@ def get(url, headers=None):
 
 def start_gunicorn(app, port, settings_module, ready_path):
     env = {
-        **os.environ, **SERVER_ENV,
-        "DJANGO_SETTINGS_MODULE": settings_module, "PORT": str(port), "HOST": "127.0.0.1",
+        **os.environ,
+        **SERVER_ENV,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - fixed command
-        [gunicorn, app, "-c", "newsroom/gunicorn.conf.py"], cwd=PROJECT_DIR, env=env,
+        [gunicorn, app, "-c", "newsroom/gunicorn.conf.py"],
+        cwd=PROJECT_DIR,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -768,10 +822,13 @@ def warm(url, expected, headers=None, tries=3):
         if cache == expected and not problem:
             for miss_cache, miss_size, length in misses:
                 if miss_size != size:
-                    framing.setdefault(url, (
-                        f"X-Cache {miss_cache}: {miss_size} bytes (Content-Length {length}); "
-                        f"the page has {size} bytes"
-                    ))
+                    framing.setdefault(
+                        url,
+                        (
+                            f"X-Cache {miss_cache}: {miss_size} bytes (Content-Length {length}); "
+                            f"the page has {size} bytes"
+                        ),
+                    )
             return size
         if not problem:
             misses.append((cache, size, answer.get("Content-Length")))
@@ -788,8 +845,7 @@ def hit_share(base, visited, expected):
         if status != 200 or answer.get("X-Cache") != expected:
             missed.append(f"{label} ({status}, X-Cache {answer.get('X-Cache')})")
     hits = len(visited) - len(missed)
-    return {"hits": hits, "total": len(visited), "share": hits / len(visited),
-            "missed": missed}
+    return {"hits": hits, "total": len(visited), "share": hits / len(visited), "missed": missed}
 
 
 # -- report ----------------------------------------------------------------------------
@@ -825,8 +881,10 @@ def summary(rows, mode, target, unit):
 
 
 def share_line(name, share, word):
-    line = (f"  {name:<18} {share['hits']:>2} of {share['total']} {word:<4} "
-            f"({share['share']:.0%}; target ≥ 90 %)")
+    line = (
+        f"  {name:<18} {share['hits']:>2} of {share['total']} {word:<4} "
+        f"({share['share']:.0%}; target ≥ 90 %)"
+    )
     if share["missed"]:
         line += "\n" + "\n".join(f"{'':<21}not a hit: {label}" for label in share["missed"])
     return line
@@ -896,24 +954,36 @@ def run(config, running):
         # runs seconds apart moves less than one of runs minutes apart.
         floor = wrk(floor_url, **load)
         measured = [("floor", floor, 0)]
-        measured.append(("bypass", wrk(site + path, headers=bypass, **load),
-                         queries[name]["bypass"]))
-        measured.append(("cold", wrk(site + path, headers=cold, **load),
-                         queries[name]["cold"]))
+        measured.append(
+            ("bypass", wrk(site + path, headers=bypass, **load), queries[name]["bypass"])
+        )
+        measured.append(("cold", wrk(site + path, headers=cold, **load), queries[name]["cold"]))
         _, answer, bypassed_size, problem = get(site + path, {config["bypass_header"]: "1"})
         size = warm(site + path, "hit")
         if problem or bypassed_size != size:
-            framing.setdefault(f"{site}{path} bypassed", problem or (
-                f"{bypassed_size} bytes (Content-Length {answer.get('Content-Length')}); "
-                f"the page has {size} bytes"
-            ))
+            framing.setdefault(
+                f"{site}{path} bypassed",
+                problem
+                or (
+                    f"{bypassed_size} bytes (Content-Length {answer.get('Content-Length')}); "
+                    f"the page has {size} bytes"
+                ),
+            )
         measured.append(("django hit", wrk(site + path, **load), queries[name]["django hit"]))
         if config["varnish"]:
             warm(edge + path, "HIT")
             measured.append(("varnish hit", wrk(edge + path, **load), None))
         for mode, result, query_count in measured:
-            rows.append({"page": name, "cache": mode, "path": path, "queries": query_count,
-                         **result, "of_floor": result["rps"] / floor["rps"]})
+            rows.append(
+                {
+                    "page": name,
+                    "cache": mode,
+                    "path": path,
+                    "queries": query_count,
+                    **result,
+                    "of_floor": result["rps"] / floor["rps"],
+                }
+            )
     rss = worker_rss_mb(server.pid)
     loadavg["after_wrk"] = load_average()
 
@@ -935,50 +1005,66 @@ def run(config, running):
     floors = [row["rps"] for row in rows if row["cache"] == "floor"]
     print()
     print(table(rows))
-    print(f"floor: {min(floors):.0f}–{max(floors):.0f} req/s "
-          f"(median {statistics.median(floors):.0f}); each page's ratios are to the floor "
-          "measured just before it")
-    for line in (summary(rows, "django hit", 0.70, "%"),
-                 summary(rows, "varnish hit", 5.0, "×")):
+    print(
+        f"floor: {min(floors):.0f}–{max(floors):.0f} req/s "
+        f"(median {statistics.median(floors):.0f}); each page's ratios are to the floor "
+        "measured just before it"
+    )
+    for line in (summary(rows, "django hit", 0.70, "%"), summary(rows, "varnish hit", 5.0, "×")):
         if line:
             print(line)
-    print(f"\nAfter an edit of the title of {story.slug!r} (the {EDITED_RANK}th newest story) "
-          f"through articles.services.save_article, each of the {len(visited)} most-visited "
-          "pages asked once:")
+    print(
+        f"\nAfter an edit of the title of {story.slug!r} (the {EDITED_RANK}th newest story) "
+        f"through articles.services.save_article, each of the {len(visited)} most-visited "
+        "pages asked once:"
+    )
     print(share_line("Django page cache", shares["django"], "hits"))
     if "varnish" in shares:
         print(share_line("Varnish", shares["varnish"], "HIT"))
     if framing:
-        print(f"\nMisses whose Content-Length was not the page's size: {len(framing)} "
-              "addresses (all in the JSON), such as")
+        print(
+            f"\nMisses whose Content-Length was not the page's size: {len(framing)} "
+            "addresses (all in the JSON), such as"
+        )
         for url, problem in sorted(framing.items())[:FRAMING_SHOWN]:
             print(f"  {url}: {problem}")
     print(f"\ngunicorn workers: RSS {rss} MB after {served} requests in all")
-    print(f"load average (1, 5, 15 min): {loadavg['start']} at the start, "
-          f"{loadavg['after_wrk']} after the wrk runs, {loadavg['end']} at the end")
+    print(
+        f"load average (1, 5, 15 min): {loadavg['start']} at the start, "
+        f"{loadavg['after_wrk']} after the wrk runs, {loadavg['end']} at the end"
+    )
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     path = results_dir / f"pages-{count}-{stamp}.json"
-    path.write_text(json.dumps({
-        "articles": total,
-        "corpus": config["corpus"],
-        "load": load,
-        "workers": os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}+1",
-        "cpus": os.cpu_count(),
-        "load_average": loadavg,
-        "varnish": config["varnish"] or config["no_varnish"],
-        "floor_rps": statistics.median(floors),
-        "rows": rows,
-        "hit_share": {
-            "pages": [{"label": label, "path": path} for label, path in visited],
-            "edited": {"id": story.pk, "slug": story.slug, "rank": EDITED_RANK,
-                       "path": story.get_absolute_url()},
-            **shares,
-        },
-        "content_length_mismatches": framing,
-        "worker_rss_mb": rss,
-        "requests_served": served,
-    }, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "articles": total,
+                "corpus": config["corpus"],
+                "load": load,
+                "workers": os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}+1",
+                "cpus": os.cpu_count(),
+                "load_average": loadavg,
+                "varnish": config["varnish"] or config["no_varnish"],
+                "floor_rps": statistics.median(floors),
+                "rows": rows,
+                "hit_share": {
+                    "pages": [{"label": label, "path": path} for label, path in visited],
+                    "edited": {
+                        "id": story.pk,
+                        "slug": story.slug,
+                        "rank": EDITED_RANK,
+                        "path": story.get_absolute_url(),
+                    },
+                    **shares,
+                },
+                "content_length_mismatches": framing,
+                "worker_rss_mb": rss,
+                "requests_served": served,
+            },
+            indent=2,
+        )
+    )
     print(f"Results written to {path}")
 
 

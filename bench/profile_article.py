@@ -109,8 +109,11 @@ def main():
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     total = stats.total_tt * 1000 / args.requests
-    print(f"{args.mode} {path}: {plain:.2f} ms per request without the profiler, "
-          f"{total:.2f} ms under it ({args.requests} requests; answers {statuses})", file=out)
+    print(
+        f"{args.mode} {path}: {plain:.2f} ms per request without the profiler, "
+        f"{total:.2f} ms under it ({args.requests} requests; answers {statuses})",
+        file=out,
+    )
     print(f"load average: {bench_pages.load_average()}", file=out)
     for order in ("cumulative", "tottime"):
         print(f"\n-- by {order} (ms per request) --", file=out)
@@ -119,8 +122,11 @@ def main():
         for (filename, line, name), (_cc, calls, own, cum, _callers) in rows[: args.top]:
             where = filename.replace(str(bench_pages.PROJECT_DIR) + "/", "")
             where = where.split("site-packages/")[-1]
-            print(f"{cum * 1000 / args.requests:8.3f} {own * 1000 / args.requests:8.3f} "
-                  f"{calls / args.requests:7.1f}  {where}:{line}({name})", file=out)
+            print(
+                f"{cum * 1000 / args.requests:8.3f} {own * 1000 / args.requests:8.3f} "
+                f"{calls / args.requests:7.1f}  {where}:{line}({name})",
+                file=out,
+            )
     text = out.getvalue()
     print(text)
     default = bench_pages.PROJECT_DIR / "bench" / "results"

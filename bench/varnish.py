@@ -63,8 +63,16 @@ class Varnish:
     `workdir` (a new temporary one by default), with more varnishd `options`;
     `stop()` ends it and removes the work directory. The tests use it too."""
 
-    def __init__(self, port, backend_port, storage="malloc,256m", *, workdir=None,
-                 backend_host="127.0.0.1", options=()):
+    def __init__(
+        self,
+        port,
+        backend_port,
+        storage="malloc,256m",
+        *,
+        workdir=None,
+        backend_host="127.0.0.1",
+        options=(),
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-varnish-"))
@@ -72,11 +80,16 @@ class Varnish:
         vcl.write_text(vcl_for(backend_port, host=backend_host))
         self.log_path = self.workdir / "varnishd.log"
         command = [
-            varnishd_path(), "-F",
-            "-a", f"127.0.0.1:{port}",
-            "-f", str(vcl),
-            "-n", str(self.workdir / "instance"),
-            "-s", storage,
+            varnishd_path(),
+            "-F",
+            "-a",
+            f"127.0.0.1:{port}",
+            "-f",
+            str(vcl),
+            "-n",
+            str(self.workdir / "instance"),
+            "-s",
+            storage,
             *options,
         ]
         if os.geteuid() == 0:

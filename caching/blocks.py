@@ -135,7 +135,7 @@ def parse(src):
     prefix = reverse("caching:fragment", kwargs={"name": "x"})[:-2]
     if not parts.path.startswith(prefix):
         return None
-    name = parts.path[len(prefix):].strip("/")
+    name = parts.path[len(prefix) :].strip("/")
     if name not in registry.blocks:
         return None
     return name, dict(parse_qsl(parts.query))

@@ -29,7 +29,7 @@ def get_many(names):
     found = store.get_many([PREFIX + name for name in names])
     pieces.since, pieces.failed = found.seq, found.failed
     for cache_key, (value, shown) in found.items():
-        pieces[cache_key[len(PREFIX):]] = value
+        pieces[cache_key[len(PREFIX) :]] = value
         keys.record_all(shown)
     return pieces
 

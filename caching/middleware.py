@@ -40,21 +40,45 @@ logger = logging.getLogger(__name__)
 CACHEABLE_STATUSES = {200, 301, 404, 410}
 # Query parameters that name a visitor's origin, never what a page shows.
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",
-    "igshid", "yclid", "_ga", "_gl", "ref_src", "cmpid",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "yclid",
+    "_ga",
+    "_gl",
+    "ref_src",
+    "cmpid",
 }
 # Vary values that do not split a reader's page: only requests without a
 # session cookie are stored, so their Cookie is irrelevant to the page.
 HARMLESS_VARY = {"cookie", "accept-encoding"}
 # Response headers a stored page must not replay.
 UNSTORED_HEADERS = {
-    "set-cookie", "x-cache", "date", "content-length", "surrogate-key", "cache-tag",
-    "surrogate-control", "cache-control", "etag", "last-modified", "vary",
+    "set-cookie",
+    "x-cache",
+    "date",
+    "content-length",
+    "surrogate-key",
+    "cache-tag",
+    "surrogate-control",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "vary",
 }
 ESI_CONTROL = 'content="ESI/1.0"'
 # Request headers that make a GET conditional.
 VALIDATORS = (
-    "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
 )
 # Per process: the fragments a page showed last time, fetched with it in one round trip.
 _page_holes = {}
@@ -69,16 +93,28 @@ _PAGE_HOLES_LIMIT = 20_000
 _local = OrderedDict()
 _LOCAL_MAX_BYTES = 512 * 1024
 GZIP_MIN_BYTES = 1024
-COMPRESSIBLE = ("text/", "application/xml", "application/rss+xml", "application/atom+xml",
-                "application/json")
+COMPRESSIBLE = (
+    "text/",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/json",
+)
 
 
 class LocalCopy:
     """A page as answered, plain and compressed once (most readers take gzip)."""
 
     __slots__ = (
-        "seq", "expires", "status", "headers", "content", "gzip_headers", "gzipped",
-        "checked_at", "purges",
+        "seq",
+        "expires",
+        "status",
+        "headers",
+        "content",
+        "gzip_headers",
+        "gzipped",
+        "checked_at",
+        "purges",
     )
 
     def __init__(self, seq, expires, response, purges):
@@ -161,9 +197,7 @@ def _private(request):
     if _has_session(request):
         return True
     query = request.META.get("QUERY_STRING", "")
-    return bool(query) and any(
-        p in query and p in request.GET for p in registry.private_params
-    )
+    return bool(query) and any(p in query and p in request.GET for p in registry.private_params)
 
 
 def _esi_capable(request):
@@ -309,8 +343,14 @@ class PageCacheMiddleware:
         response.content = out.content
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
-        for name in ("Surrogate-Key", "Cache-Tag", "Cache-Control", "ETag", "Last-Modified",
-                     "Surrogate-Control"):
+        for name in (
+            "Surrogate-Key",
+            "Cache-Tag",
+            "Cache-Control",
+            "ETag",
+            "Last-Modified",
+            "Surrogate-Control",
+        ):
             if out.has_header(name):
                 response[name] = out[name]
         patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
@@ -340,8 +380,10 @@ def _is_html(response):
 
 
 def _content(response):
-    if hasattr(response, "render") and callable(response.render) and not getattr(
-        response, "is_rendered", True
+    if (
+        hasattr(response, "render")
+        and callable(response.render)
+        and not getattr(response, "is_rendered", True)
     ):
         response.render()
     return response.content
@@ -445,8 +487,10 @@ def _assemble(entry, shown, found, key):
         etags.append(fragment["etag"])
     if missing:
         store.set_many(
-            {k: (fragment, frozenset(ks), fragment["expires"]) for k, (fragment, ks) in
-             missing.items()},
+            {
+                k: (fragment, frozenset(ks), fragment["expires"])
+                for k, (fragment, ks) in missing.items()
+            },
             since=found.seq,
         )
     if key is not None and len(_page_holes) <= _PAGE_HOLES_LIMIT:

@@ -87,18 +87,16 @@ def send_to_edge(keys):
         try:
             backend.purge_keys(keys)
         except Exception as exc:
-            logger.warning("edge purge through %s failed (%s); retrying in the background",
-                           name, exc)
+            logger.warning(
+                "edge purge through %s failed (%s); retrying in the background", name, exc
+            )
             failed.append(name)
     if failed and settings.CELERY_TASK_ALWAYS_EAGER:
         # No broker: a retry would run here and now, costing the request another timeout.
-        logger.error("edge purge of %s through %s failed; no worker to retry it",
-                     keys[:20], failed)
+        logger.error("edge purge of %s through %s failed; no worker to retry it", keys[:20], failed)
     elif failed:
         try:
-            tasks.purge_edge.apply_async(
-                (keys, failed), countdown=settings.EDGE_PURGE_RETRY_DELAY
-            )
+            tasks.purge_edge.apply_async((keys, failed), countdown=settings.EDGE_PURGE_RETRY_DELAY)
         except Exception:
             logger.exception("could not queue the edge purge retry of %s", keys[:20])
 

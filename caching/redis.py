@@ -100,9 +100,7 @@ class RedisCache(DjangoRedisCache):
 
     def __init__(self, server, params):
         params = {**params, "OPTIONS": dict(params.get("OPTIONS") or {})}
-        params["OPTIONS"].setdefault(
-            "retry", redis.retry.Retry(redis.backoff.NoBackoff(), 0)
-        )
+        params["OPTIONS"].setdefault("retry", redis.retry.Retry(redis.backoff.NoBackoff(), 0))
         super().__init__(server, params)
         self._class = ReusingRedisClient
         name = server if isinstance(server, str) else ",".join(server)
@@ -178,8 +176,17 @@ def _guarded(name):
 
 
 for _name in (
-    "add", "get", "set", "touch", "delete", "has_key", "incr", "get_many",
-    "set_many", "delete_many", "clear", "get_many_fast",
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "has_key",
+    "incr",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "clear",
+    "get_many_fast",
 ):
     setattr(RedisCache, _name, _guarded(_name))
-

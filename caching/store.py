@@ -88,8 +88,10 @@ def get_many(cache_keys):
     scope = _prefetch.get()
     if scope is not None:
         scope.read.extend(cache_keys)
-        if scope.found is not None and not scope.found.failed and scope.asked.issuperset(
-            cache_keys
+        if (
+            scope.found is not None
+            and not scope.found.failed
+            and scope.asked.issuperset(cache_keys)
         ):
             found = Found({k: scope.found[k] for k in cache_keys if k in scope.found})
             found.seq = scope.found.seq
@@ -112,9 +114,7 @@ def _fetch(cache_keys):
             cache.add(SEQUENCE, _token(), timeout=VERSION_TIMEOUT)
             found.seq = cache.get(SEQUENCE)
         entries = {k: values[k] for k in cache_keys if k in values}
-        missing = {
-            v for entry in entries.values() for v in entry[0] if v not in values
-        }
+        missing = {v for entry in entries.values() for v in entry[0] if v not in values}
         if missing:
             values.update(fetch(list(missing)))
     except Exception:

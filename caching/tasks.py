@@ -31,8 +31,9 @@ def purge_edge(self, keys, backend_names=None):
         try:
             backend.purge_keys(keys)
         except Exception as exc:
-            logger.warning("edge purge through %s failed (attempt %s): %s",
-                           name, self.request.retries + 1, exc)
+            logger.warning(
+                "edge purge through %s failed (attempt %s): %s", name, self.request.retries + 1, exc
+            )
             failed.append(name)
     if not failed:
         return

@@ -16,9 +16,13 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("parent").annotate(
-            n_articles=Count("articles")
-        ).order_by("order", "name")  # an aggregate drops Meta.ordering
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(n_articles=Count("articles"))
+            .order_by("order", "name")
+        )  # an aggregate drops Meta.ordering
 
     @admin.display(description="articles", ordering="n_articles")
     def article_count(self, obj):

@@ -15,10 +15,16 @@ class NewsroomConfig(AppConfig):
         from newsroom.security import end_sessions_on_deactivation, end_sessions_on_group_removal
 
         user = get_user_model()
-        m2m_changed.connect(end_sessions_on_group_removal, sender=user.groups.through,
-                            dispatch_uid="newsroom.end_sessions_on_group_removal")
-        post_save.connect(end_sessions_on_deactivation, sender=user,
-                          dispatch_uid="newsroom.end_sessions_on_deactivation")
+        m2m_changed.connect(
+            end_sessions_on_group_removal,
+            sender=user.groups.through,
+            dispatch_uid="newsroom.end_sessions_on_group_removal",
+        )
+        post_save.connect(
+            end_sessions_on_deactivation,
+            sender=user,
+            dispatch_uid="newsroom.end_sessions_on_deactivation",
+        )
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

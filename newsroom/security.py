@@ -196,8 +196,9 @@ class ThrottleMiddleware:
             cache.add(key, 0, timeout=window + 1)
             count = cache.incr(key)
         except Exception:
-            logger.warning("throttle counter unavailable; letting the request through",
-                           exc_info=True)
+            logger.warning(
+                "throttle counter unavailable; letting the request through", exc_info=True
+            )
             return 0
         if count <= limit:
             return 0
@@ -262,8 +263,11 @@ def end_sessions(user_pks):
         return 0
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store, "get_model_class"):
-        logger.error("sessions of users %s cannot be ended: SESSION_ENGINE %s is not "
-                     "stored in the database", sorted(wanted), settings.SESSION_ENGINE)
+        logger.error(
+            "sessions of users %s cannot be ended: SESSION_ENGINE %s is not stored in the database",
+            sorted(wanted),
+            settings.SESSION_ENGINE,
+        )
         return 0
     decoder = store()
     ended = 0

@@ -35,9 +35,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # share links and e-mails (requests may arrive through a proxy or a worker has none).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", default="Newsroom")
-SITE_DESCRIPTION = env(
-    "SITE_DESCRIPTION", default="News, analysis and opinion from our newsroom."
-)
+SITE_DESCRIPTION = env("SITE_DESCRIPTION", default="News, analysis and opinion from our newsroom.")
 
 # Feeds, sitemaps and search-engine metadata (articles/feeds.py, sitemaps.py, seo.py).
 # The language feeds, news sitemaps and og:locale declare (an IETF tag, e.g. "hy" or "en-us").
@@ -133,9 +131,7 @@ WSGI_APPLICATION = "newsroom.wsgi.application"
 ASGI_APPLICATION = "newsroom.asgi.application"
 
 # Database: an SQLite file in the project folder unless DATABASE_URL says otherwise.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     # A database that does not answer must fail a request (and /healthz) quickly.
@@ -564,15 +560,41 @@ RECENT_POSTS_COUNT = env.int("RECENT_POSTS_COUNT", default=6)
 CKEDITOR_5_CONFIGS = {
     "article": {
         "removePlugins": [
-            "Markdown", "HtmlEmbed", "FullPage", "GeneralHtmlSupport", "SourceEditing",
-            "Style", "Font", "Highlight", "TodoList", "Mention", "PageBreak", "Alignment",
-            "IndentBlock", "TableProperties", "TableCellProperties", "ImageResize",
+            "Markdown",
+            "HtmlEmbed",
+            "FullPage",
+            "GeneralHtmlSupport",
+            "SourceEditing",
+            "Style",
+            "Font",
+            "Highlight",
+            "TodoList",
+            "Mention",
+            "PageBreak",
+            "Alignment",
+            "IndentBlock",
+            "TableProperties",
+            "TableCellProperties",
+            "ImageResize",
             "CKFinderUploadAdapter",
         ],
         "toolbar": [
-            "heading", "|", "bold", "italic", "link", "|", "bulletedList", "numberedList",
-            "blockQuote", "|", "insertImage", "mediaEmbed", "insertTable", "|",
-            "undo", "redo",
+            "heading",
+            "|",
+            "bold",
+            "italic",
+            "link",
+            "|",
+            "bulletedList",
+            "numberedList",
+            "blockQuote",
+            "|",
+            "insertImage",
+            "mediaEmbed",
+            "insertTable",
+            "|",
+            "undo",
+            "redo",
         ],
         "heading": {
             "options": [
@@ -583,8 +605,14 @@ CKEDITOR_5_CONFIGS = {
             ]
         },
         "image": {
-            "toolbar": ["imageTextAlternative", "toggleImageCaption", "|",
-                        "imageStyle:inline", "imageStyle:block", "imageStyle:side"],
+            "toolbar": [
+                "imageTextAlternative",
+                "toggleImageCaption",
+                "|",
+                "imageStyle:inline",
+                "imageStyle:block",
+                "imageStyle:side",
+            ],
         },
         "table": {
             "contentToolbar": ["tableColumn", "tableRow", "mergeTableCells", "toggleTableCaption"]

@@ -111,7 +111,7 @@ def qr_svg(data):
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     svg = image.to_string(encoding="unicode")
     # Safe: the markup is qrcode's own, drawn from the device's URL, with no user text.
-    return mark_safe(svg[svg.index("<svg"):])  # nosec B308  # noqa: S308
+    return mark_safe(svg[svg.index("<svg") :])  # nosec B308  # noqa: S308
 
 
 def issue_recovery_codes(user, count=None):
@@ -148,11 +148,15 @@ def setup(request):
             return TemplateResponse(
                 request,
                 "admin/otp/recovery_codes.html",
-                _context(request, title="Two-factor authentication is on", codes=codes,
-                         enrolled=True),
+                _context(
+                    request, title="Two-factor authentication is on", codes=codes, enrolled=True
+                ),
             )
-        form.add_error("token", "That code is not right. Check the clock of your phone "
-                                "and enter the code the app shows now.")
+        form.add_error(
+            "token",
+            "That code is not right. Check the clock of your phone "
+            "and enter the code the app shows now.",
+        )
     return TemplateResponse(
         request,
         "admin/otp/setup.html",

@@ -13,9 +13,7 @@ urlpatterns = [
     path("admin/2fa/", include("newsroom.twofactor")),
     path(
         "admin/password_reset/",
-        security.PasswordResetView.as_view(
-            extra_context={"site_header": admin.site.site_header}
-        ),
+        security.PasswordResetView.as_view(extra_context={"site_header": admin.site.site_header}),
         name="admin_password_reset",
     ),
     path(

@@ -13,8 +13,9 @@ from .models import ArticleShareSetting, HubPing, ShareChannel, ShareDelivery
 
 def post_link(delivery):
     if delivery.external_url:
-        return format_html('<a href="{}" target="_blank" rel="noopener">view post</a>',
-                           delivery.external_url)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">view post</a>', delivery.external_url
+        )
     return delivery.external_id or "—"
 
 
@@ -53,9 +54,21 @@ class ShareDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry_deliveries", "share_again"]
     readonly_fields = [
-        "article", "channel", "publication", "round", "status", "message", "attempts",
-        "link", "external_id", "last_error", "next_attempt_at", "sending_since", "sent_at",
-        "created_at", "updated_at",
+        "article",
+        "channel",
+        "publication",
+        "round",
+        "status",
+        "message",
+        "attempts",
+        "link",
+        "external_id",
+        "last_error",
+        "next_attempt_at",
+        "sending_since",
+        "sent_at",
+        "created_at",
+        "updated_at",
     ]
     fields = readonly_fields
 
@@ -70,8 +83,9 @@ class ShareDeliveryAdmin(admin.ModelAdmin):
     def error(self, delivery):
         return Truncator(delivery.last_error).chars(120)
 
-    @admin.action(description="Retry the selected failed or unknown deliveries",
-                  permissions=["change"])
+    @admin.action(
+        description="Retry the selected failed or unknown deliveries", permissions=["change"]
+    )
     def retry_deliveries(self, request, queryset):
         count = services.retry(queryset)
         skipped = queryset.count() - count
@@ -84,12 +98,14 @@ class ShareDeliveryAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Share the selected articles again on the same channels",
-                  permissions=["change"])
+    @admin.action(
+        description="Share the selected articles again on the same channels", permissions=["change"]
+    )
     def share_again(self, request, queryset):
         made, not_live = 0, 0
-        for article, channel in {(d.article, d.channel) for d in queryset.select_related(
-                "article", "channel")}:
+        for article, channel in {
+            (d.article, d.channel) for d in queryset.select_related("article", "channel")
+        }:
             if services.share_again(article, channel):
                 made += 1
             else:
@@ -97,8 +113,9 @@ class ShareDeliveryAdmin(admin.ModelAdmin):
         if made:
             self.message_user(request, f"{made} new post(s) queued.", messages.SUCCESS)
         if not_live:
-            self.message_user(request, f"{not_live} skipped: the article is not live.",
-                              messages.WARNING)
+            self.message_user(
+                request, f"{not_live} skipped: the article is not live.", messages.WARNING
+            )
 
 
 @admin.register(HubPing)
@@ -108,8 +125,18 @@ class HubPingAdmin(admin.ModelAdmin):
     search_fields = ["article__title"]
     list_select_related = ["article"]
     readonly_fields = [
-        "article", "event", "hub_url", "topics", "status", "attempts", "last_error",
-        "next_attempt_at", "sending_since", "sent_at", "created_at", "updated_at",
+        "article",
+        "event",
+        "hub_url",
+        "topics",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sending_since",
+        "sent_at",
+        "created_at",
+        "updated_at",
     ]
     fields = readonly_fields
 

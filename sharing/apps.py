@@ -9,10 +9,17 @@ def role_permissions():
         "Editor": [
             f"sharing.{codename}"
             for codename in (
-                "add_sharechannel", "change_sharechannel", "delete_sharechannel",
-                "view_sharechannel", "add_articlesharesetting", "change_articlesharesetting",
-                "delete_articlesharesetting", "view_articlesharesetting",
-                "change_sharedelivery", "view_sharedelivery", "view_hubping",
+                "add_sharechannel",
+                "change_sharechannel",
+                "delete_sharechannel",
+                "view_sharechannel",
+                "add_articlesharesetting",
+                "change_articlesharesetting",
+                "delete_articlesharesetting",
+                "view_articlesharesetting",
+                "change_sharedelivery",
+                "view_sharedelivery",
+                "view_hubping",
             )
         ]
     }

@@ -143,7 +143,8 @@ class Session:
             raise ShareError(message, retryable=True, retry_after=retry_after)
         if status >= 500 or status == 408:
             raise ShareError(
-                message, retryable=True,
+                message,
+                retryable=True,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if self.channel.kind == ShareChannel.Kind.FACEBOOK and _facebook_throttled(response):
@@ -273,16 +274,20 @@ def _bluesky_facets(text, url):
     if url:
         start = encoded.find(url.encode())
         if start >= 0:
-            facets.append({
-                "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
-            })
+            facets.append(
+                {
+                    "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
+                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+                }
+            )
     for match in re.finditer(r"(?<!\w)#(\w+)", text):
         start = len(text[: match.start()].encode())
-        facets.append({
-            "index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
-            "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}],
-        })
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(match.group(0).encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}],
+            }
+        )
     return facets
 
 
@@ -290,11 +295,13 @@ def post_bluesky(channel, secret, delivery, article, message, url):
     base = f"{channel.api_url}/xrpc"
     rkey = bluesky_rkey(delivery)
     with Session(channel, idempotent=True, redact=[secret]) as session:
-        auth = _json(session.request(
-            "POST",
-            f"{base}/com.atproto.server.createSession",
-            json={"identifier": channel.account, "password": secret},
-        ))
+        auth = _json(
+            session.request(
+                "POST",
+                f"{base}/com.atproto.server.createSession",
+                json={"identifier": channel.account, "password": secret},
+            )
+        )
         did, token = auth.get("did"), auth.get("accessJwt")
         if not did or not token:
             raise ShareError("Bluesky did not open a session (no did/accessJwt in its answer)")
@@ -319,13 +326,19 @@ def post_bluesky(channel, secret, delivery, article, message, url):
                 "external": {"uri": url, "title": article.title, "description": article.dek},
             },
         }
-        created = _json(session.request(
-            "POST",
-            f"{base}/com.atproto.repo.createRecord",
-            json={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey,
-                  "record": record},
-            headers=headers,
-        ))
+        created = _json(
+            session.request(
+                "POST",
+                f"{base}/com.atproto.repo.createRecord",
+                json={
+                    "repo": did,
+                    "collection": "app.bsky.feed.post",
+                    "rkey": rkey,
+                    "record": record,
+                },
+                headers=headers,
+            )
+        )
     return PostResult(created.get("uri", ""), post_url)
 
 
@@ -358,9 +371,7 @@ def post(channel, delivery, article, message, url):
         raise ShareError(str(exc)) from exc
     if not secret:
         where = f"environment variable {channel.secret_env}" if channel.secret_env else "channel"
-        raise ShareError(
-            f"no {ShareChannel.SECRET_LABELS[channel.kind]} set ({where} is empty)"
-        )
+        raise ShareError(f"no {ShareChannel.SECRET_LABELS[channel.kind]} set ({where} is empty)")
     return POSTERS[channel.kind](channel, secret, delivery, article, message, url)
 
 

@@ -27,8 +27,14 @@ class ShareChannelForm(forms.ModelForm):
         model = ShareChannel
         formfield_callback = _formfield
         fields = [
-            "name", "kind", "enabled", "base_url", "account", "message_template",
-            "max_hashtags", "secret_env",
+            "name",
+            "kind",
+            "enabled",
+            "base_url",
+            "account",
+            "message_template",
+            "max_hashtags",
+            "secret_env",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -319,9 +319,7 @@ class HubPing(Attempted):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["article", "event"], name="hub_ping_once"),
-            models.CheckConstraint(
-                condition=~Q(event=""), name="hub_ping_has_event"
-            ),
+            models.CheckConstraint(condition=~Q(event=""), name="hub_ping_has_event"),
         ]
 
     def __str__(self):

@@ -124,7 +124,9 @@ def plan_shares(article):
         if not created and delivery.status == Status.CANCELLED and status == Status.PENDING:
             # Unpublished and published again at the same time: the post is still owed.
             revived = ShareDelivery.objects.filter(pk=delivery.pk, status=Status.CANCELLED).update(
-                status=Status.PENDING, last_error="", next_attempt_at=None,
+                status=Status.PENDING,
+                last_error="",
+                next_attempt_at=None,
                 updated_at=timezone.now(),
             )
             delivery.status = Status.PENDING if revived else delivery.status
@@ -297,8 +299,11 @@ def attempt_hub_ping(ping_id):
         return None
     now = timezone.now()
     claimed = HubPing.objects.filter(pk=ping.pk, status=HubPing.Status.PENDING).update(
-        status=HubPing.Status.SENDING, attempts=F("attempts") + 1, sending_since=now,
-        next_attempt_at=None, updated_at=now,
+        status=HubPing.Status.SENDING,
+        attempts=F("attempts") + 1,
+        sending_since=now,
+        next_attempt_at=None,
+        updated_at=now,
     )
     if not claimed:
         return None
@@ -311,13 +316,18 @@ def attempt_hub_ping(ping_id):
         # A ping is idempotent (the hub only re-reads the feeds): any doubt is worth a retry.
         if (exc.retryable or exc.unknown) and ping.attempts < settings.SHARING_MAX_ATTEMPTS:
             delay = retry_delay(ping.attempts, exc.retry_after)
-            sending.update(status=HubPing.Status.PENDING, last_error=str(exc)[:1000],
-                           next_attempt_at=now + timedelta(seconds=delay), updated_at=now)
+            sending.update(
+                status=HubPing.Status.PENDING,
+                last_error=str(exc)[:1000],
+                next_attempt_at=now + timedelta(seconds=delay),
+                updated_at=now,
+            )
             return delay
         sending.update(status=HubPing.Status.FAILED, last_error=str(exc)[:1000], updated_at=now)
         return None
-    sending.update(status=HubPing.Status.SENT, sent_at=timezone.now(), last_error="",
-                   updated_at=timezone.now())
+    sending.update(
+        status=HubPing.Status.SENT, sent_at=timezone.now(), last_error="", updated_at=timezone.now()
+    )
     return None
 
 
@@ -329,12 +339,18 @@ def retry(deliveries):
     """Queue failed, unknown or cancelled deliveries again (an editor checked); how many."""
     now = timezone.now()
     ids = list(
-        deliveries.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED])
-        .values_list("pk", flat=True)
+        deliveries.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).values_list(
+            "pk", flat=True
+        )
     )
     ShareDelivery.objects.filter(pk__in=ids).update(
-        status=Status.PENDING, attempts=0, last_error="", message="", next_attempt_at=None,
-        sending_since=None, updated_at=now,
+        status=Status.PENDING,
+        attempts=0,
+        last_error="",
+        message="",
+        next_attempt_at=None,
+        sending_since=None,
+        updated_at=now,
     )
     for pk in ids:
         _enqueue_delivery(pk)

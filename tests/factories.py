@@ -35,7 +35,10 @@ class ImageFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Picture {n}")
     file = factory.django.ImageField(
         filename=factory.Sequence(lambda n: f"picture-{n}.jpg"),
-        width=1600, height=900, color="navy", format="JPEG",
+        width=1600,
+        height=900,
+        color="navy",
+        format="JPEG",
     )
     file_size = factory.LazyAttribute(lambda image: image.file.size)
     alt_text = factory.Sequence(lambda n: f"What picture {n} shows")

@@ -61,9 +61,25 @@ def start_worker(queue, timeout=60):
     log_path = Path(tempfile.gettempdir()) / f"celery-{queue}.log"
     with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
-            [celery, "-A", "newsroom", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
-            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                celery,
+                "-A",
+                "newsroom",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-Q",
+                queue,
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

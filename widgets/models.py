@@ -41,7 +41,8 @@ class BreakingNews(models.Model):
     def clean(self):
         errors = {}
         if self.url and not (
-            self.url.startswith("/") and not self.url.startswith("//")
+            self.url.startswith("/")
+            and not self.url.startswith("//")
             or self.url.startswith(("https://", "http://"))
         ):
             errors["url"] = "Give an address on this site starting with / or a full http(s):// URL."

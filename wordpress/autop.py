@@ -17,9 +17,7 @@ ALLBLOCKS = (
 )
 
 # wp_html_split(): comments, CDATA and tags, so that newlines inside them survive.
-_HTML_SPLIT = re.compile(
-    r"(<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<[^>]*>?)", re.DOTALL
-)
+_HTML_SPLIT = re.compile(r"(<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<[^>]*>?)", re.DOTALL)
 _WPNL = " <!-- wpnl --> "
 
 

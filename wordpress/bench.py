@@ -62,9 +62,14 @@ def cdata(text):
 def write(path, posts, seed=1):
     rnd = random.Random(seed)  # noqa: S311 -- repeatable test data
     base = datetime(2020, 1, 1, 8, 0, 0)
-    categories = [("news", "News", ""), ("politics", "Politics", "news"),
-                  ("world", "World", "news"), ("armenia", "Հայաստան", "world"),
-                  ("opinion", "Opinion", ""), ("culture", "Culture", "")]
+    categories = [
+        ("news", "News", ""),
+        ("politics", "Politics", "news"),
+        ("world", "World", "news"),
+        ("armenia", "Հայաստան", "world"),
+        ("opinion", "Opinion", ""),
+        ("culture", "Culture", ""),
+    ]
     tags = [f"tag-{n}" for n in range(max(60, posts // POSTS_PER_TAG))]
     authors = ["editor", "reporter.one", "reporter.two", "agency"]
     with open(path, "w", encoding="utf-8") as out:
@@ -101,7 +106,8 @@ def write(path, posts, seed=1):
             armenian = n % 4 == 0
             title = (
                 " ".join(rnd.sample(ARMENIAN, 4)) + f" {n}"
-                if armenian else f"Council debates the budget, part {n}"
+                if armenian
+                else f"Council debates the budget, part {n}"
             )
             slug = quote("-".join(title.lower().split())) if armenian else f"council-budget-{n}"
             status = "publish"
@@ -115,8 +121,10 @@ def write(path, posts, seed=1):
             # Long bodies, as a news site's: 8 to 16 paragraphs of 3 to 7 sentences.
             body = "\n\n".join(
                 [PARAGRAPH]
-                + [" ".join(rnd.choices(SENTENCES, k=rnd.randint(3, 7)))
-                   for _ in range(rnd.randint(7, 15))]
+                + [
+                    " ".join(rnd.choices(SENTENCES, k=rnd.randint(3, 7)))
+                    for _ in range(rnd.randint(7, 15))
+                ]
             )
             if attachment_id:
                 body = (
@@ -124,8 +132,21 @@ def write(path, posts, seed=1):
                     f'<img src="https://bench.example/wp-content/uploads/img-{n}.jpg" alt="" '
                     f'width="640" height="360" /> A caption {n}[/caption]\n\n' + body
                 )
-            out.write(_post(wp_id, title, slug, status, when, authors[n % len(authors)], cats,
-                            post_tags, body, attachment_id, sticky=n % 97 == 0))
+            out.write(
+                _post(
+                    wp_id,
+                    title,
+                    slug,
+                    status,
+                    when,
+                    authors[n % len(authors)],
+                    cats,
+                    post_tags,
+                    body,
+                    attachment_id,
+                    sticky=n % 97 == 0,
+                )
+            )
         for _ in range(20):
             wp_id += 1
             out.write(

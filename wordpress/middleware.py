@@ -14,8 +14,12 @@ ID_PARAMETERS = {
     "cat": ImportedItem.Kind.TERM,
     "author": ImportedItem.Kind.AUTHOR,
 }
-FEEDS = {"rss2": "articles:feed", "rss": "articles:feed", "rdf": "articles:feed",
-         "atom": "articles:feed-atom"}
+FEEDS = {
+    "rss2": "articles:feed",
+    "rss": "articles:feed",
+    "rdf": "articles:feed",
+    "atom": "articles:feed-atom",
+}
 
 
 class WordPressQueryLinkMiddleware:

@@ -48,8 +48,20 @@ ATTRIBUTE = re.compile(
 CAPTION_IMAGE = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.DOTALL | re.I)
 # WP_Embed::autoembed(): a URL alone on its line.
 AUTOEMBED_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.MULTILINE | re.I)
-MEDIA_FILE_ATTRIBUTES = ("src", "mp3", "m4a", "ogg", "wav", "wma", "mp4", "m4v", "webm", "ogv",
-                         "flv", "wmv")
+MEDIA_FILE_ATTRIBUTES = (
+    "src",
+    "mp3",
+    "m4a",
+    "ogg",
+    "wav",
+    "wma",
+    "mp4",
+    "m4v",
+    "webm",
+    "ogv",
+    "flv",
+    "wmv",
+)
 # Core shortcodes that render something from attributes alone, never prose.
 SELF_CONTAINED = {"gallery", "playlist", "audio", "video", "embed", "caption", "wp_caption"}
 

@@ -311,9 +311,17 @@ def read(source, *, on_read=None) -> Iterator[Site | Author | Term | Item]:
                         f"not a WordPress export: the document is <{name}>, not an RSS <rss> "
                         "document (export it with WordPress's Tools -> Export)"
                     )
-                if depth == 3 and not site_sent and _kind(element.tag) in (
-                    ("", "item"), ("wp", "author"), ("wp", "category"), ("wp", "tag"),
-                    ("wp", "term"),
+                if (
+                    depth == 3
+                    and not site_sent
+                    and _kind(element.tag)
+                    in (
+                        ("", "item"),
+                        ("wp", "author"),
+                        ("wp", "category"),
+                        ("wp", "tag"),
+                        ("wp", "term"),
+                    )
                 ):
                     if not site.wxr_version:
                         raise WXRError(

@@ -32,7 +32,7 @@ class EdgeBackend:
 def batches(items, size):
     """`items` in lists of at most `size` (a purge API's cap per call)."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def post(client, service, timeout, url, **kwargs):

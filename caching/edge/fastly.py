@@ -30,8 +30,9 @@ def is_valid_key(key):
 class FastlyBackend(EdgeBackend):
     keys_per_request = KEYS_PER_REQUEST
 
-    def __init__(self, api_token, service_id, api_url=DEFAULT_API_URL, soft=False,
-                 timeout=2.0, **ignored):
+    def __init__(
+        self, api_token, service_id, api_url=DEFAULT_API_URL, soft=False, timeout=2.0, **ignored
+    ):
         if not api_token:
             raise ImproperlyConfigured(
                 "The fastly edge purge backend needs FASTLY_API_TOKEN: an API token with "
@@ -88,7 +89,8 @@ def describe_failure(response):
     parts = []
     if isinstance(body, dict):
         parts = [
-            str(body[field]) for field in ("msg", "detail", "reason", "message", "error")
+            str(body[field])
+            for field in ("msg", "detail", "reason", "message", "error")
             if body.get(field)
         ]
     return refused("fastly", response, parts)

@@ -74,8 +74,7 @@ class VarnishBackend(EdgeBackend):
                         break
                     if response.status_code != 200:
                         failures.append(
-                            f"{location} (answered {response.status_code} "
-                            f"{response.reason_phrase})"
+                            f"{location} (answered {response.status_code} {response.reason_phrase})"
                         )
                         break
                     purged = response.headers.get("X-Purged", "0")

@@ -17,18 +17,24 @@ PORTRAIT_SIZE = (400, 400)
 
 # Pairs chosen to look calm side by side on a news page (no neon).
 PALETTES = [
-    ((20, 52, 94), (217, 119, 54)),   # navy / apricot
-    ((31, 78, 61), (226, 190, 92)),   # forest / wheat
+    ((20, 52, 94), (217, 119, 54)),  # navy / apricot
+    ((31, 78, 61), (226, 190, 92)),  # forest / wheat
     ((88, 28, 52), (236, 160, 120)),  # plum / peach
     ((36, 36, 60), (110, 160, 210)),  # night / sky
-    ((120, 40, 30), (242, 204, 143)), # brick / sand
-    ((14, 90, 110), (200, 230, 220)), # teal / mist
-    ((60, 60, 64), (230, 110, 90)),   # slate / coral
-    ((70, 40, 110), (240, 200, 120)), # violet / gold
+    ((120, 40, 30), (242, 204, 143)),  # brick / sand
+    ((14, 90, 110), (200, 230, 220)),  # teal / mist
+    ((60, 60, 64), (230, 110, 90)),  # slate / coral
+    ((70, 40, 110), (240, 200, 120)),  # violet / gold
 ]
 COLOUR_NAMES = [
-    "navy and apricot", "green and wheat", "plum and peach", "dark blue and sky blue",
-    "brick red and sand", "teal and pale green", "slate grey and coral", "violet and gold",
+    "navy and apricot",
+    "green and wheat",
+    "plum and peach",
+    "dark blue and sky blue",
+    "brick red and sand",
+    "teal and pale green",
+    "slate grey and coral",
+    "violet and gold",
 ]
 
 

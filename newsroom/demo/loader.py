@@ -167,8 +167,9 @@ class DemoLoader:
                 "order": spec.get("order", 0),
                 "parent_id": self.categories[spec["parent"]].pk if spec.get("parent") else None,
             }
-            category, created, changed = _upsert(Category, existing.get(spec["slug"]),
-                                                 spec["slug"], values)
+            category, created, changed = _upsert(
+                Category, existing.get(spec["slug"]), spec["slug"], values
+            )
             self.categories[category.slug] = category
             self.summary.categories.count(created, changed)
 
@@ -176,8 +177,14 @@ class DemoLoader:
         specs = list(stories.AUTHORS)
         seed_slug = slugify(self.page.byline, allow_unicode=True)
         if seed_slug not in {a["slug"] for a in specs}:
-            specs.append({"slug": seed_slug, "name": self.page.byline,
-                          "kind": stories.ORGANIZATION, "initials": self.page.byline[:1]})
+            specs.append(
+                {
+                    "slug": seed_slug,
+                    "name": self.page.byline,
+                    "kind": stories.ORGANIZATION,
+                    "initials": self.page.byline[:1],
+                }
+            )
         existing = {a.slug: a for a in Author.objects.filter(slug__in=[a["slug"] for a in specs])}
         for spec in specs:
             values = {
@@ -189,12 +196,14 @@ class DemoLoader:
                 "mastodon_url": spec.get("mastodon_url", ""),
                 "bluesky_url": spec.get("bluesky_url", ""),
             }
-            author, created, changed = _upsert(Author, existing.get(spec["slug"]),
-                                               spec["slug"], values)
+            author, created, changed = _upsert(
+                Author, existing.get(spec["slug"]), spec["slug"], values
+            )
             if not _has_file(author.photo):
                 name = _file_name(author.slug)
                 author.photo.save(
-                    name, ContentFile(images.portrait(author.slug, spec["initials"]), name),
+                    name,
+                    ContentFile(images.portrait(author.slug, spec["initials"]), name),
                     save=False,
                 )
                 author.save(update_fields=["photo", "updated_at"])

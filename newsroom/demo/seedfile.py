@@ -28,9 +28,7 @@ RECENT_POSTS_HEADING = "Recent Posts"
 DATELINE = re.compile(
     r"^(?P<dateline>[A-Z][A-Z0-9 .,'’/&()-]*?)\s+(?:—|–|--|-)\s+(?P<text>\S.*)$", re.DOTALL
 )
-AGE = re.compile(
-    r"^(?P<count>\d+|an?)\s+(?P<unit>minute|hour|day|week)s?\s+ago$", re.IGNORECASE
-)
+AGE = re.compile(r"^(?P<count>\d+|an?)\s+(?P<unit>minute|hour|day|week)s?\s+ago$", re.IGNORECASE)
 ELLIPSIS = ("…", "...")
 
 

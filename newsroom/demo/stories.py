@@ -11,24 +11,61 @@ from datetime import timedelta
 # --- sections ---------------------------------------------------------------
 
 CATEGORIES = [
-    {"slug": "armenia", "name": "Armenia", "order": 10,
-     "description": "Politics, economy and daily life in the Republic of Armenia."},
-    {"slug": "artsakh", "name": "Artsakh", "order": 20,
-     "description": "Nagorno-Karabakh (Artsakh): its people, the blockade and its aftermath."},
-    {"slug": "diaspora", "name": "Diaspora", "order": 30,
-     "description": "Armenian communities around the world."},
-    {"slug": "community", "name": "Community", "order": 35, "parent": "diaspora",
-     "description": "Parishes, schools, clubs and charities close to home."},
-    {"slug": "politics", "name": "Politics", "order": 40,
-     "description": "Parliament, government and the diplomacy that shapes the region."},
-    {"slug": "world", "name": "World", "order": 50,
-     "description": "The wider world, as it touches Armenia and the region."},
-    {"slug": "culture", "name": "Culture", "order": 60,
-     "description": "Books, film, music, heritage and the arts."},
-    {"slug": "sports", "name": "Sports", "order": 70,
-     "description": "Results, profiles and previews."},
-    {"slug": "opinion", "name": "Opinion", "order": 80,
-     "description": "Commentary and analysis. The views are the writers' own."},
+    {
+        "slug": "armenia",
+        "name": "Armenia",
+        "order": 10,
+        "description": "Politics, economy and daily life in the Republic of Armenia.",
+    },
+    {
+        "slug": "artsakh",
+        "name": "Artsakh",
+        "order": 20,
+        "description": "Nagorno-Karabakh (Artsakh): its people, the blockade and its aftermath.",
+    },
+    {
+        "slug": "diaspora",
+        "name": "Diaspora",
+        "order": 30,
+        "description": "Armenian communities around the world.",
+    },
+    {
+        "slug": "community",
+        "name": "Community",
+        "order": 35,
+        "parent": "diaspora",
+        "description": "Parishes, schools, clubs and charities close to home.",
+    },
+    {
+        "slug": "politics",
+        "name": "Politics",
+        "order": 40,
+        "description": "Parliament, government and the diplomacy that shapes the region.",
+    },
+    {
+        "slug": "world",
+        "name": "World",
+        "order": 50,
+        "description": "The wider world, as it touches Armenia and the region.",
+    },
+    {
+        "slug": "culture",
+        "name": "Culture",
+        "order": 60,
+        "description": "Books, film, music, heritage and the arts.",
+    },
+    {
+        "slug": "sports",
+        "name": "Sports",
+        "order": 70,
+        "description": "Results, profiles and previews.",
+    },
+    {
+        "slug": "opinion",
+        "name": "Opinion",
+        "order": 80,
+        "description": "Commentary and analysis. The views are the writers' own.",
+    },
 ]
 
 # --- bylines ----------------------------------------------------------------
@@ -67,43 +104,50 @@ def _person(slug, name, bio, handle):
 AUTHORS = [
     MASSISPOST,
     _person(
-        "anahit-sargsyan", "Anahit Sargsyan",
+        "anahit-sargsyan",
+        "Anahit Sargsyan",
         "Anahit Sargsyan is our Yerevan correspondent. She covers parliament, the government "
         "and the economy, and has reported from the South Caucasus for twelve years.",
         "anahit_reports",
     ),
     _person(
-        "tigran-hakobyan", "Tigran Hakobyan",
+        "tigran-hakobyan",
+        "Tigran Hakobyan",
         "Tigran Hakobyan writes about technology, infrastructure and sport. Before journalism "
         "he worked as a network engineer in Gyumri.",
         "tigranwrites",
     ),
     _person(
-        "nare-mkrtchyan", "Nare Mkrtchyan",
+        "nare-mkrtchyan",
+        "Nare Mkrtchyan",
         "Nare Mkrtchyan covers humanitarian affairs, displacement and the environment. She "
         "reported from Stepanakert until 2023.",
         "naremk",
     ),
     _person(
-        "aram-davtyan", "Aram Davtyan",
+        "aram-davtyan",
+        "Aram Davtyan",
         "Aram Davtyan is the regional and world affairs editor. He follows trade, diplomacy "
         "and security across the South Caucasus and the Black Sea.",
         "aramdesk",
     ),
     _person(
-        "sona-karapetyan", "Sona Karapetyan",
+        "sona-karapetyan",
+        "Sona Karapetyan",
         "Sona Karapetyan is the culture editor, based in Los Angeles. She writes about film, "
         "books and music across the Armenian world.",
         "sona_culture",
     ),
     _person(
-        "garo-boyajian", "Garo Boyajian",
+        "garo-boyajian",
+        "Garo Boyajian",
         "Garo Boyajian reports on community life in Glendale, Burbank and Pasadena: parishes, "
         "schools, clubs and the people who keep them going.",
         "garo_glendale",
     ),
     _person(
-        "lilit-avetisyan", "Lilit Avetisyan",
+        "lilit-avetisyan",
+        "Lilit Avetisyan",
         "Lilit Avetisyan is a media researcher and a guest columnist. She studies how diaspora "
         "audiences find and trust their news.",
         "lilit_media",
@@ -120,25 +164,31 @@ SEED_IMAGE_CAPTION = "Stepanakert, the capital of Artsakh (illustration)."
 # The seed page's "Recent Posts", by title: their section and tags.
 RECENT_POSTS = {
     "US Congressman Henry Cuellar Indicted for Accepting Bribes from Azerbaijan": (
-        "politics", ["US Congress", "Azerbaijan", "Corruption"],
+        "politics",
+        ["US Congress", "Azerbaijan", "Corruption"],
     ),
     "Armenian Church Western Diocese Announces Inauguration of the Dr. Harry Demirgian "
     "Memorial Scholarship": (
-        "community", ["Armenian Church", "Scholarships", "Education"],
+        "community",
+        ["Armenian Church", "Scholarships", "Education"],
     ),
     "Armenia Improves to 43rd Place in 2024 World Press Freedom Index": (
-        "armenia", ["Press freedom", "Media"],
+        "armenia",
+        ["Press freedom", "Media"],
     ),
     "The Paros Foundation Hosts Fundraiser Benefiting the Nor Hachen Polyclinic": (
-        "community", ["Fundraising", "Healthcare", "Los Angeles"],
+        "community",
+        ["Fundraising", "Healthcare", "Los Angeles"],
     ),
     "Armenia and U.S. Extend Cooperation Agreement on Countering Proliferation of Weapons "
     "of Mass Destruction": (
-        "armenia", ["United States", "Security", "Diplomacy"],
+        "armenia",
+        ["United States", "Security", "Diplomacy"],
     ),
     "Secretary of State Blinken is Personally Engaged in Resolving Conflict Between Armenia "
     "and Azerbaijan: Patel": (
-        "politics", ["United States", "Azerbaijan", "Diplomacy", "Peace talks"],
+        "politics",
+        ["United States", "Azerbaijan", "Diplomacy", "Peace talks"],
     ),
 }
 # A post the table above does not know (the seed file was edited) files here.
@@ -158,7 +208,7 @@ STORIES = [
         "age": timedelta(days=3, hours=5),
         "dateline": "YEREVAN",
         "dek": "The first phase targets mountain communities in Syunik, Tavush and Shirak, "
-               "where many households still rely on mobile data.",
+        "where many households still rely on mobile data.",
         "paragraphs": [
             "The government on Thursday presented a plan to connect 120 rural villages to "
             "fibre broadband over the next two years, starting with mountain communities in "
@@ -188,7 +238,7 @@ STORIES = [
         "age": timedelta(days=5, hours=2),
         "dateline": "ԵՐԵՎԱՆ",
         "dek": "Քաղաքի կենտրոնում բացված գրադարանը ընթերցողներին առաջարկում է ավելի քան "
-               "քսան հազար գիրք և անվճար ընթերցասրահ։",
+        "քսան հազար գիրք և անվճար ընթերցասրահ։",
         "paragraphs": [
             "Երևանի կենտրոնում շաբաթ օրը բացվեց նոր հանրային գրադարան, որը կգործի ամեն օր՝ "
             "առավոտից մինչև ուշ երեկո։",
@@ -209,7 +259,7 @@ STORIES = [
         "age": timedelta(days=7, hours=9),
         "dateline": "YEREVAN",
         "dek": "More than 400 players under 16 from eleven countries are taking part in the "
-               "nine-round tournament.",
+        "nine-round tournament.",
         "paragraphs": [
             "More than 400 players under the age of 16 from eleven countries sat down on "
             "Monday for the first round of the junior chess championship in Yerevan, the "
@@ -229,8 +279,7 @@ STORIES = [
         "authors": ["garo-boyajian"],
         "age": timedelta(days=6, hours=4),
         "dateline": "GLENDALE, CA",
-        "dek": "The free classes for adults filled within a week; a second group opens "
-               "next month.",
+        "dek": "The free classes for adults filled within a week; a second group opens next month.",
         "paragraphs": [
             "A community center in Glendale has opened free evening classes in Western "
             "Armenian for adults, and the first group of 30 places filled within a week of "
@@ -253,7 +302,7 @@ STORIES = [
         "age": timedelta(days=9, hours=7),
         "dateline": "ABOVYAN",
         "dek": "A housing programme has moved 80 families out of temporary shelters; "
-               "hundreds more remain on the waiting list.",
+        "hundreds more remain on the waiting list.",
         "paragraphs": [
             "Eighty families displaced from Nagorno-Karabakh gathered in Abovyan on Saturday "
             "to mark a year since they moved from temporary shelters into permanent "
@@ -278,7 +327,7 @@ STORIES = [
         "age": timedelta(days=11, hours=3),
         "dateline": "YEREVAN",
         "dek": "The bill would change how the public broadcaster\u2019s board is appointed "
-               "and give it a multi-year budget.",
+        "and give it a multi-year budget.",
         "paragraphs": [
             "The National Assembly began debating a draft law on Wednesday that would "
             "change how the board of the public broadcaster is appointed and fix its "
@@ -301,7 +350,7 @@ STORIES = [
         "age": timedelta(days=14, hours=6),
         "dateline": "YEREVAN",
         "dek": "Volunteers from 19 countries will teach, build and work in clinics across "
-               "seven provinces.",
+        "seven provinces.",
         "paragraphs": [
             "Some 300 young volunteers from 19 countries are arriving in Armenia this month "
             "for a summer programme that places them in schools, clinics and building "
@@ -324,7 +373,7 @@ STORIES = [
         "age": timedelta(days=17, hours=2),
         "dateline": "TBILISI",
         "dek": "Higher premiums are feeding through to freight rates for goods bound for "
-               "the South Caucasus.",
+        "the South Caucasus.",
         "paragraphs": [
             "The cost of shipping containers across the Black Sea has risen for a third "
             "consecutive month as insurers raise war-risk premiums, freight forwarders in "
@@ -345,7 +394,7 @@ STORIES = [
         "age": timedelta(days=19, hours=4),
         "dateline": "",
         "dek": "Global platforms carry the headlines. Only a local newsroom carries the "
-               "names, the parish notices and the obituaries.",
+        "names, the parish notices and the obituaries.",
         "paragraphs": [
             "Every few years someone predicts the end of the small diaspora newspaper. The "
             "audience is ageing, the argument goes, and the young get their news from "
@@ -369,7 +418,7 @@ STORIES = [
         "age": timedelta(days=20, hours=8),
         "dateline": "GORIS",
         "dek": "Pharmacies report running out of insulin and blood-pressure medication; "
-               "the Red Cross continues limited transfers of patients.",
+        "the Red Cross continues limited transfers of patients.",
         "paragraphs": [
             "Humanitarian groups working in the region said on Friday that pharmacies in "
             "Stepanakert had run out of insulin and several common blood-pressure "
@@ -393,7 +442,7 @@ STORIES = [
         "age": timedelta(days=24, hours=5),
         "dateline": "WATERTOWN, MA",
         "dek": "Volunteers served more than 4,000 plates of kebab, pilaf and pastries over "
-               "the weekend.",
+        "the weekend.",
         "paragraphs": [
             "A parish food festival in Watertown drew its largest crowd yet over the "
             "weekend, with volunteers serving more than 4,000 plates of kebab, pilaf and "
@@ -413,8 +462,7 @@ STORIES = [
         "authors": ["sona-karapetyan"],
         "age": timedelta(days=28, hours=3),
         "dateline": "LOS ANGELES",
-        "dek": "Documentaries about displacement and memory dominate this year\u2019s "
-               "programme.",
+        "dek": "Documentaries about displacement and memory dominate this year\u2019s programme.",
         "paragraphs": [
             "Armenian Film Week returns to Los Angeles this month with twelve premieres, "
             "most of them documentaries about displacement, memory and family.",
@@ -436,7 +484,7 @@ STORIES = [
         "age": timedelta(days=33, hours=6),
         "dateline": "YEREVAN",
         "dek": "Deputies want the government to brief parliament before the next round of "
-               "talks with Azerbaijan.",
+        "talks with Azerbaijan.",
         "paragraphs": [
             "Two opposition factions in the National Assembly on Tuesday asked for a "
             "closed hearing on the progress of border delimitation talks with Azerbaijan "
@@ -457,8 +505,7 @@ STORIES = [
         "authors": ["aram-davtyan"],
         "age": timedelta(days=40, hours=2),
         "dateline": "TBILISI",
-        "dek": "Cargo volumes on the line rose 14 percent, led by grain and building "
-               "materials.",
+        "dek": "Cargo volumes on the line rose 14 percent, led by grain and building materials.",
         "paragraphs": [
             "Freight volumes on the railway between Georgia and Armenia rose 14 percent "
             "year on year in the last quarter, the third consecutive quarter of growth, "
@@ -497,7 +544,7 @@ STORIES = [
         "age": timedelta(days=45, hours=4),
         "dateline": "TSAGHKADZOR",
         "dek": "Eight lifters complete a three-week altitude camp; the coaches expect medals "
-               "in at least two weight classes.",
+        "in at least two weight classes.",
         "paragraphs": [
             "The national weightlifting squad completed a three-week training camp in "
             "Tsaghkadzor on Friday and will travel to the world championships next month.",
@@ -517,7 +564,7 @@ STORIES = [
         "age": timedelta(days=52, hours=3),
         "dateline": "",
         "dek": "A bakery can survive a bad harvest. It cannot plan around a tax code that "
-               "changes every spring.",
+        "changes every spring.",
         "paragraphs": [
             "Ask the owner of a small bakery what would help her business and the answer is "
             "rarely a subsidy. It is usually some version of: stop changing the rules.",
@@ -537,8 +584,7 @@ STORIES = [
         "authors": ["nare-mkrtchyan", "tigran-hakobyan"],
         "age": timedelta(days=58, hours=6),
         "dateline": "SEVAN",
-        "dek": "Twelve new automatic gauges will report water levels and temperature every "
-               "hour.",
+        "dek": "Twelve new automatic gauges will report water levels and temperature every hour.",
         "paragraphs": [
             "Environmental authorities have installed twelve automatic gauges around Lake "
             "Sevan that report water levels and temperature every hour, tripling the number "
@@ -560,8 +606,7 @@ STORIES = [
         "age": -timedelta(days=2),
         "state": SCHEDULED,
         "dateline": "YEREVAN",
-        "dek": "The course starts and finishes on Republic Square and passes the Cascade "
-               "twice.",
+        "dek": "The course starts and finishes on Republic Square and passes the Cascade twice.",
         "paragraphs": [
             "The route of this year\u2019s Yerevan half marathon will start and finish on "
             "Republic Square and pass the Cascade twice, the city announced.",

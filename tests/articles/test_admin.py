@@ -154,8 +154,9 @@ def test_admin_save_sends_article_changed_on_commit(client, django_capture_on_co
     data = form_data(client, change_url(article))
     data["title"] = "Updated headline"
     received = []
-    article_changed.connect(lambda **kw: received.append(kw["article"].pk), weak=False,
-                            dispatch_uid="test-admin-save")
+    article_changed.connect(
+        lambda **kw: received.append(kw["article"].pk), weak=False, dispatch_uid="test-admin-save"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             client.post(change_url(article), data)
@@ -178,13 +179,15 @@ def test_correction_added_inline_is_dated_and_shown_on_the_public_page(client):
     article = ArticleFactory()
     data = form_data(client, change_url(article))
     today = timezone.localtime()
-    data.update({
-        "corrections-TOTAL_FORMS": "1",
-        "corrections-0-kind": "correction",
-        "corrections-0-text": "An earlier version misnamed the minister.",
-        "corrections-0-noted_at_0": today.strftime("%Y-%m-%d"),
-        "corrections-0-noted_at_1": today.strftime("%H:%M:%S"),
-    })
+    data.update(
+        {
+            "corrections-TOTAL_FORMS": "1",
+            "corrections-0-kind": "correction",
+            "corrections-0-text": "An earlier version misnamed the minister.",
+            "corrections-0-noted_at_0": today.strftime("%Y-%m-%d"),
+            "corrections-0-noted_at_1": today.strftime("%H:%M:%S"),
+        }
+    )
     response = client.post(change_url(article), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Correction.objects.filter(article=article).count() == 1
@@ -244,10 +247,13 @@ def test_an_uploaded_image_in_the_body_is_recorded_as_used_by_the_article(client
     login(client, "Editor")
     url = client.post(editor_upload_url(client), {"upload": image_file()}).json()["url"]
     data = form_data(client, reverse(ADD_URL))
-    data.update({
-        "title": "With a picture", "category": str(CategoryFactory().pk),
-        "body": f'<figure class="image"><img src="{url}" alt="A red square"></figure>',
-    })
+    data.update(
+        {
+            "title": "With a picture",
+            "category": str(CategoryFactory().pk),
+            "body": f'<figure class="image"><img src="{url}" alt="A red square"></figure>',
+        }
+    )
     response = client.post(reverse(ADD_URL), data)
     assert response.status_code == 302, error_text(response)
     article = Article.objects.get(title="With a picture")
@@ -368,9 +374,14 @@ def test_a_draft_may_use_an_image_without_alt_text(client):
 def test_bulk_publish_names_the_image_without_alt_text(client):
     login(client, "Editor")
     article = ArticleFactory(draft=True, featured_image=ImageFactory(title="Dark", alt_text=""))
-    response = client.post(reverse(CHANGELIST), {
-        "action": "publish_selected", "_selected_action": [article.pk],
-    }, follow=True)
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "publish_selected",
+            "_selected_action": [article.pk],
+        },
+        follow=True,
+    )
     assert "“Dark” has no alt text" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
@@ -383,9 +394,7 @@ def test_autosave_endpoint_stores_and_returns_the_draft(client):
     login(client, "Editor")
     article = ArticleFactory(draft=True)
     url = reverse("admin:articles_article_autosave", args=[article.pk])
-    response = client.post(
-        url, {"title": "T", "dek": "", "body": "<p>B</p>", "base_version": "1"}
-    )
+    response = client.post(url, {"title": "T", "dek": "", "body": "<p>B</p>", "base_version": "1"})
     assert response.status_code == 200
     assert client.get(url).json()["draft"]["body"] == "<p>B</p>"
     page = lxml.html.fromstring(client.get(change_url(article)).content)

@@ -15,9 +15,7 @@ def watch(page):
 
     def console(message):
         # Browsers ask for /favicon.ico on their own; the site has none.
-        if message.type == "error" and not message.location.get("url", "").endswith(
-            "/favicon.ico"
-        ):
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
             problems.append(message.text)
 
     page.on("console", console)
@@ -29,8 +27,9 @@ def watch(page):
     return problems
 
 
-def test_article_editor_runs_under_the_admin_policy(admin_login, live_server, browser,
-                                                   artifacts_dir):
+def test_article_editor_runs_under_the_admin_policy(
+    admin_login, live_server, browser, artifacts_dir
+):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     problems = watch(page)
     try:

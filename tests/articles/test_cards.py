@@ -93,7 +93,9 @@ def test_a_card_is_stored_under_the_keys_it_shows(stories):
     with keys.collecting() as shown:
         article_cards(cards_of([story.pk]), show_image=True)
     expected = {
-        f"article:{story.pk}", f"section:{story.category_id}", f"image:{picture.pk}",
+        f"article:{story.pk}",
+        f"section:{story.category_id}",
+        f"image:{picture.pk}",
         *(f"author:{author.pk}" for author in story.ordered_authors),
     }
     assert shown == expected
@@ -343,9 +345,7 @@ def test_the_lead_is_the_newest_live_featured_story(db):
     old_featured = ArticleFactory(is_featured=True, publish_at=now - timezone.timedelta(days=9))
     ArticleFactory(is_featured=True, scheduled=True)
     ArticleFactory(is_featured=True, draft=True)
-    newest = [
-        ArticleFactory(publish_at=now - timezone.timedelta(hours=h)).pk for h in (1, 2, 3)
-    ]
+    newest = [ArticleFactory(publish_at=now - timezone.timedelta(hours=h)).pk for h in (1, 2, 3)]
     assert Article.objects.lead_and_latest(2) == (old_featured.pk, newest[:2])
     old_featured.is_featured = False
     old_featured.save()

@@ -30,9 +30,7 @@ def small_image(**kwargs):
 
 
 def used_in_body(article):
-    return set(
-        ArticleBodyImage.objects.filter(article=article).values_list("image_id", flat=True)
-    )
+    return set(ArticleBodyImage.objects.filter(article=article).values_list("image_id", flat=True))
 
 
 # -- recognising library images in bodies ------------------------------------------------------

@@ -20,10 +20,13 @@ def pages(db):
     category = CategoryFactory(name="Artsakh", slug="artsakh")
     author = AuthorFactory(name="MassisPost", slug="massispost", bio="News & views.")
     article = ArticleFactory(
-        title="Talks & “reintegration”", category=category, authors=[author],
-        tags=["Lachin corridor", "Արցախ"], dateline="STEPANAKERT",
+        title="Talks & “reintegration”",
+        category=category,
+        authors=[author],
+        tags=["Lachin corridor", "Արցախ"],
+        dateline="STEPANAKERT",
         body="<h2>Sub</h2><p>Text with <a href='https://example.com'>a link</a>.</p>"
-             "<blockquote><p>Quote</p></blockquote><ul><li>One</li></ul>",
+        "<blockquote><p>Quote</p></blockquote><ul><li>One</li></ul>",
     )
     CorrectionFactory(article=article)
     ArticleFactory(category=category, tags=["Lachin corridor"])
@@ -50,8 +53,18 @@ def parse(content):
 
 @pytest.mark.parametrize(
     "name",
-    ["home", "article", "category", "tag", "author", "year", "month", "search", "empty search",
-     "not found"],
+    [
+        "home",
+        "article",
+        "category",
+        "tag",
+        "author",
+        "year",
+        "month",
+        "search",
+        "empty search",
+        "not found",
+    ],
 )
 def test_public_page_is_valid_accessible_html5(pages, client, name):
     response = client.get(pages[name])

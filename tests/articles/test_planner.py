@@ -62,9 +62,7 @@ def imported_without_statistics(tmp_path, monkeypatch):
                 "UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE relname = ANY(%s)",
                 [TABLES],
             )
-        cursor.execute(
-            "SELECT count(*) FROM pg_stats WHERE tablename = ANY(%s)", [TABLES]
-        )
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = ANY(%s)", [TABLES])
         (statistics,) = cursor.fetchone()
     if statistics:
         pytest.skip("autovacuum analysed the tables meanwhile: nothing to prove")

@@ -23,8 +23,14 @@ def own_article(user, **kwargs):
 
 def new_article_data(client, **values):
     data = form_data(client, reverse(ADD_URL))
-    data.update({"title": "A new story", "slug": "", "body": "<p>Text</p>",
-                 "category": str(CategoryFactory().pk)})
+    data.update(
+        {
+            "title": "A new story",
+            "slug": "",
+            "body": "<p>Text</p>",
+            "category": str(CategoryFactory().pk),
+        }
+    )
     data.update(values)
     return data
 
@@ -57,8 +63,9 @@ def test_contributor_creates_a_draft_owned_by_them(client):
 
 def test_contributor_crafted_post_with_status_published_stays_a_draft(client):
     login(client, "Contributor")
-    data = new_article_data(client, status="published", publish_at_0="2020-01-01",
-                            publish_at_1="10:00")
+    data = new_article_data(
+        client, status="published", publish_at_0="2020-01-01", publish_at_1="10:00"
+    )
     client.post(reverse(ADD_URL), data)
     article = Article.objects.get(title="A new story")
     assert article.status == Article.Status.DRAFT
@@ -131,9 +138,13 @@ def test_contributor_cannot_open_preview_of_others_draft(client):
 def test_contributor_crafted_bulk_publish_is_refused(client):
     user = login(client, "Contributor")
     article = own_article(user, draft=True)
-    client.post(reverse(CHANGELIST), {
-        "action": "publish_selected", "_selected_action": [str(article.pk)],
-    })
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "publish_selected",
+            "_selected_action": [str(article.pk)],
+        },
+    )
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
 
@@ -163,9 +174,14 @@ def test_an_author_with_a_byline_owns_the_article(client):
 def test_author_cannot_publish_someone_elses_article_in_bulk(client):
     login(client, "Author")
     other = ArticleFactory(review=True)
-    response = client.post(reverse(CHANGELIST), {
-        "action": "publish_selected", "_selected_action": [str(other.pk)],
-    }, follow=True)
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "publish_selected",
+            "_selected_action": [str(other.pk)],
+        },
+        follow=True,
+    )
     other.refresh_from_db()
     assert other.status == Article.Status.REVIEW
     assert "You may not do this" in response.content.decode()
@@ -183,9 +199,13 @@ def test_author_cannot_edit_someone_elses_article(client):
 def test_editor_publishes_anyones_article_in_bulk(client):
     login(client, "Editor")
     articles = [ArticleFactory(review=True), ArticleFactory(draft=True)]
-    client.post(reverse(CHANGELIST), {
-        "action": "publish_selected", "_selected_action": [str(a.pk) for a in articles],
-    })
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "publish_selected",
+            "_selected_action": [str(a.pk) for a in articles],
+        },
+    )
     for article in articles:
         article.refresh_from_db()
         assert article.is_live
@@ -195,15 +215,24 @@ def test_editor_schedules_in_bulk_with_a_time(client):
     login(client, "Editor")
     article = ArticleFactory(review=True)
     when = timezone.localtime() + timezone.timedelta(days=2)
-    response = client.post(reverse(CHANGELIST), {
-        "action": "schedule_selected", "_selected_action": [str(article.pk)],
-    })
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "schedule_selected",
+            "_selected_action": [str(article.pk)],
+        },
+    )
     assert response.status_code == 200
     assert "Publish at" in response.content.decode()
-    client.post(reverse(CHANGELIST), {
-        "action": "schedule_selected", "_selected_action": [str(article.pk)],
-        "apply": "1", "publish_at": when.strftime("%Y-%m-%dT%H:%M"),
-    })
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "schedule_selected",
+            "_selected_action": [str(article.pk)],
+            "apply": "1",
+            "publish_at": when.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     article.refresh_from_db()
     assert article.is_scheduled
     assert article.events.filter(action=ArticleEvent.Action.SCHEDULED).exists()
@@ -212,10 +241,15 @@ def test_editor_schedules_in_bulk_with_a_time(client):
 def test_schedule_in_the_past_is_refused_with_a_message(client):
     login(client, "Editor")
     article = ArticleFactory(review=True)
-    response = client.post(reverse(CHANGELIST), {
-        "action": "schedule_selected", "_selected_action": [str(article.pk)],
-        "apply": "1", "publish_at": "2001-01-01T10:00",
-    })
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "schedule_selected",
+            "_selected_action": [str(article.pk)],
+            "apply": "1",
+            "publish_at": "2001-01-01T10:00",
+        },
+    )
     assert "Choose a time in the future" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
@@ -224,9 +258,13 @@ def test_schedule_in_the_past_is_refused_with_a_message(client):
 def test_editor_unpublishes_in_bulk(client):
     login(client, "Editor")
     article = ArticleFactory()
-    client.post(reverse(CHANGELIST), {
-        "action": "unpublish_selected", "_selected_action": [str(article.pk)],
-    })
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "unpublish_selected",
+            "_selected_action": [str(article.pk)],
+        },
+    )
     article.refresh_from_db()
     assert article.status == Article.Status.UNPUBLISHED
 
@@ -246,8 +284,9 @@ def test_editor_changes_a_schedule(client):
     article = ArticleFactory(scheduled=True)
     later = timezone.localtime(article.publish_at) + timezone.timedelta(days=1)
     data = form_data(client, change_url(article))
-    data.update({"publish_at_0": later.strftime("%Y-%m-%d"),
-                 "publish_at_1": later.strftime("%H:%M:%S")})
+    data.update(
+        {"publish_at_0": later.strftime("%Y-%m-%d"), "publish_at_1": later.strftime("%H:%M:%S")}
+    )
     assert client.post(change_url(article), data).status_code == 302
     article.refresh_from_db()
     assert article.is_scheduled

@@ -120,8 +120,11 @@ def test_article_json_ld_is_a_complete_news_article(client, article):
     assert data["dateModified"] == "2025-03-05T10:00:00+00:00"
     assert data["author"] == [
         {"@type": "Person", "name": "Ani Petrosyan", "url": "http://testserver/author/ani/"},
-        {"@type": "Organization", "name": "Armenpress",
-         "url": "http://testserver/author/armenpress/"},
+        {
+            "@type": "Organization",
+            "name": "Armenpress",
+            "url": "http://testserver/author/armenpress/",
+        },
     ]
     assert data["publisher"] == {
         "@type": "Organization",
@@ -230,9 +233,7 @@ def test_home_page_has_organization_and_website_with_search_action(client, artic
     assert website["name"] == "Massis Post"
     action = website["potentialAction"]
     assert action["@type"] == "SearchAction"
-    assert action["target"]["urlTemplate"] == (
-        "http://testserver/search/?q={search_term_string}"
-    )
+    assert action["target"]["urlTemplate"] == ("http://testserver/search/?q={search_term_string}")
     assert action["query-input"] == "required name=search_term_string"
 
 

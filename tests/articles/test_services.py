@@ -55,8 +55,9 @@ def test_save_keeps_status_whatever_the_object_says(editor):
 def test_save_sends_article_changed_on_commit(editor, django_capture_on_commit_callbacks):
     article = ArticleFactory(draft=True)
     received = []
-    article_changed.connect(lambda **kw: received.append(kw["reason"]), weak=False,
-                            dispatch_uid="test-save")
+    article_changed.connect(
+        lambda **kw: received.append(kw["reason"]), weak=False, dispatch_uid="test-save"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.save_article(article, user=editor, base_version=1)
@@ -144,8 +145,9 @@ def test_restore_of_another_articles_revision_is_refused(editor):
     article, other = ArticleFactory(draft=True), ArticleFactory(draft=True)
     services.save_article(other, user=editor, base_version=1)
     with pytest.raises(ValueError):
-        services.restore_revision(article, Version.objects.get_for_object(other).first(),
-                                  user=editor)
+        services.restore_revision(
+            article, Version.objects.get_for_object(other).first(), user=editor
+        )
 
 
 def test_add_correction_is_audited_and_requires_the_right(editor, contributor):

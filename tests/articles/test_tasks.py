@@ -89,8 +89,9 @@ def test_publish_due_goes_on_after_one_article_fails(db):
 
 def test_publish_due_runs_the_apps_sweeps(db):
     seen = []
-    side_effects_sweep.connect(lambda sender, **kw: seen.append(sender) or "ok",
-                               dispatch_uid="test-sweep", weak=False)
+    side_effects_sweep.connect(
+        lambda sender, **kw: seen.append(sender) or "ok", dispatch_uid="test-sweep", weak=False
+    )
     try:
         summary = publish_due()
     finally:

@@ -195,8 +195,18 @@ def test_unicode_tag_page_answers(db, client):
 
 @pytest.mark.parametrize(
     "page,status",
-    [("1", 200), ("2", 200), ("3", 200), ("4", 404), ("0", 404), ("-1", 404),
-     ("abc", 404), ("1.5", 404), ("9" * 30, 404), ("last", 200)],
+    [
+        ("1", 200),
+        ("2", 200),
+        ("3", 200),
+        ("4", 404),
+        ("0", 404),
+        ("-1", 404),
+        ("abc", 404),
+        ("1.5", 404),
+        ("9" * 30, 404),
+        ("last", 200),
+    ],
 )
 def test_pagination_edges(corpus, client, settings, page, status):
     settings.ARTICLES_PER_PAGE = 20  # 50 articles -> 3 pages
@@ -239,7 +249,8 @@ def test_archives_leave_out_articles_not_live(db, client):
 def test_home_page_leads_with_the_newest_featured_story(db, client):
     ArticleFactory(title="Newest story")
     lead = ArticleFactory(
-        title="Featured story", is_featured=True,
+        title="Featured story",
+        is_featured=True,
         publish_at=timezone.now() - timezone.timedelta(days=1),
     )
     response = client.get("/")

@@ -65,13 +65,14 @@ class FakeCloudflare(FakeNetwork):
         }
 
     def fail(self, times=1, status=500):
-        self.fail_next(status, self.envelope((10001, "Internal Server Error")),
-                       times=times)
+        self.fail_next(status, self.envelope((10001, "Internal Server Error")), times=times)
 
     def rate_limit(self, times=1, retry_after=30):
         self.fail_next(
-            429, self.envelope((971, "Please wait and consider throttling your request speed")),
-            headers={"Retry-After": str(retry_after)}, times=times,
+            429,
+            self.envelope((971, "Please wait and consider throttling your request speed")),
+            headers={"Retry-After": str(retry_after)},
+            times=times,
         )
 
     def refuse(self, code, message, times=1):
@@ -93,10 +94,17 @@ class FakeCloudflare(FakeNetwork):
         if request["headers"].get("authorization") != f"Bearer {self.token}":
             return 403, {}, self.envelope((10000, "Authentication error"))
         if path != f"{self.PREFIX}/zones/{self.zone_id}/purge_cache":
-            return 400, {}, self.envelope(
-                (7003, f"Could not route to {path.removeprefix(self.PREFIX)}, "
-                       "perhaps your object identifier is invalid?"),
-                (7000, "No route for that URI"),
+            return (
+                400,
+                {},
+                self.envelope(
+                    (
+                        7003,
+                        f"Could not route to {path.removeprefix(self.PREFIX)}, "
+                        "perhaps your object identifier is invalid?",
+                    ),
+                    (7000, "No route for that URI"),
+                ),
             )
         if not request["headers"].get("content-type", "").startswith("application/json"):
             return 400, {}, self.envelope((6003, "Invalid request headers"))
@@ -106,34 +114,60 @@ class FakeCloudflare(FakeNetwork):
             return 400, {}, self.envelope((6007, "Malformed JSON in request body"))
         kinds = [kind for kind in self.KINDS if isinstance(body, dict) and kind in body]
         if len(kinds) != 1 or len(body) != 1:
-            return 400, {}, self.envelope((1012, 'Request must contain one of "purge_everything", '
-                                                 '"files", "tags", "hosts" or "prefixes"'))
+            return (
+                400,
+                {},
+                self.envelope(
+                    (
+                        1012,
+                        'Request must contain one of "purge_everything", '
+                        '"files", "tags", "hosts" or "prefixes"',
+                    )
+                ),
+            )
         kind = kinds[0]
         if kind == "purge_everything":
             if body[kind] is not True:
                 return 400, {}, self.envelope((1012, "purge_everything must be true"))
         else:
             items = body[kind]
-            if not isinstance(items, list) or not items or not all(
-                isinstance(item, str) and item for item in items
+            if (
+                not isinstance(items, list)
+                or not items
+                or not all(isinstance(item, str) and item for item in items)
             ):
                 return 400, {}, self.envelope((1012, f"{kind} must be a non-empty list of strings"))
             cap = self.FILES_PER_REQUEST if kind == "files" else self.TAGS_PER_REQUEST
             if len(items) > cap:
-                return 400, {}, self.envelope(
-                    (1012, f"Request contains {len(items)} {kind}: at most {cap} are allowed")
+                return (
+                    400,
+                    {},
+                    self.envelope(
+                        (1012, f"Request contains {len(items)} {kind}: at most {cap} are allowed")
+                    ),
                 )
             if kind == "tags":
                 for tag in items:
                     if len(tag) > self.TAG_MAX_LENGTH:
-                        return 200, {}, self.envelope(
-                            (1100, f"Tag exceeds maximum length of 1024 characters: {tag[:40]}"),
-                            (1016, "One or more cache purge errors"),
+                        return (
+                            200,
+                            {},
+                            self.envelope(
+                                (
+                                    1100,
+                                    f"Tag exceeds maximum length of 1024 characters: {tag[:40]}",
+                                ),
+                                (1016, "One or more cache purge errors"),
+                            ),
                         )
                     if not (tag.isascii() and tag.isprintable()) or " " in tag:
-                        return 200, {}, self.envelope(
-                            (1315, "Non-printable characters are forbidden in tags"),
-                            (1016, "One or more cache purge errors"),
+                        return (
+                            200,
+                            {},
+                            self.envelope(
+                                (1315, "Non-printable characters are forbidden in tags"),
+                                (1016, "One or more cache purge errors"),
+                            ),
                         )
         self.posts.append(body)
         return 200, {}, self.envelope(success=True, result={"id": uuid.uuid4().hex})
@@ -167,12 +201,17 @@ class FakeFastly(FakeNetwork):
         return sum(1 for post in self.posts if post.get("purge_all"))
 
     def fail(self, times=1, status=500):
-        self.fail_next(status, {"msg": "Internal Server Error", "detail": "purge failed"},
-                       times=times)
+        self.fail_next(
+            status, {"msg": "Internal Server Error", "detail": "purge failed"}, times=times
+        )
 
     def rate_limit(self, times=1, retry_after=30):
-        self.fail_next(429, {"msg": "Too many requests", "detail": "Rate limit exceeded"},
-                       headers={"Retry-After": str(retry_after)}, times=times)
+        self.fail_next(
+            429,
+            {"msg": "Too many requests", "detail": "Rate limit exceeded"},
+            headers={"Retry-After": str(retry_after)},
+            times=times,
+        )
 
     def hang(self):
         self.hold()
@@ -180,15 +219,21 @@ class FakeFastly(FakeNetwork):
     def handle(self, request):
         path = request["path"]
         parts = path.strip("/").split("/")
-        if request["method"] != "POST" or len(parts) != 3 or parts[0] != "service" or (
-            parts[2] not in ("purge", "purge_all")
+        if (
+            request["method"] != "POST"
+            or len(parts) != 3
+            or parts[0] != "service"
+            or (parts[2] not in ("purge", "purge_all"))
         ):
             return 404, {}, {"msg": "Record not found", "detail": f"No route for {path}"}
         if request["headers"].get("fastly-key") != self.token:
             return 401, {}, {"msg": "Provided credentials are missing or invalid"}
         if parts[1] != self.service_id:
-            return 404, {}, {"msg": "Record not found",
-                             "detail": f"Cannot find service '{parts[1]}'"}
+            return (
+                404,
+                {},
+                {"msg": "Record not found", "detail": f"Cannot find service '{parts[1]}'"},
+            )
         soft = "fastly-soft-purge" in request["headers"]
         if parts[2] == "purge_all":
             self.posts.append({"purge_all": True, "soft": soft})
@@ -204,9 +249,13 @@ class FakeFastly(FakeNetwork):
         if not keys:
             return 400, {}, {"msg": "Bad request", "detail": "No surrogate keys given"}
         if len(keys) > self.KEYS_PER_REQUEST:
-            return 400, {}, {
-                "status": "fail",
-                "reason": "Batch surrogate key request only supports up to 256 surrogate keys",
-            }
+            return (
+                400,
+                {},
+                {
+                    "status": "fail",
+                    "reason": "Batch surrogate key request only supports up to 256 surrogate keys",
+                },
+            )
         self.posts.append({"keys": keys, "soft": soft})
         return 200, {}, {key: f"{uuid.uuid4().hex[:8]}-{index}" for index, key in enumerate(keys)}

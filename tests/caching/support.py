@@ -91,18 +91,37 @@ def newsroom():
     davit = AuthorFactory(name="Davit Petrosyan", slug="davit-petrosyan")
     lilit = AuthorFactory(name="Lilit Sargsyan", slug="lilit-sargsyan")
     a = ArticleFactory(
-        title="Parliament passes the budget", slug="parliament-passes-the-budget",
-        category=politics, authors=[ani], tags=["budget"], publish_at=ago(hours=1),
+        title="Parliament passes the budget",
+        slug="parliament-passes-the-budget",
+        category=politics,
+        authors=[ani],
+        tags=["budget"],
+        publish_at=ago(hours=1),
     )
     b = ArticleFactory(
-        title="Cup final goes to extra time", slug="cup-final-goes-to-extra-time",
-        category=sport, authors=[davit], tags=["football"], publish_at=ago(hours=2),
+        title="Cup final goes to extra time",
+        slug="cup-final-goes-to-extra-time",
+        category=sport,
+        authors=[davit],
+        tags=["football"],
+        publish_at=ago(hours=2),
     )
     c = ArticleFactory(
-        title="Film festival opens in Yerevan", slug="film-festival-opens",
-        category=culture, authors=[lilit], tags=["cinema"], publish_at=ago(hours=3),
+        title="Film festival opens in Yerevan",
+        slug="film-festival-opens",
+        category=culture,
+        authors=[lilit],
+        tags=["cinema"],
+        publish_at=ago(hours=3),
     )
     return {
-        "politics": politics, "sport": sport, "culture": culture,
-        "ani": ani, "davit": davit, "lilit": lilit, "a": a, "b": b, "c": c,
+        "politics": politics,
+        "sport": sport,
+        "culture": culture,
+        "ani": ani,
+        "davit": davit,
+        "lilit": lilit,
+        "a": a,
+        "b": b,
+        "c": c,
     }

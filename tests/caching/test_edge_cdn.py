@@ -228,11 +228,15 @@ def test_a_batch_over_the_cap_fails_with_the_apis_message(edges, cloudflare, fas
     ("script", "expected"),
     [
         (lambda fake: fake.fail(), r"HTTP 500\): \[10001\] Internal Server Error"),
-        (lambda fake: fake.rate_limit(retry_after=30),
-         r"HTTP 429\): \[971\] Please wait .*; Retry-After: 30s"),
+        (
+            lambda fake: fake.rate_limit(retry_after=30),
+            r"HTTP 429\): \[971\] Please wait .*; Retry-After: 30s",
+        ),
         # Cloudflare answers some refusals with HTTP 200 and success: false.
-        (lambda fake: fake.refuse(1100, "Tag exceeds maximum length of 1024 characters"),
-         r"HTTP 200\): \[1100\] Tag exceeds maximum length .*; \[1016\] One or more cache"),
+        (
+            lambda fake: fake.refuse(1100, "Tag exceeds maximum length of 1024 characters"),
+            r"HTTP 200\): \[1100\] Tag exceeds maximum length .*; \[1016\] One or more cache",
+        ),
     ],
     ids=["500", "429", "200-success-false"],
 )
@@ -251,8 +255,10 @@ def test_cloudflare_errors_raise_with_its_codes_and_messages(edges, cloudflare, 
     ("script", "expected"),
     [
         (lambda fake: fake.fail(), r"HTTP 500\): Internal Server Error; purge failed"),
-        (lambda fake: fake.rate_limit(retry_after=7),
-         r"HTTP 429\): Too many requests; Rate limit exceeded; Retry-After: 7s"),
+        (
+            lambda fake: fake.rate_limit(retry_after=7),
+            r"HTTP 429\): Too many requests; Rate limit exceeded; Retry-After: 7s",
+        ),
     ],
     ids=["500", "429"],
 )
@@ -308,10 +314,20 @@ def test_a_hanging_api_costs_one_timeout_per_purge(configure, cloudflare, fastly
 def test_an_unreachable_api_is_an_error(configure):
     url = f"http://127.0.0.1:{free_port()}"
     backends = configure(
-        cloudflare={"BACKEND": "caching.edge.cloudflare.CloudflareBackend", "API_TOKEN": "t",
-                    "ZONE_ID": "z", "API_URL": url, "TIMEOUT": 0.5},
-        fastly={"BACKEND": "caching.edge.fastly.FastlyBackend", "API_TOKEN": "t",
-                "SERVICE_ID": "s", "API_URL": url, "TIMEOUT": 0.5},
+        cloudflare={
+            "BACKEND": "caching.edge.cloudflare.CloudflareBackend",
+            "API_TOKEN": "t",
+            "ZONE_ID": "z",
+            "API_URL": url,
+            "TIMEOUT": 0.5,
+        },
+        fastly={
+            "BACKEND": "caching.edge.fastly.FastlyBackend",
+            "API_TOKEN": "t",
+            "SERVICE_ID": "s",
+            "API_URL": url,
+            "TIMEOUT": 0.5,
+        },
     )
     with pytest.raises(EdgePurgeError, match="cloudflare purge request failed: ConnectError"):
         backends["cloudflare"].purge_keys(["home"])
@@ -334,8 +350,13 @@ def test_missing_credentials_refuse_to_start(make, missing):
 
 
 FASTLY_WITHOUT_TOKEN = {
-    "fastly": {"BACKEND": "caching.edge.fastly.FastlyBackend", "API_TOKEN": "",
-               "SERVICE_ID": "", "API_URL": "https://api.fastly.com", "TIMEOUT": 2.0},
+    "fastly": {
+        "BACKEND": "caching.edge.fastly.FastlyBackend",
+        "API_TOKEN": "",
+        "SERVICE_ID": "",
+        "API_URL": "https://api.fastly.com",
+        "TIMEOUT": 2.0,
+    },
 }
 
 
@@ -377,8 +398,9 @@ def test_send_to_edge_purges_the_healthy_backend_and_queues_the_failed_one(
     assert "[10001] Internal Server Error" in caplog.text
 
 
-def test_send_to_edge_queues_nothing_when_every_backend_confirms(edges, cloudflare, fastly,
-                                                                 purge_task):
+def test_send_to_edge_queues_nothing_when_every_backend_confirms(
+    edges, cloudflare, fastly, purge_task
+):
     with mock.patch.object(purge_task, "apply_async") as queued:
         purges.send_to_edge(["article:1", "home"])
 
@@ -503,19 +525,23 @@ def test_task_retries_back_off(edges, cloudflare, settings, purge_task, retries_
 
 def run_python(code, **env):
     base = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("EDGE_PURGE", "CLOUDFLARE_", "FASTLY_"))
     }
     base.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
     return subprocess.run(
         [sys.executable, "-c", code],
-        cwd=PROJECT_DIR, env=base, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_DIR,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 PRINT_BACKENDS = (
-    "import json; from django.conf import settings; "
-    "print(json.dumps(settings.EDGE_PURGE_BACKENDS))"
+    "import json; from django.conf import settings; print(json.dumps(settings.EDGE_PURGE_BACKENDS))"
 )
 
 
@@ -553,7 +579,9 @@ def test_settings_map_the_environment_to_both_backends(configure):
     }
     # Those options are what the backends take (names lower-cased).
     built = configure(**backends)
-    assert built["cloudflare"].endpoint == "http://127.0.0.1:9/client/v4/zones/cf-env-zone/purge_cache"
+    assert (
+        built["cloudflare"].endpoint == "http://127.0.0.1:9/client/v4/zones/cf-env-zone/purge_cache"
+    )
     assert built["cloudflare"].client.headers["Authorization"] == "Bearer cf-env-token"
     assert built["cloudflare"].timeout == 0.5
     assert built["fastly"].purge_url == "http://127.0.0.1:9/service/fastly-env-service/purge"
@@ -565,8 +593,11 @@ def test_settings_default_to_no_edge_and_to_the_real_api_addresses():
     assert json.loads(run_python(PRINT_BACKENDS).stdout) == {}
 
     result = run_python(
-        PRINT_BACKENDS, EDGE_PURGE="cloudflare,fastly",
-        CLOUDFLARE_API_TOKEN="t", CLOUDFLARE_ZONE_ID="z", FASTLY_API_TOKEN="t",
+        PRINT_BACKENDS,
+        EDGE_PURGE="cloudflare,fastly",
+        CLOUDFLARE_API_TOKEN="t",
+        CLOUDFLARE_ZONE_ID="z",
+        FASTLY_API_TOKEN="t",
         FASTLY_SERVICE_ID="s",
     )
     assert result.returncode == 0, result.stderr

@@ -21,9 +21,17 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Settings of the test run that must not reach the processes started here.
 DROPPED = {
-    "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER",
-    "DATABASE_URL", "CACHE_DIR", "PAGE_CACHE", "EDGE_PURGE",
-    "ALLOWED_HOSTS", "SITE_URL", "DJANGO_SETTINGS_MODULE",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "DATABASE_URL",
+    "CACHE_DIR",
+    "PAGE_CACHE",
+    "EDGE_PURGE",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "DJANGO_SETTINGS_MODULE",
 }
 
 CREATE = """
@@ -95,8 +103,12 @@ class Machine:
 
     def manage(self, *args, timeout=60):
         run = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=self.env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         assert run.returncode == 0, run.stdout + run.stderr
         return run.stdout
@@ -108,9 +120,18 @@ class Machine:
         self.port = _free_port()
         with open(self.log, "w") as log:
             self.server = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}",
-                 "--noreload", "--skip-checks"],
-                cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "manage.py",
+                    "runserver",
+                    f"127.0.0.1:{self.port}",
+                    "--noreload",
+                    "--skip-checks",
+                ],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -74,9 +74,16 @@ def lists_of_a(news):
     """Every page that lists story A (Politics, "budget", Ani Hakobyan)."""
     when = news["a"].local_publish_at
     return [
-        "/", "/category/politics/", "/tag/budget/", "/author/ani-hakobyan/",
-        f"/{when:%Y}/", f"/{when:%Y/%m}/",
-        "/feed/", "/feed/atom/", "/category/politics/feed/", "/tag/budget/feed/",
+        "/",
+        "/category/politics/",
+        "/tag/budget/",
+        "/author/ani-hakobyan/",
+        f"/{when:%Y}/",
+        f"/{when:%Y/%m}/",
+        "/feed/",
+        "/feed/atom/",
+        "/category/politics/feed/",
+        "/tag/budget/feed/",
         "/author/ani-hakobyan/feed/",
     ]
 
@@ -84,8 +91,13 @@ def lists_of_a(news):
 def elsewhere(news):
     """Pages that do not show story A."""
     return [
-        url(news["b"]), url(news["c"]), "/category/sport/", "/category/culture/",
-        "/tag/football/", "/author/davit-petrosyan/", "/category/sport/feed/",
+        url(news["b"]),
+        url(news["c"]),
+        "/category/sport/",
+        "/category/culture/",
+        "/tag/football/",
+        "/author/davit-petrosyan/",
+        "/category/sport/feed/",
         "/tag/cinema/feed/",
     ]
 
@@ -107,12 +119,17 @@ def test_editing_a_story_purges_its_page_and_the_lists_that_show_it_and_nothing_
         services.save_article(story, base_version=story.version)
 
     # The story's pieces are gone, every other story's are still there.
-    names = [card_name(a.pk), card_name(b.pk), f"feed-entry:{FULL}:{a.pk}",
-             f"feed-entry:{FULL}:{b.pk}"]
+    names = [
+        card_name(a.pk),
+        card_name(b.pk),
+        f"feed-entry:{FULL}:{a.pk}",
+        f"feed-entry:{FULL}:{b.pk}",
+    ]
     assert set(fragments.get_many(names)) == {card_name(b.pk), f"feed-entry:{FULL}:{b.pk}"}
 
-    assert_fresh(client, [*showing_a, "/news-sitemap.xml"],
-                 shows=["Parliament passes the amended budget"])
+    assert_fresh(
+        client, [*showing_a, "/news-sitemap.xml"], shows=["Parliament passes the amended budget"]
+    )
     assert_hits(client, elsewhere(news))
     # B's page is still the stored one; its Recent Posts (a hole) has the new title.
     response = client.get(url(b))
@@ -135,25 +152,43 @@ def test_an_edit_reaches_every_page_at_once_even_when_made_on_an_object_not_load
 # -- where a story appears -----------------------------------------------------------------
 
 
-def test_publishing_a_story_puts_it_everywhere_it_belongs_at_once(
-    news, client, commit
-):
+def test_publishing_a_story_puts_it_everywhere_it_belongs_at_once(news, client, commit):
     a, b = news["a"], news["b"]
     with commit():
         draft = ArticleFactory(
-            draft=True, title="Ceasefire announced", slug="ceasefire-announced",
-            category=news["politics"], authors=[news["ani"]], tags=["budget"],
+            draft=True,
+            title="Ceasefire announced",
+            slug="ceasefire-announced",
+            category=news["politics"],
+            authors=[news["ani"]],
+            tags=["budget"],
         )
     when = timezone.localtime()
     month_sitemap = f"/sitemap-articles-{when:%Y-%m}.xml"
     lists = [
-        "/", "/category/politics/", "/tag/budget/", "/author/ani-hakobyan/",
-        f"/{when:%Y}/", f"/{when:%Y/%m}/", "/feed/", "/feed/atom/",
-        "/category/politics/feed/", "/tag/budget/feed/", "/author/ani-hakobyan/feed/",
+        "/",
+        "/category/politics/",
+        "/tag/budget/",
+        "/author/ani-hakobyan/",
+        f"/{when:%Y}/",
+        f"/{when:%Y/%m}/",
+        "/feed/",
+        "/feed/atom/",
+        "/category/politics/feed/",
+        "/tag/budget/feed/",
+        "/author/ani-hakobyan/feed/",
         "/news-sitemap.xml",
     ]
-    warm(client, url(a), url(b), *lists, month_sitemap, "/search/?q=ceasefire",
-         "/category/culture/", "/tag/football/")
+    warm(
+        client,
+        url(a),
+        url(b),
+        *lists,
+        month_sitemap,
+        "/search/?q=ceasefire",
+        "/category/culture/",
+        "/tag/football/",
+    )
     assert "Ceasefire announced" not in html(cached(client, "/"))
 
     with commit():
@@ -175,21 +210,30 @@ def test_publishing_a_story_puts_it_everywhere_it_belongs_at_once(
     assert_hits(client, ["/category/culture/", "/tag/football/"])
 
 
-def test_unpublishing_a_story_takes_it_off_every_page_at_once(
-    news, client, commit
-):
+def test_unpublishing_a_story_takes_it_off_every_page_at_once(news, client, commit):
     a, b = news["a"], news["b"]
     when = a.local_publish_at
     month_sitemap = f"/sitemap-articles-{when:%Y-%m}.xml"
-    warm(client, url(a), *lists_of_a(news), month_sitemap, "/news-sitemap.xml",
-         "/search/?q=parliament", url(b), "/category/culture/")
+    warm(
+        client,
+        url(a),
+        *lists_of_a(news),
+        month_sitemap,
+        "/news-sitemap.xml",
+        "/search/?q=parliament",
+        url(b),
+        "/category/culture/",
+    )
 
     with commit():
         services.unpublish(loaded(a))
 
     assert client.get(url(a)).status_code == 404
-    assert_fresh(client, [*lists_of_a(news), "/news-sitemap.xml", "/search/?q=parliament"],
-                 hides=["Parliament passes the budget", url(a)])
+    assert_fresh(
+        client,
+        [*lists_of_a(news), "/news-sitemap.xml", "/search/?q=parliament"],
+        hides=["Parliament passes the budget", url(a)],
+    )
     assert url(a) not in html(client.get(month_sitemap))
     response = client.get(url(b))
     assert response["X-Cache"] == "hit"
@@ -197,20 +241,28 @@ def test_unpublishing_a_story_takes_it_off_every_page_at_once(
     assert_hits(client, ["/category/culture/"])
 
 
-def test_moving_a_story_to_another_section_updates_both_section_pages(
-    news, client, commit
-):
-    urls = ["/category/politics/", "/category/sport/", "/category/politics/feed/",
-            "/category/sport/feed/"]
+def test_moving_a_story_to_another_section_updates_both_section_pages(news, client, commit):
+    urls = [
+        "/category/politics/",
+        "/category/sport/",
+        "/category/politics/feed/",
+        "/category/sport/feed/",
+    ]
     warm(client, *urls, "/category/culture/")
     story = loaded(news["a"])
     story.category = news["sport"]
     with commit():
         services.save_article(story, base_version=story.version)
-    assert_fresh(client, ["/category/politics/", "/category/politics/feed/"],
-                 hides=["Parliament passes the budget"])
-    assert_fresh(client, ["/category/sport/", "/category/sport/feed/"],
-                 shows=["Parliament passes the budget"])
+    assert_fresh(
+        client,
+        ["/category/politics/", "/category/politics/feed/"],
+        hides=["Parliament passes the budget"],
+    )
+    assert_fresh(
+        client,
+        ["/category/sport/", "/category/sport/feed/"],
+        shows=["Parliament passes the budget"],
+    )
     assert_hits(client, ["/category/culture/"])
 
 
@@ -222,8 +274,12 @@ def test_moving_a_story_to_another_section_changes_its_related_stories(news, cli
     a = news["a"]
     with commit():
         loaded(a).tags.clear()  # related by its section alone
-        ArticleFactory(title="Budget debate continues", category=news["politics"],
-                       authors=[news["lilit"]], publish_at=ago(hours=5))
+        ArticleFactory(
+            title="Budget debate continues",
+            category=news["politics"],
+            authors=[news["lilit"]],
+            publish_at=ago(hours=5),
+        )
     assert "Budget debate continues" in related(html(cached(client, url(a))))
     story = loaded(a)
     story.category = news["sport"]
@@ -251,8 +307,11 @@ def test_adding_a_tag_puts_the_story_on_the_tag_page(news, client, commit):
     warm(client, "/tag/economy/", "/tag/economy/feed/", url(news["a"]), "/category/culture/")
     with commit():
         loaded(news["a"]).tags.add("economy")
-    assert_fresh(client, ["/tag/economy/", "/tag/economy/feed/"],
-                 shows=["Parliament passes the budget", "Film festival opens in Yerevan"])
+    assert_fresh(
+        client,
+        ["/tag/economy/", "/tag/economy/feed/"],
+        shows=["Parliament passes the budget", "Film festival opens in Yerevan"],
+    )
     # The story's own page lists its tags.
     assert 'href="/tag/economy/"' in html(client.get(url(news["a"])))
     assert_hits(client, ["/category/culture/"])
@@ -271,8 +330,14 @@ def test_removing_a_tag_takes_the_story_off_the_tag_page(news, client, commit):
 
 def test_renaming_a_section_updates_the_navigation_and_the_cards(news, client, commit):
     a = news["a"]
-    pages = ["/", url(a), url(news["b"]), "/tag/budget/", "/author/ani-hakobyan/",
-             "/category/culture/"]
+    pages = [
+        "/",
+        url(a),
+        url(news["b"]),
+        "/tag/budget/",
+        "/author/ani-hakobyan/",
+        "/category/culture/",
+    ]
     warm(client, *pages)
     politics = news["politics"]
     politics.name = "Government"
@@ -288,8 +353,7 @@ def test_renaming_a_section_updates_the_navigation_and_the_cards(news, client, c
 
 def test_renaming_an_author_updates_the_bylines_on_cards(news, client, commit):
     a = news["a"]
-    pages = ["/", url(a), "/category/politics/", "/tag/budget/", "/author/ani-hakobyan/",
-             "/feed/"]
+    pages = ["/", url(a), "/category/politics/", "/tag/budget/", "/author/ani-hakobyan/", "/feed/"]
     warm(client, *pages, url(news["b"]), "/category/culture/")
     ani = news["ani"]
     ani.name = "Ani Hakobyan-Sargsyan"
@@ -326,15 +390,14 @@ def test_an_image_change_updates_the_pages_that_show_it(news, client, commit):
     assert_hits(client, [url(b), "/category/culture/"])
 
 
-def test_a_correction_shows_on_the_article_page_and_in_the_feeds(
-    news, client, commit
-):
+def test_a_correction_shows_on_the_article_page_and_in_the_feeds(news, client, commit):
     a = news["a"]
     warm(client, url(a), "/feed/", "/category/politics/feed/", url(news["b"]))
     with commit():
         services.add_correction(loaded(a), "An earlier version misstated the total.")
-    assert_fresh(client, [url(a), "/feed/", "/category/politics/feed/"],
-                 shows=["misstated the total"])
+    assert_fresh(
+        client, [url(a), "/feed/", "/category/politics/feed/"], shows=["misstated the total"]
+    )
     assert_hits(client, [url(news["b"])])
 
 
@@ -342,8 +405,15 @@ def test_a_correction_shows_on_the_article_page_and_in_the_feeds(
 
 
 def test_a_breaking_news_banner_shows_on_every_page_at_once(news, client, commit):
-    pages = ["/", url(news["a"]), url(news["b"]), "/category/culture/", "/tag/budget/",
-             "/author/ani-hakobyan/", "/no-such-page/"]
+    pages = [
+        "/",
+        url(news["a"]),
+        url(news["b"]),
+        "/category/culture/",
+        "/tag/budget/",
+        "/author/ani-hakobyan/",
+        "/no-such-page/",
+    ]
     warm(client, *pages)
     with commit():
         banner = BreakingNewsFactory(text="Polls have closed")
@@ -392,8 +462,18 @@ def test_the_edge_is_given_the_banner_as_a_fragment_of_its_own(news, client, com
         lambda a: article_changed.send(sender=Article, article=a, reason="edited"),
         lambda a: article_went_live.send(sender=Article, article=a),
     ],
-    ids=["save", "delete", "category", "author", "tag-add", "tag-clear", "correction",
-         "byline", "changed-signal", "went-live-signal"],
+    ids=[
+        "save",
+        "delete",
+        "category",
+        "author",
+        "tag-add",
+        "tag-clear",
+        "correction",
+        "byline",
+        "changed-signal",
+        "went-live-signal",
+    ],
 )
 def test_every_write_that_changes_a_story_drops_its_page(news, client, commit, change, request):
     a = loaded(news["a"])

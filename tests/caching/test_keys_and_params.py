@@ -82,9 +82,7 @@ def test_parameters_the_page_does_not_read_are_served_its_entry_without_renderin
     assert stored == []
 
 
-def test_an_unread_parameter_on_a_page_not_cached_yet_fills_the_plain_entry(
-    news, client, stored
-):
+def test_an_unread_parameter_on_a_page_not_cached_yet_fills_the_plain_entry(news, client, stored):
     response = client.get("/category/politics/?cachebust=7&utm_source=x")
     assert response["X-Cache"] == "miss"
     plain = pages.cache_key("/category/politics/", [])

@@ -44,7 +44,9 @@ def site(db):
     category = CategoryFactory(name="Politics", slug="politics", show_on_home=True)
     author = AuthorFactory(name="Ani Hakobyan", slug="ani-hakobyan")
     article = ArticleFactory(
-        title="Parliament passes the budget", category=category, authors=[author],
+        title="Parliament passes the budget",
+        category=category,
+        authors=[author],
         tags=["budget"],
     )
     return {"category": category, "author": author, "article": article}
@@ -77,9 +79,25 @@ def public_url(site, name):
 
 
 PUBLIC_PAGES = [
-    "home", "article", "category", "tag", "author", "year", "month", "search", "feed", "atom",
-    "category-feed", "tag-feed", "author-feed", "sitemap", "sitemap-month",
-    "sitemap-categories", "news-sitemap", "404", "day-link",
+    "home",
+    "article",
+    "category",
+    "tag",
+    "author",
+    "year",
+    "month",
+    "search",
+    "feed",
+    "atom",
+    "category-feed",
+    "tag-feed",
+    "author-feed",
+    "sitemap",
+    "sitemap-month",
+    "sitemap-categories",
+    "news-sitemap",
+    "404",
+    "day-link",
 ]
 
 
@@ -139,9 +157,7 @@ def _cache_reads():
     return mock.patch.object(backend, name, wraps=getattr(backend, name))
 
 
-def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(
-    site, client, settings
-):
+def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(site, client, settings):
     settings.PAGE_CACHE_LOCAL_TRUST_SECONDS = 0  # every hit asks whether a purge happened
     url = site["article"].get_absolute_url()
     stored = cached(client, url)  # found in the store: the process keeps a copy
@@ -203,9 +219,7 @@ def test_a_processs_copy_goes_compressed_to_readers_that_take_gzip(site, client)
     # Another representation, another validator; caches keep both apart.
     assert response["ETag"] == "W/" + plain["ETag"]
     assert "Accept-Encoding" in response["Vary"]
-    revalidated = client.get(
-        url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"]
-    )
+    revalidated = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"])
     assert revalidated.status_code == 304
     identity = client.get(url)
     assert not identity.has_header("Content-Encoding")
@@ -226,7 +240,8 @@ def test_a_processs_copy_ends_with_a_purge_of_what_it_shows(site, client):
 def test_a_processs_copy_ends_at_its_deadline(site, client):
     with time_machine.travel(time.time(), tick=False) as clock:
         ArticleFactory(
-            title="Embargo lifts at noon", category=site["category"],
+            title="Embargo lifts at noon",
+            category=site["category"],
             publish_at=timezone.now() + timedelta(minutes=5),
         )
         cached(client, "/")
@@ -365,7 +380,9 @@ def test_page_cache_off_renders_every_time_and_stores_nothing(site, client, sett
     assert "<esi:include" not in page
     assert "Another story for the sidebar" in page.split('class="recent-posts"', 1)[1]
     stored_pages = [
-        key for call in stored.call_args_list for key in call.args[0]
+        key
+        for call in stored.call_args_list
+        for key in call.args[0]
         if key.startswith(pages.PAGE_PREFIX)
     ]
     assert stored_pages == []
@@ -474,9 +491,14 @@ def test_an_article_page_names_what_it_shows(site, client):
     keys = surrogate_keys(response)
     section, tag = f"section:{site['category'].pk}", f"tag:{budget.pk}"
     assert {
-        f"article:{article.pk}", section, tag, f"author:{site['author'].pk}", "sections",
+        f"article:{article.pk}",
+        section,
+        tag,
+        f"author:{site['author'].pk}",
+        "sections",
         # The lists its related stories are drawn from.
-        listing(section), listing(tag),
+        listing(section),
+        listing(tag),
     } <= keys
     assert response["Cache-Tag"].split(",") == sorted(keys)
     # A hit says the same.
@@ -494,9 +516,7 @@ def test_list_pages_name_their_list_and_every_story_on_them(site, client):
         "/tag/budget/": {f"tag:{budget.pk}", listing(f"tag:{budget.pk}"), story},
         "/author/ani-hakobyan/": {f"author:{author.pk}", listing(f"author:{author.pk}"), story},
         f"/{article.local_publish_at:%Y}/": {f"archive:{article.local_publish_at:%Y}", story},
-        f"/{article.local_publish_at:%Y/%m}/": {
-            f"archive:{article.local_publish_at:%Y-%m}", story
-        },
+        f"/{article.local_publish_at:%Y/%m}/": {f"archive:{article.local_publish_at:%Y-%m}", story},
         "/search/?q=budget": {"search"},
         "/feed/": {"feed", story, f"section:{section.pk}", f"author:{author.pk}"},
         "/category/politics/feed/": {*on_section, story},
@@ -556,8 +576,9 @@ def _redis_cache(location):
 
 @pytest.mark.redis
 def test_pages_render_uncached_and_fast_when_redis_is_unreachable(site, client):
-    with override_settings(CACHES=_redis_cache(f"redis://127.0.0.1:{_free_port()}/0"),
-                           CACHE_RETRY_AFTER=30):
+    with override_settings(
+        CACHES=_redis_cache(f"redis://127.0.0.1:{_free_port()}/0"), CACHE_RETRY_AFTER=30
+    ):
         started = time.monotonic()
         for url in ("/", site["article"].get_absolute_url(), "/feed/", "/no-such-page/"):
             for _ in range(2):
@@ -578,9 +599,21 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir",
-             str(self.directory)],
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -612,8 +645,11 @@ def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
     server.start()
     try:
         # Every hit asks Redis (no copy served on trust): the outage shows at once.
-        with override_settings(CACHES=_redis_cache(f"redis://127.0.0.1:{server.port}/0"),
-                               CACHE_RETRY_AFTER=1, PAGE_CACHE_LOCAL_TRUST_SECONDS=0):
+        with override_settings(
+            CACHES=_redis_cache(f"redis://127.0.0.1:{server.port}/0"),
+            CACHE_RETRY_AFTER=1,
+            PAGE_CACHE_LOCAL_TRUST_SECONDS=0,
+        ):
             assert "Parliament" in html(cached(client, "/"))
             server.stop()
             started = time.monotonic()
@@ -634,8 +670,9 @@ def test_pages_survive_redis_stopping_and_the_cache_heals_when_it_returns(
             server.start()
             time.sleep(1.1)
             deadline = time.monotonic() + 10
-            while (client.get("/healthz", **monitor).status_code != 200
-                   and time.monotonic() < deadline):
+            while (
+                client.get("/healthz", **monitor).status_code != 200 and time.monotonic() < deadline
+            ):
                 time.sleep(0.2)
             assert "cache" not in client.get("/healthz", **monitor).json()["failing"]
             assert "Parliament rejects" in html(cached(client, "/"))

@@ -41,8 +41,11 @@ def scheduled_story(news, minutes=10, **kwargs):
     Made as a row (no go-live task queued): nothing but the clock will publish it.
     """
     fields = {
-        "title": "Embargo lifts at noon", "slug": "embargo-lifts-at-noon",
-        "category": news["politics"], "authors": [news["ani"]], "tags": ["budget"],
+        "title": "Embargo lifts at noon",
+        "slug": "embargo-lifts-at-noon",
+        "category": news["politics"],
+        "authors": [news["ani"]],
+        "tags": ["budget"],
         "publish_at": timezone.now() + timedelta(minutes=minutes),
         **kwargs,
     }
@@ -54,10 +57,20 @@ def test_a_scheduled_story_appears_at_its_time_where_it_belongs_and_nowhere_else
 ):
     with django_capture_on_commit_callbacks(execute=True):
         story = scheduled_story(news)
-    entered = ["/", "/category/politics/", "/tag/budget/", "/author/ani-hakobyan/", "/feed/",
-               "/category/politics/feed/"]
-    untouched = ["/category/sport/", "/category/culture/", "/tag/football/",
-                 news["b"].get_absolute_url()]
+    entered = [
+        "/",
+        "/category/politics/",
+        "/tag/budget/",
+        "/author/ani-hakobyan/",
+        "/feed/",
+        "/category/politics/feed/",
+    ]
+    untouched = [
+        "/category/sport/",
+        "/category/culture/",
+        "/tag/football/",
+        news["b"].get_absolute_url(),
+    ]
     warm(client, *entered, *untouched)
     for page in entered:
         assert "Embargo lifts at noon" not in html(cached(client, page)), page
@@ -161,7 +174,9 @@ def test_a_banner_goes_when_it_expires(news, client, clock):
 def test_deadline_is_the_first_upcoming_moment_that_changes_one_of_the_keys(news, clock):
     soon = scheduled_story(news, minutes=10)
     ArticleFactory(
-        title="Later, elsewhere", category=news["sport"], authors=[news["davit"]],
+        title="Later, elsewhere",
+        category=news["sport"],
+        authors=[news["davit"]],
         publish_at=timezone.now() + timedelta(hours=2),
     )
     now = timezone.now().timestamp()
@@ -190,8 +205,9 @@ def test_deadline_without_any_upcoming_moment_is_the_maximum(news, clock):
     ArticleFactory(review=True)
     ArticleFactory(unpublished=True, publish_at=timezone.now() + timedelta(minutes=5))
     assert schedule.upcoming() == ([], None)
-    assert schedule.deadline({"home", "feed"}, 900) == pytest.approx(timezone.now().timestamp()
-                                                                     + 900)
+    assert schedule.deadline({"home", "feed"}, 900) == pytest.approx(
+        timezone.now().timestamp() + 900
+    )
 
 
 def test_past_the_listed_horizon_nothing_is_kept_beyond_the_last_known_moment(

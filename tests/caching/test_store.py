@@ -72,15 +72,13 @@ def test_a_purge_between_the_lookup_and_the_store_means_nothing_is_stored():
     assert "page:a" not in found
     # ... the page renders from rows read now, and meanwhile a write purges:
     store.purge({"article:1"})
-    stored = store.set_many({"page:a": ("old", frozenset({"article:1"}), later())},
-                            since=found.seq)
+    stored = store.set_many({"page:a": ("old", frozenset({"article:1"}), later())}, since=found.seq)
     assert stored is False
     assert store.get("page:a") is None
     # Even a purge of keys the rendering does not show: it cannot know what it read.
     found = store.get_many(["page:a"])
     store.purge({"article:99"})
-    assert not store.set_many({"page:a": ("old", frozenset({"home"}), later())},
-                              since=found.seq)
+    assert not store.set_many({"page:a": ("old", frozenset({"home"}), later())}, since=found.seq)
 
 
 def test_a_rendering_with_no_purge_since_its_lookup_is_stored():
@@ -104,8 +102,7 @@ def test_a_lost_sequence_makes_a_rendering_that_read_it_unstorable_after_a_purge
     found = store.get_many(["page:a"])
     cache.delete(store.SEQUENCE)
     store.purge({"home"})
-    assert not store.set_many({"page:a": ("A", frozenset({"home"}), later())},
-                              since=found.seq)
+    assert not store.set_many({"page:a": ("A", frozenset({"home"}), later())}, since=found.seq)
 
 
 def test_an_entry_past_its_deadline_misses():

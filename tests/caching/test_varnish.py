@@ -321,8 +321,7 @@ def test_purges_only_from_the_acl(edge):
 
     outsider = "203.0.113.7"  # through the PROXY-protocol listener, client.ip is this
     purge = (
-        f"PURGE / HTTP/1.1\r\nHost: 127.0.0.1\r\nxkey-purge: {keys}\r\n"
-        "Connection: close\r\n\r\n"
+        f"PURGE / HTTP/1.1\r\nHost: 127.0.0.1\r\nxkey-purge: {keys}\r\nConnection: close\r\n\r\n"
     ).encode()
     ban = b"BAN / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Ban-All: 1\r\nConnection: close\r\n\r\n"
     assert edge.server.proxied(purge, outsider).startswith(b"HTTP/1.1 403")
@@ -440,6 +439,6 @@ def test_a_save_succeeds_while_varnish_is_down_and_the_purge_is_retried(
     saved = edit_title(saved, "Saved a third time while the edge is down")
     assert Article.objects.get(pk=saved.pk).title == "Saved a third time while the edge is down"
     assert retries, "no retry was queued"
-    (keys, failed), = retries[-1][0]
+    ((keys, failed),) = retries[-1][0]
     assert failed == ["varnish"]
     assert f"article:{story.pk}" in keys

@@ -47,10 +47,13 @@ class Varnish(bench_varnish.Varnish):
             workdir=workdir,
             backend_host=backend_host,
             options=[
-                "-a", f"proxied=127.0.0.1:{self.proxy_port},PROXY",
-                "-p", f"default_grace={GRACE}",
+                "-a",
+                f"proxied=127.0.0.1:{self.proxy_port},PROXY",
+                "-p",
+                f"default_grace={GRACE}",
                 # The ban lurker looks for banned objects often, not every 10 s.
-                "-p", "ban_lurker_sleep=0.1",
+                "-p",
+                "ban_lurker_sleep=0.1",
             ],
         )
 

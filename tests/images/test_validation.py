@@ -179,8 +179,13 @@ def _animated_gif(**options):
     frames = [PILImage.new("RGB", (20, 20), color) for color in ("red", "green", "blue")]
     buffer = io.BytesIO()
     frames[0].save(
-        buffer, "GIF", save_all=True, append_images=frames[1:], duration=[100, 250, 400],
-        loop=0, **options,
+        buffer,
+        "GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 250, 400],
+        loop=0,
+        **options,
     )
     return buffer.getvalue()
 

@@ -49,7 +49,11 @@ def run(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "bench.pages"],
-                cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=240,
+                cwd=PROJECT_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=240,
             )
         finally:
             # What a transactional test leaves: the generated corpus goes.
@@ -116,7 +120,11 @@ def test_the_benchmark_refuses_to_run_without_postgresql_and_redis(tmp_path):
     env = {**os.environ, "DATABASE_URL": "sqlite:///x.db", "REDIS_URL": ""}
     done = subprocess.run(
         [sys.executable, "-m", "bench.pages"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "needs PostgreSQL" in done.stderr

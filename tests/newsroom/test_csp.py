@@ -111,10 +111,15 @@ def test_report_uri_and_report_only_come_from_the_environment():
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django;django.setup();{code}"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={
-            **__import__("os").environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-            "CSP_REPORT_URI": "https://reports.example/csp", "CSP_REPORT_ONLY": "true",
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "CSP_REPORT_URI": "https://reports.example/csp",
+            "CSP_REPORT_ONLY": "true",
         },
     )
     assert result.stdout.split() == ["['https://reports.example/csp']", "csp-endpoint", "False"]

@@ -54,7 +54,10 @@ def test_no_token_is_accepted_while_none_is_configured(db, client, settings):
 def test_staff_see_the_details(db, client):
     client.force_login(StaffUserFactory(role="Contributor"))
     assert set(client.get("/healthz").json()["components"]) == {
-        "database", "cache", "broker", "publishing"
+        "database",
+        "cache",
+        "broker",
+        "publishing",
     }
 
 

@@ -20,13 +20,15 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def editor(db, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    return StaffUserFactory(role="Editor", username="desk", email="desk@example.com",
-                            password=PASSWORD)
+    return StaffUserFactory(
+        role="Editor", username="desk", email="desk@example.com", password=PASSWORD
+    )
 
 
 def login(client, username, password, address="203.0.113.9"):
     return client.post(
-        reverse("admin:login"), {"username": username, "password": password},
+        reverse("admin:login"),
+        {"username": username, "password": password},
         REMOTE_ADDR=address,
     )
 
@@ -69,8 +71,10 @@ def test_behind_a_proxy_each_client_is_locked_out_alone(editor, client, settings
 
     def through_proxy(password, client_address):
         return client.post(
-            reverse("admin:login"), {"username": "desk", "password": password},
-            REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address,
+            reverse("admin:login"),
+            {"username": "desk", "password": password},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=client_address,
         )
 
     for _ in range(3):
@@ -114,8 +118,7 @@ def test_an_administrator_unlocks_an_account_in_the_admin(editor, client, admin_
     assert attempts.exists()
     admin_client.post(
         reverse("admin:axes_accessattempt_changelist"),
-        {"action": "delete_selected", "_selected_action": [a.pk for a in attempts],
-         "post": "yes"},
+        {"action": "delete_selected", "_selected_action": [a.pk for a in attempts], "post": "yes"},
     )
     assert not AccessAttempt.objects.filter(username="desk").exists()
     assert login(client, "desk", PASSWORD).status_code == 302
@@ -194,8 +197,9 @@ def test_password_reset_answers_the_same_for_unknown_addresses(editor, client):
 def test_the_reset_link_uses_the_site_address_not_the_host_header(editor, client, settings):
     settings.SITE_URL = "https://news.example.com"
     settings.ALLOWED_HOSTS = ["*"]
-    client.post(reverse("admin_password_reset"), {"email": "desk@example.com"},
-                HTTP_HOST="evil.example")
+    client.post(
+        reverse("admin_password_reset"), {"email": "desk@example.com"}, HTTP_HOST="evil.example"
+    )
     body = mail.outbox[0].body
     assert "https://news.example.com/admin/reset/" in body
     assert "evil.example" not in body
@@ -206,8 +210,7 @@ def test_the_reset_link_sets_a_new_password(editor, client):
     link = re.search(r"https?://[^/]+(/admin/reset/\S+)", mail.outbox[0].body)[1]
     form = client.get(link, follow=True)
     new = "an entirely new passphrase 42"
-    response = client.post(form.redirect_chain[-1][0],
-                           {"new_password1": new, "new_password2": new})
+    response = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert response.status_code == 302
     editor.refresh_from_db()
     assert editor.check_password(new)

@@ -26,9 +26,7 @@ def test_a_preview_token_with_the_article_id_edited_is_refused(db, client):
     token = preview.make_token(mine)
     payload, rest = token.split(":", 1)
     edited = signing.b64_encode(
-        signing.b64_decode(payload.encode()).replace(
-            str(mine.pk).encode(), str(theirs.pk).encode()
-        )
+        signing.b64_decode(payload.encode()).replace(str(mine.pk).encode(), str(theirs.pk).encode())
     ).decode()
     assert client.get(theirs.get_absolute_url(), {"preview": f"{edited}:{rest}"}).status_code == 404
 

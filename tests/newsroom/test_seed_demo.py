@@ -105,7 +105,12 @@ def test_seed_file_parses_into_category_headline_dateline_and_recent_posts():
     assert SEED.paragraphs[0].startswith("Nagorno-Karabakh Republic (NKR) leadership dismissed")
     assert SEED.paragraphs[-1].endswith("weighty decisions.")
     assert [p.age_label for p in SEED.recent_posts] == [
-        "12 hours ago", "13 hours ago", "18 hours ago", "2 days ago", "2 days ago", "2 days ago",
+        "12 hours ago",
+        "13 hours ago",
+        "18 hours ago",
+        "2 days ago",
+        "2 days ago",
+        "2 days ago",
     ]
     assert SEED.recent_posts[0].dateline == "WASHINGTON, DC"
     assert not SEED.recent_posts[0].excerpt.endswith("…")
@@ -175,9 +180,10 @@ def test_recent_posts_are_live_with_the_ages_of_the_seed(seeded):
 
 def test_recent_posts_keep_the_order_of_the_seed(seeded):
     latest = list(
-        Article.objects.live().latest_first().exclude(slug=SEED_SLUG).values_list(
-            "title", flat=True
-        )[:6]
+        Article.objects.live()
+        .latest_first()
+        .exclude(slug=SEED_SLUG)
+        .values_list("title", flat=True)[:6]
     )
     assert latest == [post.title for post in SEED.recent_posts]
 
@@ -192,8 +198,17 @@ def test_original_stories_fill_several_sections_over_two_months(seeded):
     live = Article.objects.live()
     assert live.count() >= 25
     sections = set(live.values_list("category__slug", flat=True))
-    assert {"armenia", "artsakh", "diaspora", "community", "politics", "world", "culture",
-            "sports", "opinion"} <= sections
+    assert {
+        "armenia",
+        "artsakh",
+        "diaspora",
+        "community",
+        "politics",
+        "world",
+        "culture",
+        "sports",
+        "opinion",
+    } <= sections
     oldest = live.order_by("publish_at").first()
     assert timezone.now() - oldest.publish_at > timedelta(days=50)
     assert Category.objects.get(slug="community").parent.slug == "diaspora"
@@ -285,9 +300,7 @@ def test_demo_pictures_have_their_renditions_queued_after_commit(
 
 
 def test_pictures_are_the_same_for_the_same_slug():
-    assert images.article_image.__wrapped__("a-slug") == images.article_image.__wrapped__(
-        "a-slug"
-    )
+    assert images.article_image.__wrapped__("a-slug") == images.article_image.__wrapped__("a-slug")
     assert images.article_image.__wrapped__("a-slug") != images.article_image.__wrapped__(
         "another-slug"
     )
@@ -311,7 +324,14 @@ def test_summary_is_one_line_with_created_counts(db):
 # -- idempotency -----------------------------------------------------------------------
 
 COUNTED = [
-    Article, ArticleAuthor, Correction, Category, Author, Tag, TaggedItem, BreakingNews,
+    Article,
+    ArticleAuthor,
+    Correction,
+    Category,
+    Author,
+    Tag,
+    TaggedItem,
+    BreakingNews,
     LibraryImage,
 ]
 
@@ -330,7 +350,8 @@ def test_second_run_writes_nothing_but_the_banner(seeded):
     with CaptureQueriesContext(connection) as queries:
         seed_demo()
     writes = [
-        q["sql"] for q in queries.captured_queries
+        q["sql"]
+        for q in queries.captured_queries
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert len(writes) == 1
@@ -354,9 +375,9 @@ def test_rerun_later_moves_demo_times_up_to_the_present(seeded):
         )
         assert article.is_live
         first_post = demo_story(SEED.recent_posts[0].title)
-        assert abs(
-            timezone.now() - first_post.publish_at - timedelta(hours=12)
-        ) < timedelta(seconds=1)
+        assert abs(timezone.now() - first_post.publish_at - timedelta(hours=12)) < timedelta(
+            seconds=1
+        )
         assert Article.objects.scheduled().count() == 1
         assert BreakingNews.objects.current().get().url == article.get_absolute_url()
     assert "0 created" in output
@@ -390,7 +411,9 @@ def test_rerun_restores_edited_demo_rows_and_leaves_other_content_alone(seeded):
     assert Category.objects.get(slug="artsakh").name == "Artsakh"
     other.refresh_from_db()
     assert (other.title, other.version, other.updated_at) == (
-        "An editor's own story", other_version, other_updated
+        "An editor's own story",
+        other_version,
+        other_updated,
     )
     assert other.is_featured
     assert "1 updated" in output
@@ -422,7 +445,7 @@ def test_seed_article_page_lists_the_six_recent_posts(seeded, client):
     response = client.get(seed_article().get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    sidebar = html[html.index('class="recent-posts"'):]
+    sidebar = html[html.index('class="recent-posts"') :]
     for post in SEED.recent_posts:
         assert escape(post.title) in sidebar, post.title
     assert "STEPANAKERT" in html
@@ -431,8 +454,14 @@ def test_seed_article_page_lists_the_six_recent_posts(seeded, client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/category/artsakh/", "/category/diaspora/", "/category/community/", "/tag/azerbaijan/",
-     "/author/anahit-sargsyan/", "/author/massispost/"],
+    [
+        "/category/artsakh/",
+        "/category/diaspora/",
+        "/category/community/",
+        "/tag/azerbaijan/",
+        "/author/anahit-sargsyan/",
+        "/author/massispost/",
+    ],
 )
 def test_listing_pages_answer_after_seeding(seeded, client, path):
     response = client.get(path)

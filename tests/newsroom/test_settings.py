@@ -10,7 +10,11 @@ def run_manage(*args, unset=(), **env):
     base.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR, env=base, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_DIR,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -27,7 +31,10 @@ def test_debug_mode_starts_without_secret_key():
 
 def test_deploy_check_is_clean_with_production_settings():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DEBUG="false",
         SECRET_KEY="p" * 10 + "-production-like-secret-key-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="news.example.com",
@@ -45,15 +52,19 @@ PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "p" * 50}
 def test_refuses_to_start_behind_a_proxy_without_a_proxy_count():
     """X-Forwarded-Proto trusted means a proxy: without TRUSTED_PROXY_COUNT every client
     would share its address (one client locks a user out for all, throttles site-wide)."""
-    result = run_manage("check", unset={"TRUSTED_PROXY_COUNT", "USE_X_FORWARDED_PROTO"},
-                        **PRODUCTION)
+    result = run_manage(
+        "check", unset={"TRUSTED_PROXY_COUNT", "USE_X_FORWARDED_PROTO"}, **PRODUCTION
+    )
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT is not set" in result.stderr
 
 
 def test_a_stated_proxy_count_or_no_proxy_starts():
-    for env in ({"TRUSTED_PROXY_COUNT": "1"}, {"TRUSTED_PROXY_COUNT": "0"},
-                {"USE_X_FORWARDED_PROTO": "false"}):
+    for env in (
+        {"TRUSTED_PROXY_COUNT": "1"},
+        {"TRUSTED_PROXY_COUNT": "0"},
+        {"USE_X_FORWARDED_PROTO": "false"},
+    ):
         result = run_manage("check", unset={"TRUSTED_PROXY_COUNT"}, **PRODUCTION, **env)
         assert result.returncode == 0, (env, result.stderr)
 

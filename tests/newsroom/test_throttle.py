@@ -20,7 +20,10 @@ from tests.factories import ArticleFactory, StaffUserFactory
 @pytest.fixture
 def tight(settings):
     settings.THROTTLE_RATES = {
-        "search": "3/60", "preview": "2/60", "feed": "2/60", "password-reset": "1/60",
+        "search": "3/60",
+        "preview": "2/60",
+        "feed": "2/60",
+        "password-reset": "1/60",
         "render": "4/60",
     }
 

@@ -18,8 +18,9 @@ def required(settings):
 
 def code_for(device):
     """The code the device's app shows now."""
-    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
-                 drift=device.drift)
+    value = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
     return f"{value:0{device.digits}d}"
 
 
@@ -148,9 +149,10 @@ def test_enrolment_is_reachable_from_the_admin(client, db, settings):
     settings.TWO_FACTOR_REQUIRED = False
     author = StaffUserFactory(role="Author")
     client.force_login(author)
-    assert reverse("admin:otp_totp_totpdevice_changelist") in client.get(
-        reverse("admin:index")
-    ).content.decode()
+    assert (
+        reverse("admin:otp_totp_totpdevice_changelist")
+        in client.get(reverse("admin:index")).content.decode()
+    )
     devices = client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
     assert reverse("twofactor:setup") in devices
     assert reverse("twofactor:recovery-codes") in devices
@@ -195,8 +197,12 @@ def test_an_editor_signs_in_with_password_and_code_through_the_forms(client, db,
     )
     assert response.status_code == 302
     assert client.get("/admin/")["Location"].startswith(reverse("twofactor:verify"))
-    assert client.post(reverse("twofactor:verify") + "?next=/admin/",
-                       {"token": code_for(device)})["Location"] == "/admin/"
+    assert (
+        client.post(reverse("twofactor:verify") + "?next=/admin/", {"token": code_for(device)})[
+            "Location"
+        ]
+        == "/admin/"
+    )
     assert client.get("/admin/").status_code == 200
 
 
@@ -206,7 +212,8 @@ def test_every_role_that_can_publish_needs_a_second_factor_by_default(client, db
 
     settings.OTP_REQUIRED_ROLES = project_settings.OTP_REQUIRED_ROLES
     publishers = sorted(
-        name for name, perms in role_permissions().items()
+        name
+        for name, perms in role_permissions().items()
         if any(perm.startswith("articles.publish_") for perm in perms)
     )
     assert publishers == ["Author", "Editor"]

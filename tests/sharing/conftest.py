@@ -47,13 +47,12 @@ def channels(db, networks, settings):
     kind = ShareChannel.Kind
     return SimpleNamespace(
         webhook=make_channel(kind.WEBHOOK, networks.webhook.url, WEBHOOK_SECRET),
-        telegram=make_channel(kind.TELEGRAM, networks.telegram.url, TELEGRAM_TOKEN,
-                              "@newsroomchannel"),
+        telegram=make_channel(
+            kind.TELEGRAM, networks.telegram.url, TELEGRAM_TOKEN, "@newsroomchannel"
+        ),
         mastodon=make_channel(kind.MASTODON, networks.mastodon.url, MASTODON_TOKEN),
-        bluesky=make_channel(kind.BLUESKY, networks.bluesky.url, BLUESKY_PASSWORD,
-                             BLUESKY_HANDLE),
-        facebook=make_channel(kind.FACEBOOK, networks.facebook.url, FACEBOOK_TOKEN,
-                              FACEBOOK_PAGE),
+        bluesky=make_channel(kind.BLUESKY, networks.bluesky.url, BLUESKY_PASSWORD, BLUESKY_HANDLE),
+        facebook=make_channel(kind.FACEBOOK, networks.facebook.url, FACEBOOK_TOKEN, FACEBOOK_PAGE),
     )
 
 

@@ -109,9 +109,9 @@ class FakeWebhook(FakeNetwork):
         self.secret = secret
 
     def handle(self, request):
-        expected = "sha256=" + hmac.new(
-            self.secret.encode(), request["body"], hashlib.sha256
-        ).hexdigest()
+        expected = (
+            "sha256=" + hmac.new(self.secret.encode(), request["body"], hashlib.sha256).hexdigest()
+        )
         signature = request["headers"].get("x-newsroom-signature-256", "")
         if not hmac.compare_digest(signature, expected):
             return 401, {}, {"message": "bad signature"}
@@ -131,10 +131,14 @@ class FakeTelegram(FakeNetwork):
         if not message.get("chat_id"):
             return 400, {}, {"ok": False, "description": "Bad Request: chat not found"}
         self.posts.append(message)
-        return 200, {}, {
-            "ok": True,
-            "result": {"message_id": len(self.posts), "chat": {"username": "newsroomchannel"}},
-        }
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "result": {"message_id": len(self.posts), "chat": {"username": "newsroomchannel"}},
+            },
+        )
 
 
 class FakeMastodon(FakeNetwork):
@@ -177,10 +181,24 @@ class FakeBluesky(FakeNetwork):
         if path == "/xrpc/com.atproto.server.createSession":
             body = json.loads(request["body"])
             if (body.get("identifier"), body.get("password")) != (self.handle_name, self.password):
-                return 401, {}, {"error": "AuthenticationRequired",
-                                 "message": "Invalid identifier or password"}
-            return 200, {}, {"did": self.DID, "handle": self.handle_name, "accessJwt": "jwt-1",
-                             "refreshJwt": "jwt-r"}
+                return (
+                    401,
+                    {},
+                    {
+                        "error": "AuthenticationRequired",
+                        "message": "Invalid identifier or password",
+                    },
+                )
+            return (
+                200,
+                {},
+                {
+                    "did": self.DID,
+                    "handle": self.handle_name,
+                    "accessJwt": "jwt-1",
+                    "refreshJwt": "jwt-r",
+                },
+            )
         if request["headers"].get("authorization") != "Bearer jwt-1":
             return 401, {}, {"error": "AuthenticationRequired", "message": "Invalid token"}
         if path == "/xrpc/com.atproto.repo.getRecord":
@@ -213,8 +231,17 @@ class FakeFacebook(FakeNetwork):
     def handle(self, request):
         form = self.form(request)
         if form.get("access_token") != self.token:
-            return 400, {}, {"error": {"message": "Invalid OAuth access token.",
-                                       "type": "OAuthException", "code": 190}}
+            return (
+                400,
+                {},
+                {
+                    "error": {
+                        "message": "Invalid OAuth access token.",
+                        "type": "OAuthException",
+                        "code": 190,
+                    }
+                },
+            )
         if request["path"] != f"/{self.page_id}/feed":
             return 404, {}, {"error": {"message": "Unknown path", "code": 803}}
         self.posts.append(form)

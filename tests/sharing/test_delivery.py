@@ -30,8 +30,9 @@ def publish_now(django_capture_on_commit_callbacks, **kwargs):
     return Article.objects.get(pk=article.pk)
 
 
-def test_publishing_shares_once_on_every_channel(db, channels, networks,
-                                                 django_capture_on_commit_callbacks):
+def test_publishing_shares_once_on_every_channel(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = publish_now(django_capture_on_commit_callbacks, tags=["human rights", "Artsakh"])
 
     assert post_counts(networks) == ALL_ONCE
@@ -47,8 +48,9 @@ def test_publishing_shares_once_on_every_channel(db, channels, networks,
     assert "#HumanRights" in toot and "#Artsakh" in toot
 
 
-def test_going_live_again_or_the_sweep_never_posts_twice(db, channels, networks,
-                                                         django_capture_on_commit_callbacks):
+def test_going_live_again_or_the_sweep_never_posts_twice(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = publish_now(django_capture_on_commit_callbacks)
     Article.objects.filter(pk=article.pk).update(went_live_at=None)  # as if the stamp was lost
     with django_capture_on_commit_callbacks(execute=True):
@@ -63,15 +65,19 @@ def test_going_live_again_or_the_sweep_never_posts_twice(db, channels, networks,
 def test_a_delivery_taken_by_another_worker_is_left_alone(db, channels, networks):
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
-        article=article, channel=channels.webhook, publication=article.publish_at,
-        status=Status.SENDING, sending_since=timezone.now(),
+        article=article,
+        channel=channels.webhook,
+        publication=article.publish_at,
+        status=Status.SENDING,
+        sending_since=timezone.now(),
     )
     assert services.attempt_delivery(delivery.pk) is None
     assert networks.webhook.requests == []
 
 
-def test_webhook_body_is_signed_with_hmac_sha256(db, channels, networks,
-                                                 django_capture_on_commit_callbacks):
+def test_webhook_body_is_signed_with_hmac_sha256(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     publish_now(django_capture_on_commit_callbacks)
     request = networks.webhook.requests[0]
     expected = hmac.new(WEBHOOK_SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
@@ -79,8 +85,9 @@ def test_webhook_body_is_signed_with_hmac_sha256(db, channels, networks,
     assert json.loads(request["body"])["event"] == "article.published"
 
 
-def test_bluesky_post_has_a_link_card_and_live_link(db, channels, networks,
-                                                    django_capture_on_commit_callbacks):
+def test_bluesky_post_has_a_link_card_and_live_link(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = publish_now(django_capture_on_commit_callbacks, tags=["Yerevan"])
     record = networks.bluesky.posts[0]["record"]
     assert record["embed"]["$type"] == "app.bsky.embed.external"
@@ -92,11 +99,13 @@ def test_bluesky_post_has_a_link_card_and_live_link(db, channels, networks,
     assert delivery.external_url.endswith(f"/post/{bluesky_rkey(delivery)}")
 
 
-def test_429_waits_for_retry_after_then_posts(db, channels, networks,
-                                              django_capture_on_commit_callbacks):
+def test_429_waits_for_retry_after_then_posts(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     networks.mastodon.fail_next(429, {"error": "Too many requests"}, {"Retry-After": "7"})
-    with mock.patch.object(tasks.deliver_share, "apply_async",
-                           wraps=tasks.deliver_share.apply_async) as enqueue:
+    with mock.patch.object(
+        tasks.deliver_share, "apply_async", wraps=tasks.deliver_share.apply_async
+    ) as enqueue:
         publish_now(django_capture_on_commit_callbacks)
     retries = [c for c in enqueue.call_args_list if c.kwargs.get("countdown")]
     assert len(retries) == 1 and retries[0].kwargs["countdown"] >= 7
@@ -105,29 +114,33 @@ def test_429_waits_for_retry_after_then_posts(db, channels, networks,
     assert len(networks.mastodon.posts) == 1
 
 
-def test_telegram_429_retry_after_in_the_body_is_honoured(db, channels, networks,
-                                                          django_capture_on_commit_callbacks):
-    networks.telegram.fail_next(429, {"ok": False, "description": "Too Many Requests",
-                                      "parameters": {"retry_after": 12}})
-    with mock.patch.object(tasks.deliver_share, "apply_async",
-                           wraps=tasks.deliver_share.apply_async) as enqueue:
+def test_telegram_429_retry_after_in_the_body_is_honoured(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
+    networks.telegram.fail_next(
+        429, {"ok": False, "description": "Too Many Requests", "parameters": {"retry_after": 12}}
+    )
+    with mock.patch.object(
+        tasks.deliver_share, "apply_async", wraps=tasks.deliver_share.apply_async
+    ) as enqueue:
         publish_now(django_capture_on_commit_callbacks)
     assert max(c.kwargs.get("countdown") or 0 for c in enqueue.call_args_list) >= 12
     assert ShareDelivery.objects.get(channel=channels.telegram).status == Status.SENT
 
 
-def test_5xx_is_retried_and_then_posts(db, channels, networks,
-                                       django_capture_on_commit_callbacks):
-    networks.facebook.fail_next(503, {"error": {"message": "Service unavailable", "code": 2}},
-                                times=2)
+def test_5xx_is_retried_and_then_posts(db, channels, networks, django_capture_on_commit_callbacks):
+    networks.facebook.fail_next(
+        503, {"error": {"message": "Service unavailable", "code": 2}}, times=2
+    )
     publish_now(django_capture_on_commit_callbacks)
     delivery = ShareDelivery.objects.get(channel=channels.facebook)
     assert delivery.status == Status.SENT and delivery.attempts == 3
     assert len(networks.facebook.posts) == 1
 
 
-def test_5xx_gives_up_after_the_limit(db, channels, networks, settings,
-                                      django_capture_on_commit_callbacks):
+def test_5xx_gives_up_after_the_limit(
+    db, channels, networks, settings, django_capture_on_commit_callbacks
+):
     settings.SHARING_MAX_ATTEMPTS = 3
     networks.webhook.fail_next(500, b"upstream exploded", times=5)
     publish_now(django_capture_on_commit_callbacks)
@@ -137,8 +150,9 @@ def test_5xx_gives_up_after_the_limit(db, channels, networks, settings,
     assert "upstream exploded" in delivery.last_error
 
 
-def test_4xx_stops_and_keeps_the_networks_message(db, channels, networks,
-                                                  django_capture_on_commit_callbacks):
+def test_4xx_stops_and_keeps_the_networks_message(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     networks.mastodon.fail_next(422, {"error": "Validation failed: Text can't be blank"})
     publish_now(django_capture_on_commit_callbacks)
     delivery = ShareDelivery.objects.get(channel=channels.mastodon)
@@ -147,8 +161,9 @@ def test_4xx_stops_and_keeps_the_networks_message(db, channels, networks,
     assert len(networks.mastodon.requests) == 1
 
 
-def test_wrong_token_fails_without_showing_the_token(db, channels, networks,
-                                                     django_capture_on_commit_callbacks):
+def test_wrong_token_fails_without_showing_the_token(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     channels.telegram.set_secret("999:wrong-token")
     channels.telegram.save()
     publish_now(django_capture_on_commit_callbacks)
@@ -157,16 +172,19 @@ def test_wrong_token_fails_without_showing_the_token(db, channels, networks,
     assert "Unauthorized" in delivery.last_error and "wrong-token" not in delivery.last_error
 
 
-def test_facebook_rate_limit_code_is_retried(db, channels, networks,
-                                             django_capture_on_commit_callbacks):
-    networks.facebook.fail_next(400, {"error": {"message": "Application request limit reached",
-                                                "code": 4}})
+def test_facebook_rate_limit_code_is_retried(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
+    networks.facebook.fail_next(
+        400, {"error": {"message": "Application request limit reached", "code": 4}}
+    )
     publish_now(django_capture_on_commit_callbacks)
     assert ShareDelivery.objects.get(channel=channels.facebook).status == Status.SENT
 
 
-def test_unreachable_network_is_retried(db, channels, networks, settings,
-                                        django_capture_on_commit_callbacks):
+def test_unreachable_network_is_retried(
+    db, channels, networks, settings, django_capture_on_commit_callbacks
+):
     settings.SHARING_MAX_ATTEMPTS = 2
     channels.webhook.base_url = "http://127.0.0.1:1/hook"  # nothing listens on port 1
     channels.webhook.save()
@@ -177,7 +195,8 @@ def test_unreachable_network_is_retried(db, channels, networks, settings,
 
 
 def test_lost_answer_from_a_network_without_idempotency_is_unknown(
-        db, channels, networks, settings, django_capture_on_commit_callbacks):
+    db, channels, networks, settings, django_capture_on_commit_callbacks
+):
     settings.SHARING_HTTP_TIMEOUT = 0.5
     networks.telegram.hold()
     try:
@@ -191,11 +210,13 @@ def test_lost_answer_from_a_network_without_idempotency_is_unknown(
 
 
 def test_opted_out_channel_is_skipped_and_edited_message_is_used(
-        db, channels, networks, django_capture_on_commit_callbacks):
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory(draft=True)
     ArticleShareSetting.objects.create(article=article, channel=channels.facebook, opt_out=True)
-    ArticleShareSetting.objects.create(article=article, channel=channels.mastodon,
-                                       message="Must read: {title} {url}")
+    ArticleShareSetting.objects.create(
+        article=article, channel=channels.mastodon, message="Must read: {title} {url}"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         article_services.publish(article)
     assert networks.facebook.requests == []
@@ -203,16 +224,16 @@ def test_opted_out_channel_is_skipped_and_edited_message_is_used(
     assert networks.mastodon.posts[0]["status"].startswith(f"Must read: {article.title} http")
 
 
-def test_disabled_channel_gets_nothing(db, channels, networks,
-                                       django_capture_on_commit_callbacks):
+def test_disabled_channel_gets_nothing(db, channels, networks, django_capture_on_commit_callbacks):
     ShareChannel.objects.filter(pk=channels.telegram.pk).update(enabled=False)
     publish_now(django_capture_on_commit_callbacks)
     assert networks.telegram.requests == []
     assert not ShareDelivery.objects.filter(channel=channels.telegram).exists()
 
 
-def test_unpublish_before_the_time_cancels(db, channels, networks,
-                                           django_capture_on_commit_callbacks):
+def test_unpublish_before_the_time_cancels(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory(draft=True)
     with django_capture_on_commit_callbacks(execute=True):
         article_services.schedule(article, timezone.now() + timedelta(minutes=5))
@@ -226,11 +247,14 @@ def test_unpublish_before_the_time_cancels(db, channels, networks,
     assert not ShareDelivery.objects.exists()
 
 
-def test_unpublish_cancels_a_delivery_waiting_for_its_retry(db, channels, networks,
-                                                            django_capture_on_commit_callbacks):
+def test_unpublish_cancels_a_delivery_waiting_for_its_retry(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
-        article=article, channel=channels.webhook, publication=article.publish_at,
+        article=article,
+        channel=channels.webhook,
+        publication=article.publish_at,
         next_attempt_at=timezone.now() + timedelta(minutes=1),
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -241,8 +265,9 @@ def test_unpublish_cancels_a_delivery_waiting_for_its_retry(db, channels, networ
     assert networks.webhook.requests == []
 
 
-def test_moving_the_time_later_cancels_pending_posts(db, channels, networks,
-                                                     django_capture_on_commit_callbacks):
+def test_moving_the_time_later_cancels_pending_posts(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
         article=article, channel=channels.webhook, publication=article.publish_at
@@ -255,7 +280,8 @@ def test_moving_the_time_later_cancels_pending_posts(db, channels, networks,
 
 
 def test_an_edit_after_going_live_does_not_share_again_but_share_again_does(
-        db, channels, networks, django_capture_on_commit_callbacks):
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = publish_now(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         article_services.add_correction(article, "A name was misspelled.")
@@ -271,8 +297,9 @@ def test_an_edit_after_going_live_does_not_share_again_but_share_again_does(
     assert len(networks.mastodon.posts) == 2
 
 
-def test_editor_can_retry_a_failed_delivery(db, channels, networks,
-                                            django_capture_on_commit_callbacks):
+def test_editor_can_retry_a_failed_delivery(
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     networks.facebook.fail_next(400, {"error": {"message": "Invalid link", "code": 100}})
     article = publish_now(django_capture_on_commit_callbacks)
     failed = ShareDelivery.objects.filter(article=article, status=Status.FAILED)
@@ -284,7 +311,8 @@ def test_editor_can_retry_a_failed_delivery(db, channels, networks,
 
 
 def test_stuck_sending_is_unknown_unless_the_network_deduplicates(
-        db, channels, networks, settings, django_capture_on_commit_callbacks):
+    db, channels, networks, settings, django_capture_on_commit_callbacks
+):
     """A worker died mid-post: Mastodon is asked again with the same key, the webhook is not."""
     settings.SHARING_STALE_AFTER = 0
     article = ArticleFactory()
@@ -293,8 +321,13 @@ def test_stuck_sending_is_unknown_unless_the_network_deduplicates(
     for name in ("webhook", "mastodon"):
         channel = getattr(channels, name)
         stuck[name] = ShareDelivery.objects.create(
-            article=article, channel=channel, publication=article.publish_at,
-            status=Status.SENDING, sending_since=started, attempts=1, message="Hello",
+            article=article,
+            channel=channel,
+            publication=article.publish_at,
+            status=Status.SENDING,
+            sending_since=started,
+            attempts=1,
+            message="Hello",
         )
     # The dead worker's Mastodon request had gone through.
     networks.mastodon.by_key[stuck["mastodon"].idempotency_key] = {"id": "77", "url": "http://x/77"}
@@ -309,13 +342,16 @@ def test_stuck_sending_is_unknown_unless_the_network_deduplicates(
     assert networks.webhook.requests == [] and networks.mastodon.posts == []
 
 
-def test_bluesky_retry_finds_the_record_the_lost_attempt_made(db, channels, networks,
-                                                             settings):
+def test_bluesky_retry_finds_the_record_the_lost_attempt_made(db, channels, networks, settings):
     settings.SHARING_STALE_AFTER = 0
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
-        article=article, channel=channels.bluesky, publication=article.publish_at,
-        status=Status.SENDING, sending_since=timezone.now() - timedelta(seconds=5), attempts=1,
+        article=article,
+        channel=channels.bluesky,
+        publication=article.publish_at,
+        status=Status.SENDING,
+        sending_since=timezone.now() - timedelta(seconds=5),
+        attempts=1,
     )
     networks.bluesky.records[bluesky_rkey(delivery)] = {"text": "posted before the crash"}
     services.resume()
@@ -326,7 +362,8 @@ def test_bluesky_retry_finds_the_record_the_lost_attempt_made(db, channels, netw
 
 
 def test_sweep_requeues_a_pending_delivery_whose_message_was_lost(
-        db, channels, networks, django_capture_on_commit_callbacks):
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
         article=article, channel=channels.webhook, publication=article.publish_at
@@ -347,8 +384,9 @@ def test_old_articles_going_live_late_are_not_announced(db, channels, networks):
     assert {d.status for d in ShareDelivery.objects.all()} == {Status.SKIPPED}
 
 
-def test_missing_secret_fails_with_a_clear_message(db, channels, networks, monkeypatch,
-                                                   django_capture_on_commit_callbacks):
+def test_missing_secret_fails_with_a_clear_message(
+    db, channels, networks, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.delenv("SHARE_TEST_EMPTY", raising=False)
     ShareChannel.objects.filter(pk=channels.telegram.pk).update(
         secret_env="SHARE_TEST_EMPTY", secret_encrypted=""
@@ -380,7 +418,8 @@ def test_back_off_grows_with_jitter_and_is_capped(settings):
 
 
 def test_a_new_publication_time_of_a_shared_article_does_not_post_again(
-        db, channels, networks, django_capture_on_commit_callbacks):
+    db, channels, networks, django_capture_on_commit_callbacks
+):
     article = publish_now(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         article_services.publish(article, when=article.publish_at - timedelta(hours=1))

@@ -11,8 +11,12 @@ def test_editors_manage_share_channels_and_deliveries(db):
             "codename", flat=True
         )
     )
-    assert {"add_sharechannel", "change_sharechannel", "change_articlesharesetting",
-            "view_sharedelivery"} <= codenames
+    assert {
+        "add_sharechannel",
+        "change_sharechannel",
+        "change_articlesharesetting",
+        "view_sharedelivery",
+    } <= codenames
 
 
 def test_contributors_cannot_touch_share_channels(db):
@@ -24,6 +28,8 @@ def test_contributors_cannot_touch_share_channels(db):
 def test_roles_exist_again_after_a_flush(transactional_db):
     # A transactional test flushes every table; post_migrate brings the groups back.
     assert set(Group.objects.values_list("name", flat=True)) >= {"Contributor", "Author", "Editor"}
-    assert Group.objects.get(name="Editor").permissions.filter(
-        content_type__app_label="sharing"
-    ).exists()
+    assert (
+        Group.objects.get(name="Editor")
+        .permissions.filter(content_type__app_label="sharing")
+        .exists()
+    )

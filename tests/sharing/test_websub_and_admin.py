@@ -19,18 +19,19 @@ def hub(networks, settings):
     return networks.hub
 
 
-def test_going_live_pings_the_hub_once_with_the_feeds(db, hub,
-                                                      django_capture_on_commit_callbacks):
+def test_going_live_pings_the_hub_once_with_the_feeds(db, hub, django_capture_on_commit_callbacks):
     article = ArticleFactory(draft=True, category=CategoryFactory(slug="artsakh"))
     with django_capture_on_commit_callbacks(execute=True):
         article_services.publish(article)
         Article.objects.filter(pk=article.pk).update(went_live_at=None)
         go_live(article.pk)  # a second run: the ping is recorded, not repeated
-    assert hub.posts == [[
-        "http://testserver/feed/",
-        "http://testserver/feed/atom/",
-        "http://testserver/category/artsakh/feed/",
-    ]]
+    assert hub.posts == [
+        [
+            "http://testserver/feed/",
+            "http://testserver/feed/atom/",
+            "http://testserver/category/artsakh/feed/",
+        ]
+    ]
     ping = HubPing.objects.get()
     assert ping.status == HubPing.Status.SENT and ping.attempts == 1
 
@@ -45,8 +46,7 @@ def test_a_correction_pings_the_hub_again(db, hub, django_capture_on_commit_call
     assert HubPing.objects.filter(event__startswith="corrected").count() == 1
 
 
-def test_hub_errors_are_retried_and_recorded(db, hub, settings,
-                                             django_capture_on_commit_callbacks):
+def test_hub_errors_are_retried_and_recorded(db, hub, settings, django_capture_on_commit_callbacks):
     settings.SHARING_RETRY_BASE = 1
     hub.fail_next(502, b"bad gateway")
     with django_capture_on_commit_callbacks(execute=True):
@@ -55,8 +55,9 @@ def test_hub_errors_are_retried_and_recorded(db, hub, settings,
     assert ping.status == HubPing.Status.SENT and ping.attempts == 2
 
 
-def test_no_hub_configured_records_no_ping(db, networks, settings,
-                                           django_capture_on_commit_callbacks):
+def test_no_hub_configured_records_no_ping(
+    db, networks, settings, django_capture_on_commit_callbacks
+):
     settings.WEBSUB_HUB_URL = ""
     with django_capture_on_commit_callbacks(execute=True):
         article_services.publish(ArticleFactory(draft=True))
@@ -68,9 +69,14 @@ def test_no_hub_configured_records_no_ping(db, networks, settings,
 
 def channel_form(**overrides):
     data = {
-        "name": "Our Mastodon", "kind": "mastodon", "enabled": "on",
-        "base_url": "https://mastodon.example", "account": "",
-        "message_template": "{title} {url}", "max_hashtags": "3", "secret_env": "",
+        "name": "Our Mastodon",
+        "kind": "mastodon",
+        "enabled": "on",
+        "base_url": "https://mastodon.example",
+        "account": "",
+        "message_template": "{title} {url}",
+        "max_hashtags": "3",
+        "secret_env": "",
         "secret": MASTODON_TOKEN,
     }
     data.update(overrides)
@@ -144,11 +150,16 @@ def test_bluesky_message_is_fitted_to_300_characters(db):
 
 
 def test_delivery_admin_lists_status_and_link_and_retries(
-        db, admin_client, channels, networks, django_capture_on_commit_callbacks):
+    db, admin_client, channels, networks, django_capture_on_commit_callbacks
+):
     article = ArticleFactory()
     delivery = ShareDelivery.objects.create(
-        article=article, channel=channels.mastodon, publication=article.publish_at,
-        status=ShareDelivery.Status.FAILED, last_error="HTTP 422: Validation failed", attempts=1,
+        article=article,
+        channel=channels.mastodon,
+        publication=article.publish_at,
+        status=ShareDelivery.Status.FAILED,
+        last_error="HTTP 422: Validation failed",
+        attempts=1,
     )
     url = reverse("admin:sharing_sharedelivery_changelist")
     page = admin_client.get(url)
@@ -167,8 +178,11 @@ def test_article_admin_shows_sharing_inlines(db, admin_client, channels):
         pytest.skip("the article admin is not registered")
     article = ArticleFactory()
     ShareDelivery.objects.create(
-        article=article, channel=channels.webhook, publication=article.publish_at,
-        status=ShareDelivery.Status.SENT, external_url="https://hooks.example/1",
+        article=article,
+        channel=channels.webhook,
+        publication=article.publish_at,
+        status=ShareDelivery.Status.SENT,
+        external_url="https://hooks.example/1",
     )
     page = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
     assert page.status_code == 200

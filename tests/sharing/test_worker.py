@@ -45,7 +45,8 @@ def sent(count):
 
 
 def test_scheduled_article_goes_live_on_time_and_is_shared_once_per_channel(
-        celery_worker_process, channels, networks, settings):
+    celery_worker_process, channels, networks, settings
+):
     settings.SIDE_EFFECTS_QUEUE = celery_worker_process
     article = ArticleFactory(draft=True)
     when = timezone.now() + timedelta(seconds=3)
@@ -58,8 +59,7 @@ def test_scheduled_article_goes_live_on_time_and_is_shared_once_per_channel(
     assert not ShareDelivery.objects.exclude(status=Status.SENT).exists()
 
 
-def test_429_and_5xx_are_retried_by_the_worker(celery_worker_process, channels, networks,
-                                               settings):
+def test_429_and_5xx_are_retried_by_the_worker(celery_worker_process, channels, networks, settings):
     settings.SIDE_EFFECTS_QUEUE = celery_worker_process
     only(channels, "mastodon")
     networks.mastodon.fail_next(429, {"error": "Too many requests"}, {"Retry-After": "1"})
@@ -73,7 +73,8 @@ def test_429_and_5xx_are_retried_by_the_worker(celery_worker_process, channels, 
 
 
 def test_worker_killed_mid_share_and_restarted_posts_exactly_once(
-        celery_worker_process, channels, networks, settings, monkeypatch):
+    celery_worker_process, channels, networks, settings, monkeypatch
+):
     queue = celery_worker_process
     settings.SIDE_EFFECTS_QUEUE = queue
     only(channels, "mastodon", "webhook")
@@ -100,7 +101,8 @@ def test_worker_killed_mid_share_and_restarted_posts_exactly_once(
 
 
 def test_redis_flushed_with_an_eta_pending_the_sweep_catches_up(
-        celery_worker_process, channels, networks, settings):
+    celery_worker_process, channels, networks, settings
+):
     only(channels, "webhook")
     # Queued where no worker listens yet, so the flush is what loses it.
     settings.SIDE_EFFECTS_QUEUE = f"{celery_worker_process}-parked"

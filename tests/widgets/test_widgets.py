@@ -118,14 +118,17 @@ def test_the_navigation_is_cached_until_a_section_changes(db, django_assert_num_
 
 def test_banners_change_by_the_clock_alone(db):
     now = timezone.now()
-    BreakingNewsFactory(starts_at=now + timezone.timedelta(minutes=5),
-                        expires_at=now + timezone.timedelta(hours=1))
+    BreakingNewsFactory(
+        starts_at=now + timezone.timedelta(minutes=5), expires_at=now + timezone.timedelta(hours=1)
+    )
     BreakingNewsFactory(expires_at=now + timezone.timedelta(hours=2))
     BreakingNewsFactory(is_active=False, expires_at=now + timezone.timedelta(hours=3))
     events, _ = schedule.upcoming()
     moments = [(round(moment - now.timestamp()), keys_) for moment, keys_ in events]
     assert moments == [
-        (300, frozenset({"banner"})), (3600, frozenset({"banner"})), (7200, frozenset({"banner"}))
+        (300, frozenset({"banner"})),
+        (3600, frozenset({"banner"})),
+        (7200, frozenset({"banner"})),
     ]
 
 

@@ -87,9 +87,11 @@ def post(
         f"<wp:meta_value>{cdata(v)}</wp:meta_value></wp:postmeta>"
         for k, v in meta.items()
     )
-    attachment = f"<wp:attachment_url>{cdata(attachment_url)}</wp:attachment_url>" if (
-        attachment_url
-    ) else ""
+    attachment = (
+        f"<wp:attachment_url>{cdata(attachment_url)}</wp:attachment_url>"
+        if (attachment_url)
+        else ""
+    )
     return (
         f"<item><title>{cdata(title)}</title><link>{link}</link>"
         f"<pubDate>Tue, 05 Mar 2024 10:30:00 +0000</pubDate>"
@@ -124,12 +126,22 @@ def attachment(wp_id, url, *, title="photo", alt="", caption="", credit=""):
         # What WordPress stores: PHP-serialised metadata with the file's IPTC/EXIF credit.
         meta["_wp_attachment_metadata"] = (
             'a:2:{s:5:"width";i:40;s:10:"image_meta";a:2:{'
-            + php_string("credit") + php_string(credit)
-            + php_string("caption") + php_string("") + "}}"
+            + php_string("credit")
+            + php_string(credit)
+            + php_string("caption")
+            + php_string("")
+            + "}}"
         )
     return post(
-        wp_id, title, slug=title, status="inherit", post_type="attachment", content="",
-        excerpt=caption, attachment_url=url, link=f"https://old.example/?attachment_id={wp_id}",
+        wp_id,
+        title,
+        slug=title,
+        status="inherit",
+        post_type="attachment",
+        content="",
+        excerpt=caption,
+        attachment_url=url,
+        link=f"https://old.example/?attachment_id={wp_id}",
         meta=meta or None,
     )
 

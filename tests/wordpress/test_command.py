@@ -38,8 +38,10 @@ def test_command_lists_each_failure_with_id_title_and_reason_and_exits_non_zero(
 
 
 def test_command_refuses_a_file_that_is_not_wxr(write_wxr):
-    rss = '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>' \
-          "<title>y</title></item></channel></rss>"
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
+        "<title>y</title></item></channel></rss>"
+    )
     with pytest.raises(CommandError, match="not a WordPress export.*plain RSS feed"):
         run(write_wxr(rss))
 
@@ -87,9 +89,17 @@ def test_small_batches_give_the_same_result(write_wxr):
 def test_reader_yields_site_authors_terms_then_items(write_wxr):
     from .conftest import author, category
 
-    entries = list(wxr_reader.read(write_wxr(wxr(
-        author(1, "a"), category(2, "c", "C"), post(3, meta={"k": "v"}),
-    ))))
+    entries = list(
+        wxr_reader.read(
+            write_wxr(
+                wxr(
+                    author(1, "a"),
+                    category(2, "c", "C"),
+                    post(3, meta={"k": "v"}),
+                )
+            )
+        )
+    )
     assert [type(e).__name__ for e in entries] == ["Site", "Author", "Term", "Item"]
     assert entries[0].wxr_version == "1.2"
     assert entries[3].meta["k"] == "v"

@@ -75,9 +75,7 @@ def test_a_published_post_is_imported_with_every_field(write_wxr):
     assert sorted(article.tags.names()) == ["Budget", "City Hall"]
     assert sorted(article.tags.values_list("slug", flat=True)) == ["budget", "city-hall"]
     byline = article.ordered_authors
-    assert [(a.name, a.slug, a.email) for a in byline] == [
-        ("Jane Doe", "jdoe", "jane@old.example")
-    ]
+    assert [(a.name, a.slug, a.email) for a in byline] == [("Jane Doe", "jdoe", "jane@old.example")]
     assert not article.featured_image
     event = ArticleEvent.objects.get(article=article)
     assert event.action == ArticleEvent.Action.CREATED
@@ -89,7 +87,12 @@ def test_imported_items_remember_their_wordpress_ids(write_wxr):
 
     items = {(i.kind, i.wp_id): i for i in ImportedItem.objects.all()}
     assert set(items) == {
-        ("author", 2), ("term", 3), ("term", 4), ("term", 10), ("term", 11), ("post", 101)
+        ("author", 2),
+        ("term", 3),
+        ("term", 4),
+        ("term", 10),
+        ("term", 11),
+        ("post", 101),
     }
     assert items["post", 101].content_object == Article.objects.get()
     assert items["post", 101].url == "https://old.example/2024/03/05/council-approves-budget/"
@@ -119,7 +122,9 @@ def test_armenian_title_and_percent_encoded_slugs_are_decoded(write_wxr):
         category(8, "%d5%b0%d5%a1%d5%b5%d5%a1%d5%bd%d5%bf%d5%a1%d5%b6", "Հայաստան"),
         tag(9, "%d5%a5%d6%80%d6%87%d5%a1%d5%b6", "Երևան"),
         post(
-            5, ARMENIAN_TITLE, slug=ARMENIAN_SLUG_ENCODED,
+            5,
+            ARMENIAN_TITLE,
+            slug=ARMENIAN_SLUG_ENCODED,
             link=f"https://old.example/2024/03/05/{ARMENIAN_SLUG_ENCODED}/",
             categories=[("%d5%b0%d5%a1%d5%b5%d5%a1%d5%bd%d5%bf%d5%a1%d5%b6", "Հայաստան")],
             tags=[("%d5%a5%d6%80%d6%87%d5%a1%d5%b6", "Երևան")],
@@ -179,10 +184,18 @@ def test_statuses_map_to_the_workflow(write_wxr):
 
 def test_scheduled_post_is_not_on_public_pages_until_its_time(write_wxr, client):
     future = timezone.now() + timedelta(days=3)
-    import_wxr(write_wxr(wxr(post(
-        3, "Scheduled story", status="future",
-        date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
-    ))))
+    import_wxr(
+        write_wxr(
+            wxr(
+                post(
+                    3,
+                    "Scheduled story",
+                    status="future",
+                    date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+                )
+            )
+        )
+    )
 
     assert "Scheduled story" not in client.get("/").content.decode()
     assert client.get(Article.objects.get().get_absolute_url()).status_code == 404
@@ -211,10 +224,15 @@ def test_a_category_used_by_a_post_but_not_declared_is_created(write_wxr):
 def test_existing_category_and_author_with_the_same_slug_are_reused(write_wxr):
     section = CategoryFactory(slug="news", name="Our News")
     person = AuthorFactory(slug="jdoe", name="Jane D.")
-    import_wxr(write_wxr(wxr(
-        author(2, "jdoe", "Jane Doe"), category(3, "news", "News"),
-        post(1, categories=[("news", "News")], creator="jdoe"),
-    )))
+    import_wxr(
+        write_wxr(
+            wxr(
+                author(2, "jdoe", "Jane Doe"),
+                category(3, "news", "News"),
+                post(1, categories=[("news", "News")], creator="jdoe"),
+            )
+        )
+    )
 
     article = Article.objects.get()
     assert article.category == section
@@ -225,9 +243,14 @@ def test_existing_category_and_author_with_the_same_slug_are_reused(write_wxr):
 
 
 def test_author_slug_is_the_wordpress_nicename_of_the_login(write_wxr, client):
-    import_wxr(write_wxr(wxr(
-        author(2, "john.smith", "John Smith"), post(1, creator="john.smith"),
-    )))
+    import_wxr(
+        write_wxr(
+            wxr(
+                author(2, "john.smith", "John Smith"),
+                post(1, creator="john.smith"),
+            )
+        )
+    )
 
     person = Author.objects.get()
     assert person.slug == "john-smith"
@@ -247,9 +270,14 @@ def test_missing_author_gets_a_byline_from_the_login_and_a_warning(write_wxr):
 
 def test_duplicate_slugs_get_a_numbered_suffix_as_wordpress_does(write_wxr):
     ArticleFactory(slug="same")
-    report = import_wxr(write_wxr(wxr(
-        post(1, "One", slug="same"), post(2, "Two", slug="same"),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                post(1, "One", slug="same"),
+                post(2, "Two", slug="same"),
+            )
+        )
+    )
 
     assert report.ok
     assert Article.objects.get(title="One").slug == "same-2"
@@ -258,10 +286,14 @@ def test_duplicate_slugs_get_a_numbered_suffix_as_wordpress_does(write_wxr):
 
 
 def test_invalid_date_fails_that_post_only_and_names_it(write_wxr):
-    report = import_wxr(write_wxr(wxr(
-        post(1, "Bad date", date_gmt="2024-13-45 99:00:00", date="not a date"),
-        post(2, "Good"),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                post(1, "Bad date", date_gmt="2024-13-45 99:00:00", date="not a date"),
+                post(2, "Good"),
+            )
+        )
+    )
 
     assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
     assert report.counts["posts"]["failed"] == 1
@@ -283,12 +315,16 @@ def test_zero_gmt_date_falls_back_to_local_time_with_a_warning(write_wxr):
 
 
 def test_unknown_post_types_are_skipped_and_counted(write_wxr):
-    report = import_wxr(write_wxr(wxr(
-        post(1, "About", post_type="page"),
-        post(2, "Menu", post_type="nav_menu_item"),
-        post(3, "Product", post_type="product"),
-        post(4, "Story"),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                post(1, "About", post_type="page"),
+                post(2, "Menu", post_type="nav_menu_item"),
+                post(3, "Product", post_type="product"),
+                post(4, "Story"),
+            )
+        )
+    )
 
     assert Article.objects.count() == 1
     assert report.counts["other items"]["skipped"] == 3
@@ -322,13 +358,17 @@ def test_reimport_updates_and_never_duplicates(write_wxr):
     assert Author.objects.count() == 1
     assert ImportedItem.objects.count() == 6
 
-    report = import_wxr(write_wxr(full_export(
-        title="Council approves the amended budget",
-        content="New text.",
-        tags=[("budget", "Budget")],
-        categories=[("news", "News")],
-        sticky=False,
-    )))
+    report = import_wxr(
+        write_wxr(
+            full_export(
+                title="Council approves the amended budget",
+                content="New text.",
+                tags=[("budget", "Budget")],
+                categories=[("news", "News")],
+                sticky=False,
+            )
+        )
+    )
     assert report.counts["posts"]["updated"] == 1
     article = Article.objects.get()
     assert article.pk == first.pk
@@ -355,12 +395,16 @@ def test_reimport_of_a_renamed_slug_keeps_the_old_address(write_wxr, client):
 def test_dry_run_writes_nothing(write_wxr, media_server):
     media_server.files["/a.png"] = (200, "image/png", png_bytes())
     report = import_wxr(
-        write_wxr(wxr(
-            author(2, "jdoe"), category(3, "news", "News"), tag(4, "t", "T"),
-            attachment(50, media_server.url("/a.png")),
-            post(1, thumbnail=50, categories=[("news", "News")], tags=[("t", "T")]),
-            post(2, slug="", date_gmt="bad", date="bad"),
-        )),
+        write_wxr(
+            wxr(
+                author(2, "jdoe"),
+                category(3, "news", "News"),
+                tag(4, "t", "T"),
+                attachment(50, media_server.url("/a.png")),
+                post(1, thumbnail=50, categories=[("news", "News")], tags=[("t", "T")]),
+                post(2, slug="", date_gmt="bad", date="bad"),
+            )
+        ),
         dry_run=True,
     )
 
@@ -375,13 +419,21 @@ def test_dry_run_writes_nothing(write_wxr, media_server):
 
 def test_featured_image_becomes_a_library_image_fetched_once(write_wxr, media_server):
     media_server.files["/wp-content/uploads/2024/03/photo.png"] = (
-        200, "image/png", png_bytes((40, 30)),
+        200,
+        "image/png",
+        png_bytes((40, 30)),
     )
     url = media_server.url("/wp-content/uploads/2024/03/photo.png")
     text = wxr(
         post(1, "With image", thumbnail=50),
-        attachment(50, url, title="Council vote", alt="Council members voting",
-                   caption="The vote on Tuesday", credit="Photo: Ani Hovhannisyan"),
+        attachment(
+            50,
+            url,
+            title="Council vote",
+            alt="Council members voting",
+            caption="The vote on Tuesday",
+            credit="Photo: Ani Hovhannisyan",
+        ),
     )
     report = import_wxr(write_wxr(text))
 
@@ -392,8 +444,11 @@ def test_featured_image_becomes_a_library_image_fetched_once(write_wxr, media_se
     assert image.file.name.endswith(".png") and "photo" in image.file.name
     assert (image.width, image.height) == (40, 30)
     assert (image.title, image.alt_text, image.caption, image.credit, image.source) == (
-        "Council vote", "Council members voting", "The vote on Tuesday",
-        "Photo: Ani Hovhannisyan", url,
+        "Council vote",
+        "Council members voting",
+        "The vote on Tuesday",
+        "Photo: Ani Hovhannisyan",
+        url,
     )
     assert article.featured_caption == "The vote on Tuesday"
     item = ImportedItem.objects.get(kind="attachment")
@@ -409,14 +464,17 @@ def test_featured_image_becomes_a_library_image_fetched_once(write_wxr, media_se
     assert LibraryImage.objects.count() == 1
 
 
-def test_two_posts_with_the_same_featured_image_share_one_library_image(
-    write_wxr, media_server
-):
+def test_two_posts_with_the_same_featured_image_share_one_library_image(write_wxr, media_server):
     media_server.files["/a.png"] = (200, "image/png", png_bytes())
-    report = import_wxr(write_wxr(wxr(
-        attachment(50, media_server.url("/a.png"), alt="A"),
-        post(1, thumbnail=50), post(2, thumbnail=50),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                attachment(50, media_server.url("/a.png"), alt="A"),
+                post(1, thumbnail=50),
+                post(2, thumbnail=50),
+            )
+        )
+    )
     assert report.ok, report.failures
     image = LibraryImage.objects.get()
     assert {a.featured_image for a in Article.objects.all()} == {image}
@@ -441,10 +499,14 @@ def test_body_images_of_imported_attachments_point_at_the_library(write_wxr, med
         f'<img class="alignnone size-medium wp-image-60" src="{resized}" alt="">\n\n'
         f'<img src="{url}" alt="Map again">\n\n<img src="{elsewhere}" alt="Other">'
     )
-    report = import_wxr(write_wxr(wxr(
-        attachment(60, url, title="Map", alt="Map of the lake", credit="Agency"),
-        post(1, content=content),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                attachment(60, url, title="Map", alt="Map of the lake", credit="Agency"),
+                post(1, content=content),
+            )
+        )
+    )
 
     assert report.ok, report.failures
     image = LibraryImage.objects.get()
@@ -461,10 +523,14 @@ def test_body_images_of_imported_attachments_point_at_the_library(write_wxr, med
 def test_a_featured_image_also_shown_in_the_body_is_one_library_image(write_wxr, media_server):
     media_server.files["/b.png"] = (200, "image/png", png_bytes())
     url = media_server.url("/b.png")
-    report = import_wxr(write_wxr(wxr(
-        attachment(50, url, alt="B"),
-        post(1, thumbnail=50, content=f'<img class="wp-image-50" src="{url}">'),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                attachment(50, url, alt="B"),
+                post(1, thumbnail=50, content=f'<img class="wp-image-50" src="{url}">'),
+            )
+        )
+    )
     assert report.ok, report.failures
     image = LibraryImage.objects.get()
     article = Article.objects.get()
@@ -472,15 +538,18 @@ def test_a_featured_image_also_shown_in_the_body_is_one_library_image(write_wxr,
     assert f'src="{image.file.url}"' in article.body
 
 
-def test_reimport_of_a_changed_post_keeps_its_body_images_in_the_library(
-    write_wxr, media_server
-):
+def test_reimport_of_a_changed_post_keeps_its_body_images_in_the_library(write_wxr, media_server):
     media_server.files["/c.png"] = (200, "image/png", png_bytes())
     url = media_server.url("/c.png")
     import_wxr(write_wxr(wxr(attachment(70, url), post(1, content=f'<img src="{url}">'))))
-    import_wxr(write_wxr(wxr(
-        attachment(70, url), post(1, title="Retitled", content=f'<img src="{url}"> More.'),
-    )))
+    import_wxr(
+        write_wxr(
+            wxr(
+                attachment(70, url),
+                post(1, title="Retitled", content=f'<img src="{url}"> More.'),
+            )
+        )
+    )
     article = Article.objects.get()
     image = LibraryImage.objects.get()
     assert article.title == "Retitled"
@@ -489,16 +558,20 @@ def test_reimport_of_a_changed_post_keeps_its_body_images_in_the_library(
     assert media_server.hits == ["/c.png"]
 
 
-def test_featured_image_that_does_not_answer_keeps_its_url_and_is_reported(
-    write_wxr, media_server
-):
+def test_featured_image_that_does_not_answer_keeps_its_url_and_is_reported(write_wxr, media_server):
     media_server.files["/notimage.png"] = (200, "image/png", b"<html>not an image</html>")
     gone = media_server.url("/gone.jpg")
-    report = import_wxr(write_wxr(wxr(
-        attachment(50, gone), attachment(51, media_server.url("/notimage.png")),
-        post(1, "Gone", thumbnail=50), post(2, "Fake", thumbnail=51),
-        post(3, "Lost", thumbnail=999),
-    )))
+    report = import_wxr(
+        write_wxr(
+            wxr(
+                attachment(50, gone),
+                attachment(51, media_server.url("/notimage.png")),
+                post(1, "Gone", thumbnail=50),
+                post(2, "Fake", thumbnail=51),
+                post(3, "Lost", thumbnail=999),
+            )
+        )
+    )
 
     assert Article.objects.count() == 3
     assert not any(a.featured_image_id for a in Article.objects.all())
@@ -529,7 +602,7 @@ def test_caption_shortcode_becomes_a_figure(write_wxr):
     content = (
         'Intro text.\n\n[caption id="attachment_5" align="alignnone" width="300"]'
         '<img src="https://old.example/a.jpg" alt="A" width="300" height="200" /> The mayor'
-        "[/caption]\n\n[unknown-widget]kept text[/unknown-widget] and [gallery ids=\"1,2\"]"
+        '[/caption]\n\n[unknown-widget]kept text[/unknown-widget] and [gallery ids="1,2"]'
     )
     import_wxr(write_wxr(wxr(post(1, content=content))))
 
@@ -555,11 +628,19 @@ def test_scheduled_post_is_not_shared_early_and_imported_old_posts_never(
         patch("articles.tasks.go_live.apply_async") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        import_wxr(write_wxr(wxr(
-            post(1, "Old"),
-            post(2, "Later", status="future",
-                 date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
-        )))
+        import_wxr(
+            write_wxr(
+                wxr(
+                    post(1, "Old"),
+                    post(
+                        2,
+                        "Later",
+                        status="future",
+                        date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+                    ),
+                )
+            )
+        )
     scheduled = Article.objects.get(title="Later")
     enqueue.assert_called_once_with((scheduled.pk,), eta=scheduled.publish_at)
     assert Article.objects.side_effects_overdue().count() == 0

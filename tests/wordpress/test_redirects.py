@@ -15,18 +15,35 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def imported(write_wxr):
     future = timezone.now() + timedelta(days=2)
-    import_wxr(write_wxr(wxr(
-        author(2, "jdoe", "Jane"),
-        category(3, "news", "News"),
-        post(101, "Live story", slug="live-story", creator="jdoe",
-             link="https://old.example/2024/03/live-story/",
-             categories=[("news", "News")]),
-        post(102, "Draft story", status="draft", slug=""),
-        post(103, "Later", status="future",
-             date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
-        post(104, "Old address", slug="old-address",
-             link="https://old.example/news/old-address.html"),
-    )))
+    import_wxr(
+        write_wxr(
+            wxr(
+                author(2, "jdoe", "Jane"),
+                category(3, "news", "News"),
+                post(
+                    101,
+                    "Live story",
+                    slug="live-story",
+                    creator="jdoe",
+                    link="https://old.example/2024/03/live-story/",
+                    categories=[("news", "News")],
+                ),
+                post(102, "Draft story", status="draft", slug=""),
+                post(
+                    103,
+                    "Later",
+                    status="future",
+                    date_gmt=f"{future.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
+                ),
+                post(
+                    104,
+                    "Old address",
+                    slug="old-address",
+                    link="https://old.example/news/old-address.html",
+                ),
+            )
+        )
+    )
 
 
 def test_query_p_redirects_permanently_to_the_article(imported, client):

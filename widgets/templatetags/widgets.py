@@ -19,8 +19,6 @@ from ..apps import BANNER_KEY
 register = template.Library()
 
 
-
-
 def render_recent_posts(exclude=None, limit=None):
     """The "Recent Posts" sidebar: the newest live articles but the one being read."""
     limit = int(limit or settings.RECENT_POSTS_COUNT)

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--limit", type=int, default=SWEEP_BATCH,
+            "--limit",
+            type=int,
+            default=SWEEP_BATCH,
             help=f"At most this many articles per run (default {SWEEP_BATCH}).",
         )
 
@@ -23,9 +25,7 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.")
         # In this process: it must work while the workers are down.
         summary = publish_due.run(limit=limit)
-        self.stdout.write(
-            f"{summary['due']} article(s) due, {summary['went_live']} went live now."
-        )
+        self.stdout.write(f"{summary['due']} article(s) due, {summary['went_live']} went live now.")
         for name, result in summary["sweeps"].items():
             if result:
                 self.stdout.write(f"{name}: {result}")

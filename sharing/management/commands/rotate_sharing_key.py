@@ -38,12 +38,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--old-from-secret-key", action="store_true",
+            "--old-from-secret-key",
+            action="store_true",
             help="The old key is the one derived from SECRET_KEY (no SHARING_ENCRYPTION_KEY "
-                 "was set before).",
+            "was set before).",
         )
         parser.add_argument(
-            "--skip-unreadable", action="store_true",
+            "--skip-unreadable",
+            action="store_true",
             help="Leave secrets neither key can open as they are instead of stopping.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Check, change nothing.")
@@ -80,7 +82,8 @@ class Command(BaseCommand):
             if unreadable and not skip_unreadable:
                 transaction.set_rollback(True)
                 raise CommandError(
-                    "Neither key opens the secret of: " + ", ".join(unreadable)
+                    "Neither key opens the secret of: "
+                    + ", ".join(unreadable)
                     + ". Nothing was changed. Check the keys, or pass --skip-unreadable and "
                     "enter those secrets again in the admin."
                 )

@@ -10,8 +10,16 @@ from django.core.management.base import BaseCommand, CommandError
 from wordpress.importer import WordPressImporter
 from wordpress.report import OUTCOMES
 
-KIND_ORDER = ["posts", "attachments", "featured images", "categories", "tags", "authors",
-              "other items", "other terms"]
+KIND_ORDER = [
+    "posts",
+    "attachments",
+    "featured images",
+    "categories",
+    "tags",
+    "authors",
+    "other items",
+    "other terms",
+]
 # Grouped skips list at most this many IDs each.
 SHOWN_IDS = 10
 
@@ -26,19 +34,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The WXR (.xml) file WordPress exported.")
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="Report what would be imported, writing nothing (images are not fetched).",
         )
         parser.add_argument(
-            "--batch-size", type=int, default=200,
+            "--batch-size",
+            type=int,
+            default=200,
             help="Items written per transaction (default 200).",
         )
         parser.add_argument(
-            "--no-media", action="store_true",
+            "--no-media",
+            action="store_true",
             help="Do not fetch featured images from the old site (their URLs are kept).",
         )
         parser.add_argument(
-            "--timezone", default=None,
+            "--timezone",
+            default=None,
             help="The WordPress site's time zone (e.g. Asia/Yerevan), for items without a GMT "
             "date. Default: TIME_ZONE.",
         )
@@ -90,8 +103,13 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         return tqdm(
-            total=os.path.getsize(path), unit="B", unit_scale=True, unit_divisor=1024,
-            desc="Importing", file=sys.stderr, leave=False,
+            total=os.path.getsize(path),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc="Importing",
+            file=sys.stderr,
+            leave=False,
         )
 
     def _summary(self, report, options):
@@ -115,10 +133,12 @@ class Command(BaseCommand):
             for problem in report.failures:
                 out(f"  {problem}")
         if report.media_failures:
-            out(self.style.WARNING(
-                f"Featured images not imported ({len(report.media_failures)}; "
-                "the URL is kept with the attachment):"
-            ))
+            out(
+                self.style.WARNING(
+                    f"Featured images not imported ({len(report.media_failures)}; "
+                    "the URL is kept with the attachment):"
+                )
+            )
             for problem in report.media_failures:
                 out(f"  {problem}")
         if report.skipped:
