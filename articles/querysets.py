@@ -56,7 +56,7 @@ def live_q(prefix="", *, now=None):
 
 def live_sql(alias="", *, exclude=None):
     """live_q() as a WHERE fragment with its parameters, for the few statements written
-    in SQL (articles.listings); tests compare it with live() on both databases."""
+    in SQL (the statements below); tests compare it with live() on both databases."""
     prefix = f"{alias}." if alias else ""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"

@@ -288,24 +288,10 @@ class MediaImporter:
             ):
                 self.report.count("featured images", "unchanged")
                 continue
-            try:
-                image, fetched = self._library_image(attachment, client)
-            except _NotFetched:
-                self.report.count("featured images", "skipped")
+            got = self._post_image(attachment, client, "featured image", post_id, title)
+            if got is None:
                 continue
-            except MediaError as exc:
-                self._media_failed(attachment, exc)
-                self.report.count("featured images", "failed")
-                self.report.media_failures.append(
-                    Problem(
-                        "post",
-                        post_id,
-                        title,
-                        f"featured image {attachment.url} not fetched: {exc}",
-                        url=attachment.url,
-                    )
-                )
-                continue
+            image, fetched = got
             if article.featured_image_id != image.pk:
                 article.featured_image = image
                 # The library image carries the attachment's caption; no per-story override.
@@ -360,26 +346,33 @@ class MediaImporter:
                     article_services.sync_body_images(article)
 
     def _body_image(self, attachment, client, post_id, title):
-        try:
-            image, fetched = self._library_image(attachment, client)
-        except _NotFetched:
-            self.report.count("body images", "skipped")
+        got = self._post_image(attachment, client, "body image", post_id, title)
+        if got is None:
             return None
+        image, fetched = got
+        self.report.count("body images", "created" if fetched else "updated")
+        return image
+
+    def _post_image(self, attachment, client, what, post_id, title):
+        """(library image, fetched now) for a post's `what` ("featured image", "body
+        image"), or None, counted and reported, when it was skipped or could not be fetched."""
+        try:
+            return self._library_image(attachment, client)
+        except _NotFetched:
+            self.report.count(f"{what}s", "skipped")
         except MediaError as exc:
             self._media_failed(attachment, exc)
-            self.report.count("body images", "failed")
+            self.report.count(f"{what}s", "failed")
             self.report.media_failures.append(
                 Problem(
                     "post",
                     post_id,
                     title,
-                    f"body image {attachment.url} not fetched: {exc}",
+                    f"{what} {attachment.url} not fetched: {exc}",
                     url=attachment.url,
                 )
             )
-            return None
-        self.report.count("body images", "created" if fetched else "updated")
-        return image
+        return None
 
 
 def _description(attachment):
