@@ -954,7 +954,7 @@ class IndexView(WordPressView):
                         "gmt_offset": _gmt_offset(),
                         "timezone_string": settings.TIME_ZONE,
                         "namespaces": [NAMESPACE],
-                        "authentication": {},
+                        "authentication": [],
                         "routes": {
                             "/": {
                                 "namespace": "",
