@@ -1,6 +1,7 @@
 """/api/v1/: the project's own read API and its OpenAPI schema."""
 
 from django.urls import path
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -9,12 +10,13 @@ app_name = "api-v1"
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI 3 schema of /api/v1/ (JSON; `?format=yaml` for YAML)."""
+    """The OpenAPI 3 schema of /api/v1/, as JSON."""
 
     authentication_classes = ()
     permission_classes = ()
+    renderer_classes = (OpenApiJsonRenderer,)
     # Built from the code: the same for everyone until the next deploy.
-    cache_params = ("format", "lang")
+    cache_params = ()
 
 
 urlpatterns = [
