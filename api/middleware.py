@@ -9,12 +9,15 @@
   It adds a header only: no query, and the page cache stores it with the page.
 """
 
+import re
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.urls import reverse
 
 REST_ROUTE = "rest_route"
+# What a route may look like (anything else is left to the home page).
+ROUTE = re.compile(r"/?[A-Za-z0-9_\-./]*")
 
 
 def _api_prefix():
@@ -46,7 +49,7 @@ class WordPressRequestMiddleware:
         if request.path_info == "/" and REST_ROUTE in query:
             pairs = parse_qsl(query, keep_blank_values=True)
             route = dict(pairs).get(REST_ROUTE)
-            if route is not None:
+            if route is not None and ROUTE.fullmatch(route) and ".." not in route:
                 path = prefix + route.lstrip("/")
                 request.path_info = path
                 request.path = request.META.get("SCRIPT_NAME", "").rstrip("/") + path

@@ -279,7 +279,7 @@ SEARCH_PARAMS = (
 )
 SINGLE_PARAMS = (CONTEXT,)
 # Read by every route (WordPress's global parameters).
-GLOBAL = ("_fields", "_embed", "_envelope", "_jsonp")
+GLOBAL = ("_fields", "_embed")
 
 
 def _fields(query):
