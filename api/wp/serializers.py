@@ -81,6 +81,19 @@ class PostSerializer(WordPressSerializer):
     tags = serializers.SerializerMethodField()
     _links = serializers.SerializerMethodField()
 
+    EMBED = (
+        "id",
+        "date",
+        "slug",
+        "type",
+        "link",
+        "title",
+        "excerpt",
+        "author",
+        "featured_media",
+        "_links",
+    )
+
     def get_id(self, post):
         return self.public(Article, post.pk)
 

@@ -222,6 +222,8 @@ MEDIA_PARAMS = (
     SEARCH,
     AFTER,
     BEFORE,
+    MODIFIED_AFTER,
+    MODIFIED_BEFORE,
     EXCLUDE,
     INCLUDE,
     OFFSET,
@@ -347,8 +349,12 @@ class WordPressView(APIView):
         )
         return response
 
+    # The fields of the "embed" context (context=embed), when the route has one.
+    embed_fields = ()
+
     def read_params(self, request):
         values = read(request.query_params, self.params)
+        self.wp_context = values.get("context", "view")
         if values.get("context") == "edit":
             raise ApiError(
                 "rest_forbidden_context",
@@ -361,6 +367,9 @@ class WordPressView(APIView):
         return "_embed" in request.query_params
 
     def shaped(self, request, items):
+        if getattr(self, "wp_context", "view") == "embed" and self.embed_fields:
+            kept = {*self.embed_fields, "_embedded"}
+            items = [{k: v for k, v in item.items() if k in kept} for item in items]
         fields = _fields(request.query_params)
         return [filter_fields(item, fields) for item in items]
 
@@ -435,6 +444,8 @@ def story_keys(story):
 
 
 class PostsMixin:
+    embed_fields = PostSerializer.EMBED
+
     def serialize_posts(self, request, stories):
         context = {"ids": loading.post_ids(stories)}
         wanted = self.embed_wanted(request)
@@ -559,6 +570,7 @@ class PostDetailView(PostsMixin, WordPressView):
 
 class TermsMixin:
     model = Category
+    embed_fields = TermSerializer.EMBED
 
     def terms(self):
         return loading.categories() if self.model is Category else loading.tags()
@@ -679,6 +691,8 @@ def _simple_ordered(queryset, values, fields, include_model):
 
 
 class UsersMixin:
+    embed_fields = UserSerializer.EMBED
+
     def serialize_users(self, authors):
         context = {"ids": ids.public_ids({Author: {a.pk for a in authors}})}
         keys.record_all(cache_keys.author(a.pk) for a in authors)
@@ -734,6 +748,8 @@ class UserDetailView(UsersMixin, WordPressView):
 
 
 class MediaMixin:
+    embed_fields = MediaSerializer.EMBED
+
     def serialize_media(self, images):
         context = {"ids": ids.public_ids({Image: {i.pk for i in images}})}
         keys.record_all(cache_keys.image(i.pk) for i in images)
@@ -756,6 +772,10 @@ class MediaListView(MediaMixin, CollectionView):
             queryset = queryset.filter(created_at__gt=values["after"])
         if "before" in values:
             queryset = queryset.filter(created_at__lt=values["before"])
+        if "modified_after" in values:
+            queryset = queryset.filter(updated_at__gt=values["modified_after"])
+        if "modified_before" in values:
+            queryset = queryset.filter(updated_at__lt=values["modified_before"])
         if "include" in values:
             queryset = queryset.filter(pk__in=_resolve_filter(Image, values, "include"))
         if "exclude" in values:

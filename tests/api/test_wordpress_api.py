@@ -350,3 +350,19 @@ def test_models_have_no_unexpected_ids(db):
     from api.ids import KIND
 
     assert set(KIND) == {Article, Category, Tag, Author, Image}
+
+
+def test_embed_context_keeps_the_fields_wordpress_embeds(stories, client):
+    body = client.get(f"{POSTS}?per_page=1&context=embed").json()
+    assert list(body[0]) == [
+        "id",
+        "date",
+        "slug",
+        "type",
+        "link",
+        "title",
+        "excerpt",
+        "author",
+        "featured_media",
+        "_links",
+    ]

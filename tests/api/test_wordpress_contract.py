@@ -183,8 +183,6 @@ NOT_READ = {
     "/wp/v2/media": {
         "author",
         "author_exclude",
-        "modified_after",
-        "modified_before",
         "parent_exclude",
         "status",
     },
