@@ -87,6 +87,9 @@ def _enum_message(name, values):
 
 def _value(param, raw):
     name = param.name
+    if "\x00" in raw:
+        # No database takes a NUL in text; WordPress's own checks would let it through.
+        raise ValueError("rest_invalid_type", f"{name} is not of type {param.type}.")
     if param.type == "integer":
         value = _integer(name, raw)
         low, high = param.minimum, param.maximum

@@ -366,6 +366,13 @@ class WordPressView(APIView):
     def embed_wanted(self, request):
         return "_embed" in request.query_params
 
+    def embedded_rels(self, request):
+        """The link relations `_embed` asks for: all (None), or those it names."""
+        value = request.query_params.get("_embed", "").strip()
+        if value in ("", "1", "true"):
+            return None
+        return {part.strip() for part in value.split(",") if part.strip()}
+
     def shaped(self, request, items):
         if getattr(self, "wp_context", "view") == "embed" and self.embed_fields:
             kept = {*self.embed_fields, "_embedded"}
@@ -399,7 +406,7 @@ class CollectionView(WordPressView):
     def paginate(self, request, values, queryset):
         per_page, page = values["per_page"], values["page"]
         offset = values.get("offset")
-        start = offset if offset is not None else (page - 1) * per_page
+        start = max(0, offset) if offset is not None else (page - 1) * per_page
         total = queryset.count()
         pages = math.ceil(total / per_page) if total else 0
         if page > pages and total > 0:
@@ -453,7 +460,12 @@ class PostsMixin:
         for story in stories:
             data = PostSerializer(story, context=context).data
             if wanted:
-                data["_embedded"] = post_embedded(story, context)
+                embedded = post_embedded(story, context)
+                rels = self.embedded_rels(request)
+                if rels is not None:
+                    embedded = {rel: value for rel, value in embedded.items() if rel in rels}
+                if embedded:
+                    data["_embedded"] = embedded
             keys.record_all(story_keys(story))
             out.append(data)
         return out

@@ -366,3 +366,25 @@ def test_embed_context_keeps_the_fields_wordpress_embeds(stories, client):
         "featured_media",
         "_links",
     ]
+
+
+def test_embed_may_name_the_relations_it_wants(db, client):
+    ArticleFactory(tags=["a"], featured_image=ImageFactory())
+    body = client.get(f"{POSTS}?_embed=author,wp:term").json()
+    assert set(body[0]["_embedded"]) == {"author", "wp:term"}
+    assert set(client.get(f"{POSTS}?_embed=1").json()[0]["_embedded"]) == {
+        "author",
+        "wp:featuredmedia",
+        "wp:term",
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["offset=-5", "search=a%00b", "slug=a%00", "page=99999999999999999999", "include=-1,0"],
+)
+def test_odd_values_get_an_answer_not_an_error(db, client, query):
+    ArticleFactory()
+    response = client.get(f"{POSTS}?{query}")
+    assert response.status_code in (200, 400)
+    assert response["Content-Type"] == "application/json"
