@@ -5,18 +5,15 @@ drf-spectacular derives from them (/api/v1/schema/). Each answer records the
 cache keys of what it shows, so the page cache stores it until one is purged.
 """
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
-from taggit.models import Tag, TaggedItem
 
 from articles import cache_keys
 from articles.models import Article
-from authors.models import Author
 from caching import keys
 from categories.models import Category
 from images.renditions import with_renditions
@@ -60,19 +57,9 @@ def _stories():
 
 
 def _load_tags(stories):
-    tags = {story.pk: [] for story in stories}
-    if tags:
-        rows = (
-            TaggedItem.objects.filter(
-                content_type=ContentType.objects.get_for_model(Article), object_id__in=list(tags)
-            )
-            .order_by("id")
-            .values_list("object_id", "tag_id", "tag__name", "tag__slug")
-        )
-        for object_id, tag_id, name, slug in rows:
-            tags[object_id].append(Tag(pk=tag_id, name=name, slug=slug))
+    """Tags (one query), corrections and bylines (prefetched) as the serializer reads them."""
+    loading.attach_tags(stories)
     for story in stories:
-        story._tag_list = tags[story.pk]
         story._correction_list = list(story.corrections.all())
         story._ordered_authors = [byline.author for byline in story.bylines.all()]
     return stories
@@ -101,6 +88,9 @@ class StoryList(PublicView, generics.ListAPIView):
     def get_queryset(self):
         queryset = _stories()
         query = self.request.query_params
+        for name in ("section", "tag", "author"):
+            if "\x00" in query.get(name, ""):
+                raise ValidationError({name: "A slug cannot contain a NUL character."})
         if query.get("section"):
             queryset = queryset.filter(category__slug=query["section"])
         if query.get("tag"):
@@ -180,9 +170,7 @@ class AuthorList(PublicView, generics.ListAPIView):
 
     def get_queryset(self):
         keys.record(cache_keys.SEARCH, cache_keys.SITEMAP)
-        return Author.objects.filter(
-            Exists(Article.objects.live().filter(bylines__author=OuterRef("pk")))
-        ).order_by("name", "id")
+        return loading.users().order_by("name", "id")
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -24,7 +24,11 @@ def posts(queryset, *, embed):
     queryset = queryset.select_related("category", "featured_image").with_bylines()
     if embed:
         queryset = queryset.prefetch_related(*with_renditions("featured_image"))
-    stories = list(queryset)
+    return attach_tags(list(queryset))
+
+
+def attach_tags(stories):
+    """Set every story's `tag_list` (in the order given) with one query."""
     tags = {story.pk: [] for story in stories}
     if stories:
         rows = (

@@ -116,3 +116,9 @@ def test_queries_do_not_grow_with_the_page(db, client, route):
     large = count_queries(client, f"/api/v1/{route}/?page_size=10")
     assert small == large
     assert large <= 8
+
+
+def test_a_bad_filter_value_is_a_clear_error(db, client):
+    response = client.get("/api/v1/stories/?section=a%00b")
+    assert response.status_code == 400
+    assert "section" in response.json()
