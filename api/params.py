@@ -11,7 +11,7 @@ it (caching.pages); lists are comma-separated (`categories=3,7`), and the
 the request (api.middleware).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -165,16 +165,6 @@ def read(query, params):
             details=details,
         )
     return values
-
-
-@dataclass(frozen=True)
-class Route:
-    """A route's parameters (for reading and for discovery)."""
-
-    params: tuple = field(default_factory=tuple)
-
-    def names(self):
-        return tuple(p.name for p in self.params)
 
 
 def as_naive_local(value: datetime):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -520,12 +521,12 @@ class PostListView(PostsMixin, CollectionView):
             ("tags", Tag, "tags__in", False),
             ("tags_exclude", Tag, "tags__in", True),
         ):
-            if name not in values:
-                continue
-            pks = _resolve_filter(model, values, name)
+            if not values.get(name):
+                continue  # an empty list filters nothing, as in WordPress
+            found = ids.resolve(model, values[name])
+            pks = list(found.values())
             if name == "include":
-                order = ids.resolve(model, values[name])
-                include_order = [order[i] for i in values[name] if i in order]
+                include_order = [found[i] for i in values[name] if i in found]
             if exclude:
                 queryset = queryset.exclude(**{lookup: pks})
             elif lookup == "pk__in":
@@ -1029,8 +1030,6 @@ class NoRouteView(WordPressView):
 
 
 def _gmt_offset():
-    from django.utils import timezone
-
     offset = timezone.localtime().utcoffset()
     hours = offset.total_seconds() / 3600 if offset else 0
     return int(hours) if hours == int(hours) else hours
