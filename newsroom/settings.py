@@ -634,3 +634,35 @@ ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
 # featured images from the old site.
 WORDPRESS_MEDIA_TIMEOUT = env.float("WORDPRESS_MEDIA_TIMEOUT", default=20.0)
 WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=IMAGE_MAX_BYTES)
+
+# Read APIs (api app): WordPress's REST API at /wp-json/ and the project's own at
+# /api/v1/ (Django REST framework; OpenAPI schema by drf-spectacular). Public and
+# read-only: no session or authentication is read, so answers are the same for
+# everyone and the page cache stores them (throttled by THROTTLE_RENDER when not).
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "api"]
+# Before the page cache: `/?rest_route=/wp/v2/...` and `tags[]=` lists become the
+# plain form, so every spelling is one cached answer.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("caching.middleware.PageCacheMiddleware"),
+    "api.middleware.WordPressRequestMiddleware",
+)
+MIDDLEWARE += ["api.middleware.ApiDiscoveryMiddleware"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "Public stories, sections, tags, bylines and pictures (read-only).",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": [],
+}

@@ -38,6 +38,8 @@ urlpatterns = [
     path("author/", include("authors.urls")),
     path("", include("articles.urls")),
 ]
+# Read APIs: /wp-json/ (WordPress's) and /api/v1/ (the project's own).
+urlpatterns += [path("", include("api.urls"))]
 
 if settings.DEBUG:
     # Uploaded media in development; production serves MEDIA_ROOT from the
