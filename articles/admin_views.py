@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 from taggit.models import Tag
@@ -169,6 +170,10 @@ class ArticleAdminViewsMixin:
                 link = preview.editor_link(article, user)
                 context["preview_link"] = request.build_absolute_uri(
                     preview.link_url(article, link)
+                )
+                local = timezone.localtime(link.expires_at)
+                context["preview_expires"] = (
+                    f"{date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
                 )
             context["revisions_url"] = self._url("revisions", article.pk)
         return context

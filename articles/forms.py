@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_ckeditor_5.widgets import CKEditor5Widget
 
-from . import services
+from . import merge, services
 from .models import Article
 
 TITLE_RECOMMENDED = 70
@@ -114,6 +114,7 @@ class ArticleAdminForm(forms.ModelForm):
         except services.StaleArticle as stale:
             if self.user is not None and self.user.is_authenticated:
                 # The refused text must survive a reload too, not only this page.
+                # The whole refused save, for the field-by-field merge (articles.merge).
                 services.autosave(
                     self.user,
                     self.instance,
@@ -121,6 +122,7 @@ class ArticleAdminForm(forms.ModelForm):
                     dek=self.data.get("dek", ""),
                     body=self.data.get("body", ""),
                     base_version=base,
+                    extra=merge.refused_values(cleaned, self.data),
                 )
             raise ValidationError(stale.message, code="stale") from stale
 
