@@ -151,7 +151,8 @@ class ArticleAdmin(ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin,
     ]
 
     class Media:
-        css = {"all": ("newsroom-admin/article-admin.css",)}
+        # The story's typography as readers see it, in the editing area too.
+        css = {"all": ("newsroom-admin/article-admin.css", "css/article-content.css")}
         js = ("newsroom-admin/article-admin.js",)
 
     def get_search_results(self, request, queryset, search_term):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django_ckeditor_5.widgets import CKEditor5Widget
 
@@ -13,6 +14,9 @@ from .models import Article
 
 TITLE_RECOMMENDED = 70
 DEK_RECOMMENDED = 160
+
+# Form fields that are not the story's (left out of the History's change messages).
+INTERNAL_FIELDS = {"base_version"}
 
 WORKFLOW_BUTTONS = {
     "_submit_review": "submit",
@@ -68,6 +72,16 @@ class ArticleAdminForm(forms.ModelForm):
         if "body" in self.fields:
             # The editor's own textarea is hidden; an empty body is allowed while drafting.
             self.fields["body"].required = False
+
+    @cached_property
+    def changed_data(self):
+        # The version the form was opened at is bookkeeping, not an edit: the admin's
+        # History ("Changed Title and Body.") must not list it.
+        return [
+            name
+            for name, bound in self._bound_items()
+            if name not in INTERNAL_FIELDS and bound._has_changed()
+        ]
 
     @property
     def user(self):

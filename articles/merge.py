@@ -113,7 +113,7 @@ def base_values(article, base_version):
         values = {
             name: normalise(name, data.get(name))
             for name, _label, _kind in MERGE_FIELDS
-            if name in data
+            if name in data and name != "tags"
         }
         bylines = [
             v.field_dict
