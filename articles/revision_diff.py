@@ -80,16 +80,34 @@ def _mark(tag, tokens):
     return f"<{tag}>{escape(text)}</{tag}>"
 
 
+def _grouped(a, b):
+    """difflib's opcodes, with changes separated only by spaces joined into one change
+    ("<del>after midnight</del><ins>before dawn</ins>", not word by word in turn)."""
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    groups = []  # [equal?, a tokens, b tokens]
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        equal = op == "equal"
+        between_changes = 0 < n < len(ops) - 1
+        if equal and between_changes and not "".join(a[i1:i2]).strip():
+            equal = False
+        if groups and not equal and not groups[-1][0]:
+            groups[-1][1] += a[i1:i2]
+            groups[-1][2] += b[j1:j2]
+        else:
+            groups.append([equal, a[i1:i2], b[j1:j2]])
+    return groups
+
+
 def word_diff(before, after):
     """`after` as safe HTML with the words added since `before` in <ins> and those
     removed in <del> (both plain text; see text_of() for HTML)."""
-    a, b = _tokens(before), _tokens(after)
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(escape("".join(a[i1:i2])))
-        if op in ("delete", "replace"):
-            out.append(_mark("del", a[i1:i2]))
-        if op in ("insert", "replace"):
-            out.append(_mark("ins", b[j1:j2]))
+    for equal, removed, added in _grouped(_tokens(before), _tokens(after)):
+        if equal:
+            out.append(escape("".join(removed)))
+            continue
+        if removed:
+            out.append(_mark("del", removed))
+        if added:
+            out.append(_mark("ins", added))
     return mark_safe("".join(out))  # noqa: S308 — every piece of text is escaped above
