@@ -56,7 +56,8 @@ def test_bodies_are_compared_as_text_word_by_word(client, settings):
     article = ArticleFactory(
         draft=True,
         body='<p>The vote came after midnight.</p><figure class="image">'
-        '<img src="/media/x.jpg" alt="The parliament hall"><figcaption>Yerevan</figcaption></figure>',
+        '<img src="/media/x.jpg" alt="The parliament hall">'
+        "<figcaption>Yerevan</figcaption></figure>",
     )
     save(client, article)
     save(client, article, body="<p>The vote came before dawn.</p>")
