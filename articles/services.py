@@ -74,8 +74,8 @@ class StaleArticle(Exception):
         return (
             f"{self.saved_by} saved this article at {when} (version {self.current.version}) "
             f"after you opened version {self.base_version}. Your changes were NOT saved: they "
-            "are kept as your draft. Compare them with the saved version, field by field, "
-            "and merge them on the page that follows."
+            "are kept as your draft. Compare them with the saved version field by field "
+            "and merge the two."
         )
 
 
