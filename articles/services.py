@@ -12,6 +12,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import reversion
+from reversion.models import Version
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -929,6 +930,8 @@ def delete_for_good(article, *, user=None):
     if user is not None:
         _require(can_delete_for_good(user), "Only editors may delete a story for good.")
     pk = article.pk
+    # Its revisions go with it (they were kept while it could come back).
+    Version.objects.get_for_object(article).delete()
     article.delete()
     return pk
 

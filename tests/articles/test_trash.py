@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from reversion.models import Version
 
 from articles import services, tasks
 from articles.models import Article, ArticleEvent
@@ -112,10 +113,13 @@ def test_restore_from_the_trash_brings_it_back_to_the_list(client):
 def test_delete_for_good_from_the_trash(client):
     editor = login(client, "Editor")
     article = ArticleFactory(draft=True)
+    services.save_article(article, user=editor, base_version=article.version)
+    assert Version.objects.get_for_object(article).exists()
     services.trash(article, user=editor)
     client.post(reverse("admin:articles_article_trash_delete", args=[article.pk]))
     assert not Article.objects.filter(pk=article.pk).exists()
     assert not ArticleEvent.objects.filter(article_id=article.pk).exists()
+    assert not Version.objects.get_for_object_reference(Article, article.pk).exists()
 
 
 def test_only_editors_delete_for_good(client):
