@@ -12,7 +12,6 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import reversion
-from reversion.models import Version
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from reversion.models import Version
 
 from images.models import Image
 
