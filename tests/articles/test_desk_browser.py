@@ -200,6 +200,8 @@ def test_the_editor_styles_a_heading_as_the_public_page_does(
         admin_login(page)
         open_editor(page, live_server, article)
         page.locator(".ck-editor__editable h2").wait_for()
+        # The headline field is wide, not Django's 20 characters (about 260 px).
+        assert page.eval_on_selector("#id_title", "(el) => el.offsetWidth") >= 500
         in_editor = page.eval_on_selector(".ck-editor__editable h2", STYLE)
         quote_editor = page.eval_on_selector(
             ".ck-editor__editable blockquote", "(el) => getComputedStyle(el).borderLeftWidth"
