@@ -84,8 +84,8 @@
         showLock(config, json.lock);
         var version = field("base_version");
         if (version && json.version && String(json.version) !== version.value) {
-          status("Someone saved this article after you opened it: saving will be refused. " +
-                 "Your work is autosaved; reload to see their changes.", true);
+          status("Someone saved this article after you opened it. Your work is autosaved; " +
+                 "when you save, their changes and yours are shown field by field to merge.", true);
         }
       }).catch(function () {});
     }
