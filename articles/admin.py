@@ -14,6 +14,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from . import hooks, search, services
+from .admin_merge import ArticleMergeMixin
+from .admin_trash import ArticleTrashMixin
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
 from .models import (
@@ -77,7 +79,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -111,7 +113,13 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         "preview_links",
     )
     inlines = [BylineInline, CorrectionInline]
-    actions = ["submit_selected", "publish_selected", "schedule_selected", "unpublish_selected"]
+    actions = [
+        "submit_selected",
+        "publish_selected",
+        "schedule_selected",
+        "unpublish_selected",
+        "trash_selected",  # articles.admin_trash
+    ]
     fieldsets = [
         (None, {"fields": ("title", "slug", "dek", "body", "base_version")}),
         (
@@ -143,7 +151,8 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
     ]
 
     class Media:
-        css = {"all": ("newsroom-admin/article-admin.css",)}
+        # The story's typography as readers see it, in the editing area too.
+        css = {"all": ("newsroom-admin/article-admin.css", "css/article-content.css")}
         js = ("newsroom-admin/article-admin.js",)
 
     def get_search_results(self, request, queryset, search_term):
@@ -169,15 +178,42 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         return allowed and (obj is None or services.can_edit(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or services.can_edit(request.user, obj))
+        # "Delete" moves to the trash (articles.admin_trash): editors, and writers
+        # for their own drafts.
+        if obj is None:
+            return super().has_delete_permission(request) or self.has_add_permission(request)
+        return services.can_trash(request.user, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not services.can_publish(request.user, obj or Article()):
             # Publication time and the front page are decisions of those who publish.
-            fields += ["publish_at", "is_featured", "content_updated_at"]
+            fields += ["publish_at", "featured_note", "content_updated_at"]
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if services.can_publish(request.user, obj or Article()):
+            return fieldsets
+        # A read-only boolean shows as a red cross, which reads as an error: say it in words.
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": [
+                        f if f != "is_featured" else "featured_note" for f in opts["fields"]
+                    ],
+                },
+            )
+            for name, opts in fieldsets
+        ]
+
+    @admin.display(description="featured")
+    def featured_note(self, obj):
+        if obj is not None and obj.is_featured:
+            return "Yes: it leads the home page (an editor's choice)."
+        return "No (editors choose the home page's lead story)."
 
     def get_inlines(self, request, obj):
         extra = [

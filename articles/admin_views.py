@@ -4,9 +4,6 @@ Mixed into ArticleAdmin so that each URL lives under /admin/articles/article/
 and answers with the admin's permission rules; the decisions are in services.
 """
 
-import difflib
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -16,15 +13,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format
 from reversion.models import Version
 from taggit.models import Tag
 
+from authors.models import Author
 from categories.models import Category
 from images.models import Image
 
-from . import preview, services
-from .models import Article
+from . import preview, revision_diff, services
+from .models import Article, ArticleAuthor
 
 # Fields compared between two revisions, with the labels editors know.
 DIFF_FIELDS = [
@@ -39,20 +37,21 @@ DIFF_FIELDS = [
     ("featured_image_id", "Featured image"),
     ("featured_image_caption", "Image caption"),
     ("canonical_url", "Source URL"),
+    ("bylines", "Bylines"),
+    ("is_featured", "Featured on the home page"),
+    ("content_updated_at", "Last substantial update"),
 ]
 
-_BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|blockquote|figure|tr|table|ul|ol)>)", re.IGNORECASE)
 MAX_AUTOSAVE_CHARS = 2_000_000
+
+
+def _local_time(when):
+    local = timezone.localtime(when)
+    return f"{date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
 
 
 def _json_error(message, status):
     return JsonResponse({"error": {"message": message}}, status=status)
-
-
-def _lines(value):
-    text = "" if value is None else str(value)
-    # One line per block, so that a changed paragraph shows as one changed line.
-    return _BLOCK_END.sub(r"\1\n", text).splitlines() or [""]
 
 
 def _image_chooser_url(site_name):
@@ -169,6 +168,10 @@ class ArticleAdminViewsMixin:
                 link = preview.editor_link(article, user)
                 context["preview_link"] = request.build_absolute_uri(
                     preview.link_url(article, link)
+                )
+                local = timezone.localtime(link.expires_at)
+                context["preview_expires"] = (
+                    f"{date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
                 )
             context["revisions_url"] = self._url("revisions", article.pk)
         return context
@@ -317,21 +320,20 @@ class ArticleAdminViewsMixin:
         if older.revision.date_created > newer.revision.date_created:
             older, newer = newer, older
         a, b = older.field_dict, newer.field_dict
-        differ = difflib.HtmlDiff(wrapcolumn=80)
+        a["bylines"], b["bylines"] = self._byline_names(older), self._byline_names(newer)
         changes = []
         for field, label in DIFF_FIELDS:
-            before, after = a.get(field), b.get(field)
-            if field == "category_id":
-                before, after = self._category_name(before), self._category_name(after)
-            elif field == "featured_image_id":
-                before, after = self._image_title(before), self._image_title(after)
+            before, after = self._shown(field, a.get(field)), self._shown(field, b.get(field))
             if before == after:
                 continue
-            # HtmlDiff escapes the text it shows.
-            table = differ.make_table(
-                _lines(before), _lines(after), "Before", "After", context=True, numlines=2
+            # Rendered text, word by word (articles.revision_diff escapes it).
+            changes.append(
+                {
+                    "label": label,
+                    "before": before or "—",
+                    "after": revision_diff.word_diff(before, after) if after else "—",
+                }
             )
-            changes.append({"label": label, "table": mark_safe(table)})  # noqa: S308
         context = {
             **self.admin_site.each_context(request),
             "title": f"Changes to “{article}”",
@@ -339,10 +341,41 @@ class ArticleAdminViewsMixin:
             "original": article,
             "older": older,
             "newer": newer,
+            "older_saved": _local_time(older.revision.date_created),
+            "newer_saved": _local_time(newer.revision.date_created),
             "changes": changes,
             "revisions_url": self._url("revisions", article.pk),
         }
         return TemplateResponse(request, "admin/articles/article/revision_diff.html", context)
+
+    def _shown(self, field, value):
+        """A revision's value as editors read it: text, labels, local times, names."""
+        if field in ("body", "dek"):
+            return revision_diff.text_of(value)
+        if field == "category_id":
+            return self._category_name(value) or ""
+        if field == "featured_image_id":
+            return self._image_title(value) or ""
+        if field == "status":
+            return Article.Status(value).label if value in Article.Status.values else value or ""
+        if field in ("publish_at", "content_updated_at"):
+            return _local_time(value) if value else ""
+        if field == "is_featured":
+            return "Yes" if value else "No"
+        if field == "bylines":
+            return ", ".join(value)
+        return "" if value is None else str(value)
+
+    @staticmethod
+    def _byline_names(version):
+        lines = [
+            v.field_dict
+            for v in version.revision.version_set.all()
+            if v.content_type.model_class() is ArticleAuthor
+        ]
+        ids = [line["author_id"] for line in sorted(lines, key=lambda b: (b["order"], b["id"]))]
+        names = dict(Author.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return [names.get(pk, f"(deleted author {pk})") for pk in ids]
 
     @staticmethod
     def _category_name(category_id):

@@ -5,14 +5,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django_ckeditor_5.widgets import CKEditor5Widget
 
-from . import services
+from . import merge, services
 from .models import Article
 
 TITLE_RECOMMENDED = 70
 DEK_RECOMMENDED = 160
+
+# Form fields that are not the story's (left out of the History's change messages).
+INTERNAL_FIELDS = {"base_version"}
 
 WORKFLOW_BUTTONS = {
     "_submit_review": "submit",
@@ -69,6 +73,16 @@ class ArticleAdminForm(forms.ModelForm):
             # The editor's own textarea is hidden; an empty body is allowed while drafting.
             self.fields["body"].required = False
 
+    @cached_property
+    def changed_data(self):
+        # The version the form was opened at is bookkeeping, not an edit: the admin's
+        # History ("Changed Title and Body.") must not list it.
+        return [
+            name
+            for name, bound in self._bound_items()
+            if name not in INTERNAL_FIELDS and bound._has_changed()
+        ]
+
     @property
     def user(self):
         return getattr(self.request, "user", None)
@@ -114,6 +128,7 @@ class ArticleAdminForm(forms.ModelForm):
         except services.StaleArticle as stale:
             if self.user is not None and self.user.is_authenticated:
                 # The refused text must survive a reload too, not only this page.
+                # The whole refused save, for the field-by-field merge (articles.merge).
                 services.autosave(
                     self.user,
                     self.instance,
@@ -121,6 +136,7 @@ class ArticleAdminForm(forms.ModelForm):
                     dek=self.data.get("dek", ""),
                     body=self.data.get("body", ""),
                     base_version=base,
+                    extra=merge.refused_values(cleaned, self.data),
                 )
             raise ValidationError(stale.message, code="stale") from stale
 

@@ -122,6 +122,18 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # In the trash since (articles.services.trash): never published while there
+    # (so no live() read shows it), out of the admin's list, deleted for good
+    # ARTICLE_TRASH_DAYS later (tasks.purge_trash) with its events and revisions.
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     # Full-text index of the article and its bylines, tags and category, filled
     # in SQL by articles.search (PostgreSQL only; its GIN index is made by migration 0004).
     search_vector = SearchVectorField(null=True, editable=False)
@@ -527,6 +539,9 @@ class ArticleEvent(models.Model):
         RESTORED = "restored", "Restored a revision"
         CORRECTED = "corrected", "Added a correction"
         LOCK_TAKEN = "lock_taken", "Took over editing"
+        TRASHED = "trashed", "Moved to the trash"
+        UNTRASHED = "untrashed", "Restored from the trash"
+        MERGED = "merged", "Merged an edit conflict"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=30, choices=Action.choices)
@@ -564,6 +579,9 @@ class ArticleDraft(models.Model):
     dek = models.TextField(blank=True)
     body = models.TextField(blank=True)
     base_version = models.PositiveIntegerField(null=True, blank=True)
+    # The rest of a save that was refused as stale (slug, section, tags, bylines,
+    # image, times, ...), kept for the merge (articles.merge); empty for an autosave.
+    extra = models.JSONField(default=dict, blank=True)
     saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -598,4 +616,7 @@ class ArticleLock(models.Model):
 # Revisions keep the article with its bylines; services record them.
 reversion.register(ArticleAuthor)
 # The search vector is derived from the rest; revisions need not carry it.
-reversion.register(Article, exclude=["search_vector"], follow=["bylines"])
+# Nor the trash marks: restoring a revision never moves a story in or out of the trash.
+reversion.register(
+    Article, exclude=["search_vector", "trashed_at", "trashed_by"], follow=["bylines"]
+)

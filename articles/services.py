@@ -17,7 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from reversion.models import Version
 
 from images.models import Image
 
@@ -73,8 +75,8 @@ class StaleArticle(Exception):
         return (
             f"{self.saved_by} saved this article at {when} (version {self.current.version}) "
             f"after you opened version {self.base_version}. Your changes were NOT saved: they "
-            "are still in this form and kept as your autosaved draft. Open the article again "
-            "to see the other changes, then restore your draft or apply your edits."
+            "are kept as your draft. Compare them with the saved version field by field "
+            "and merge the two."
         )
 
 
@@ -437,6 +439,8 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
         article.version = 1
     else:
         current = check_version(article, base_version)
+        if current.trashed_at is not None:
+            raise InTrash(current)
         if user is not None:
             _require(can_edit(user, current), "You may not edit this article.")
         check_canonical(user, article.canonical_url, current=current.canonical_url)
@@ -469,6 +473,59 @@ def save_article(article, *, user=None, base_version=None, save_relations=None, 
     _revision(article, user, comment or ("Created" if is_new else "Edited"))
     _changed(article, "edited")
     return article
+
+
+# Fields an edit-conflict merge may set (articles.merge.MERGE_FIELDS), by who may.
+MERGED_FIELDS = [
+    "title",
+    "slug",
+    "dek",
+    "body",
+    "dateline",
+    "category_id",
+    "featured_image_id",
+    "featured_image_caption",
+    "canonical_url",
+]
+MERGED_PUBLISHER_FIELDS = ["publish_at", "is_featured", "content_updated_at"]
+
+
+@transaction.atomic
+def save_merge(article, values, *, version, user=None):
+    """Save the values chosen in an edit-conflict merge over `article` as of `version`.
+
+    Raises StaleArticle when yet another save came after `version` (the merge is
+    then done again against it). Tags and bylines are set from `values` too.
+    """
+    current = check_version(article, version)
+    fields = list(MERGED_FIELDS)
+    if user is None or can_publish(user, current):
+        fields += MERGED_PUBLISHER_FIELDS
+    for name in fields:
+        if name not in values:
+            continue
+        value = values[name]
+        if name in ("publish_at", "content_updated_at") and isinstance(value, str):
+            value = parse_datetime(value)
+        setattr(current, name, value)
+
+    def relations():
+        if "tags" in values:
+            current.tags.set(values["tags"])
+        if "author_ids" in values:
+            current.bylines.all().delete()
+            for order, author_id in enumerate(values["author_ids"]):
+                ArticleAuthor.objects.create(article=current, author_id=author_id, order=order)
+
+    saved = save_article(
+        current,
+        user=user,
+        base_version=version,
+        save_relations=relations,
+        comment="Merged an edit conflict",
+    )
+    _event(saved, Action.MERGED, user, f"Merged with version {version}")
+    return saved
 
 
 @transaction.atomic
@@ -520,6 +577,8 @@ def restore_revision(article, version, *, user=None):
 def publish(article, *, when=None, user=None):
     """Publish `article` now, or schedule it for `when`; a repeat with the same time is a no-op."""
     article = _locked(article)
+    if article.trashed_at is not None:
+        raise InTrash(article)
     if user is not None:
         _require(can_publish(user, article), "You may not publish this article.")
     if article.status == Article.Status.PUBLISHED and when in (None, article.publish_at):
@@ -738,13 +797,18 @@ def active_lock(article):
     return lock if lock is not None and lock.is_active else None
 
 
-def autosave(user, article, *, title="", dek="", body="", base_version=None):
-    """Keep `user`'s unsaved work on `article` (None: a new one) in their one draft slot."""
+def autosave(user, article, *, title="", dek="", body="", base_version=None, extra=None):
+    """Keep `user`'s unsaved work on `article` (None: a new one) in their one draft slot.
+
+    `extra`: the other fields of a save refused as stale (articles.merge); an
+    autosave of the text alone clears them.
+    """
     values = {
         "title": (title or "")[:255],
         "dek": dek or "",
         "body": clean_html(body),
         "base_version": base_version,
+        "extra": extra or {},
         "saved_at": timezone.now(),
     }
     draft, _ = ArticleDraft.objects.update_or_create(
@@ -765,3 +829,119 @@ def discard_draft(user, article):
     ArticleDraft.objects.filter(
         user=user, article_id=article.pk if article is not None else None
     ).delete()
+
+
+# -- trash --------------------------------------------------------------------
+# A deleted story goes to the trash first: restorable for ARTICLE_TRASH_DAYS, then
+# deleted for good (tasks.purge_trash) with its events and bylines. A story in the
+# trash is never published, so no live() read can show it.
+
+
+class InTrash(ValidationError):
+    """What is in the trash is restored before anything else is done to it."""
+
+    def __init__(self, article):
+        super().__init__(
+            f"“{article.title}” is in the trash: restore it from the trash first. "
+            "Nothing was changed.",
+            code="in_trash",
+        )
+
+
+def can_trash(user, article):
+    """Editors trash any story; writers their own ones that were never published."""
+    if not _staff(user):
+        return False
+    if user.has_perm("articles.delete_article") and user.has_perm("articles.change_article"):
+        return True
+    return (
+        article.status in (Article.Status.DRAFT, Article.Status.REVIEW)
+        and is_own(user, article)
+        and can_edit(user, article)
+    )
+
+
+def can_restore_from_trash(user, article):
+    """Whoever could have trashed it (its owner for a draft, editors for any)."""
+    return can_trash(user, article)
+
+
+def can_delete_for_good(user):
+    """Only editors empty the trash before its time."""
+    return _staff(user) and user.has_perm("articles.delete_article")
+
+
+def trash_days():
+    return max(1, settings.ARTICLE_TRASH_DAYS)
+
+
+@transaction.atomic
+def trash(article, *, user=None):
+    """Move `article` to the trash; a live or scheduled story is unpublished first."""
+    article = _locked(article)
+    if article.trashed_at is not None:
+        return article  # a double click
+    if user is not None:
+        _require(can_trash(user, article), "You may not delete this article.")
+    if article.status == Article.Status.PUBLISHED:
+        # Through the services, so caches, feeds and sharing learn that it is gone.
+        if article.is_scheduled:
+            article = cancel_schedule(article, user=user)
+        else:
+            article = unpublish(article, user=user)
+    now = timezone.now()
+    article.trashed_at = now
+    article.trashed_by = user
+    article.version += 1
+    article.save(update_fields=["trashed_at", "trashed_by", "version", "updated_at"])
+    _event(article, Action.TRASHED, user)
+    _end_preview_links(article)
+    ArticleLock.objects.filter(article_id=article.pk).delete()
+    _changed(article, "trashed")
+    return article
+
+
+@transaction.atomic
+def restore_from_trash(article, *, user=None):
+    """Take `article` out of the trash, in the state it was left in (never live)."""
+    article = _locked(article)
+    if article.trashed_at is None:
+        return article
+    if user is not None:
+        _require(can_restore_from_trash(user, article), "You may not restore this article.")
+    article.trashed_at = None
+    article.trashed_by = None
+    article.version += 1
+    article.save(update_fields=["trashed_at", "trashed_by", "version", "updated_at"])
+    _event(article, Action.UNTRASHED, user)
+    _changed(article, "restored")
+    return article
+
+
+@transaction.atomic
+def delete_for_good(article, *, user=None):
+    """Delete a story in the trash with its bylines, events, corrections and links."""
+    article = _locked(article)
+    if article.trashed_at is None:
+        raise ValidationError(
+            "Only a story in the trash can be deleted for good: move it to the trash first.",
+            code="not_in_trash",
+        )
+    if user is not None:
+        _require(can_delete_for_good(user), "Only editors may delete a story for good.")
+    pk = article.pk
+    # Its revisions go with it (they were kept while it could come back).
+    Version.objects.get_for_object(article).delete()
+    article.delete()
+    return pk
+
+
+def purge_trash(*, now=None):
+    """Delete for good every story in the trash for longer than ARTICLE_TRASH_DAYS."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=trash_days())
+    purged = 0
+    for article in Article.objects.filter(trashed_at__lt=cutoff).order_by("trashed_at"):
+        delete_for_good(article)
+        purged += 1
+    return purged

@@ -68,3 +68,11 @@ def publish_due(limit=SWEEP_BATCH):
         else:
             sweeps[name] = result
     return {"due": len(due), "went_live": went_live, "sweeps": sweeps, "errors": errors}
+
+
+@shared_task(name="articles.tasks.purge_trash", ignore_result=True)
+def purge_trash():
+    """Delete for good the stories left in the trash longer than ARTICLE_TRASH_DAYS."""
+    from . import services  # services imports this module
+
+    return services.purge_trash()

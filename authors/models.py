@@ -19,7 +19,8 @@ class Author(models.Model):
         unique=True,
         allow_unicode=True,
         blank=True,
-        help_text="Used in the address /author/<slug>/. Filled from the name when left empty.",
+        help_text="The last part of the author page's address, e.g. /author/ani-hovhannisyan/. "
+        "Filled from the name when left empty.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     bio = models.TextField(blank=True)

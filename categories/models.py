@@ -15,7 +15,8 @@ class Category(models.Model):
         unique=True,
         allow_unicode=True,
         blank=True,
-        help_text="Used in the address /category/<slug>/. Filled from the name when left empty.",
+        help_text="The last part of the section's address, e.g. /category/community/. "
+        "Filled from the name when left empty.",
     )
     description = models.TextField(blank=True)
     parent = models.ForeignKey(

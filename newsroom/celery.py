@@ -23,6 +23,13 @@ app.conf.beat_schedule["publish-due"] = {
     "options": {"expires": 55},
 }
 
+# Empties the trash of stories deleted more than ARTICLE_TRASH_DAYS ago.
+app.conf.beat_schedule["purge-trash"] = {
+    "task": "articles.tasks.purge_trash",
+    "schedule": 60.0 * 60,
+    "options": {"expires": 60 * 55},
+}
+
 
 def route_side_effects(name, args, kwargs, options, task=None, **kw):
     """Send publishing and sharing tasks to SIDE_EFFECTS_QUEUE when it is set (read per call)."""

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # In-process setups only (ARTICLE_INPROCESS_SWEEP_INTERVAL): before the page
+    # cache, so that cached pages also keep the catch-up going.
+    "articles.catchup.DueWorkMiddleware",
     # Before sessions and auth: a cache hit must not read or create a session.
     "caching.middleware.PageCacheMiddleware",
     # Inside the page cache: only renderings count against the limits; a page
@@ -629,6 +632,14 @@ ARTICLE_PREVIEW_MAX_AGE = env.int("ARTICLE_PREVIEW_MAX_AGE", default=60 * 60 * 2
 # A soft edit lock lapses when its holder's page stops sending heartbeats.
 ARTICLE_LOCK_TIMEOUT = env.int("ARTICLE_LOCK_TIMEOUT", default=90)
 ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
+# Without a worker and beat (tasks run in-process, as under make run) the
+# publish_due sweep runs in the request cycle at most this often, in seconds
+# (articles/catchup.py); 0 turns it off. Off by default with a broker.
+ARTICLE_INPROCESS_SWEEP_INTERVAL = env.int(
+    "ARTICLE_INPROCESS_SWEEP_INTERVAL", default=30 if CELERY_TASK_ALWAYS_EAGER else 0
+)
+# Stories in the trash are deleted for good after this many days (articles.tasks.purge_trash).
+ARTICLE_TRASH_DAYS = env.int("ARTICLE_TRASH_DAYS", default=30)
 
 # WordPress import (wordpress app, `manage.py import_wordpress`): fetching of
 # featured images from the old site.

@@ -6,7 +6,8 @@ a member of a role that requires a second factor (OTP_REQUIRED_ROLES and
 superusers), or anyone who has enrolled a device, out of the admin until this
 session is verified: to the verification page when they have a device, to
 enrolment when they do not. TWO_FACTOR_REQUIRED=false turns the requirement
-off (local development and the test settings).
+off (local development and the test settings) for those who have not enrolled:
+a member who set up a device is still asked for a code at every sign-in.
 """
 
 from base64 import b32encode
@@ -36,11 +37,15 @@ EXEMPT_URL_NAMES = {"login", "logout", "jsi18n", "password_change", "password_ch
 
 def two_factor_required(user):
     """True when `user` must pass a second factor before using the admin."""
-    if not getattr(settings, "TWO_FACTOR_REQUIRED", True):
-        return False
     if not (user.is_authenticated and user.is_staff):
         return False
-    if user.is_superuser or user_has_device(user):
+    if user_has_device(user):
+        # Someone who set up a second factor is asked for it at every sign-in, even
+        # where the requirement is off (make run): turning it on must mean something.
+        return True
+    if not getattr(settings, "TWO_FACTOR_REQUIRED", True):
+        return False
+    if user.is_superuser:
         return True
     roles = getattr(settings, "OTP_REQUIRED_ROLES", [])
     return bool(roles) and user.groups.filter(name__in=roles).exists()

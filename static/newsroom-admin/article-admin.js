@@ -84,8 +84,8 @@
         showLock(config, json.lock);
         var version = field("base_version");
         if (version && json.version && String(json.version) !== version.value) {
-          status("Someone saved this article after you opened it: saving will be refused. " +
-                 "Your work is autosaved; reload to see their changes.", true);
+          status("Someone saved this article after you opened it. Your work is autosaved; " +
+                 "when you save, their changes and yours are shown field by field to merge.", true);
         }
       }).catch(function () {});
     }
@@ -135,6 +135,17 @@
     box.hidden = false;
     box.querySelector(".article-draft__text").textContent =
       "You have unsaved work on this article, autosaved at " + draft.savedAt + ".";
+    var mergeLink = box.querySelector(".article-draft__merge");
+    if (draft.mergeUrl && mergeLink) {
+      // Begun from an older version: restoring it as it is would undo what others saved since.
+      box.querySelector(".article-draft__text").textContent =
+        "You have unsaved work on this article (autosaved at " + draft.savedAt + "), begun from " +
+        "version " + draft.baseVersion + "; version " + draft.currentVersion + " was saved since. " +
+        "Compare the two field by field and merge them:";
+      mergeLink.href = draft.mergeUrl;
+      mergeLink.hidden = false;
+      box.querySelector(".article-draft__restore").hidden = true;
+    }
     box.querySelector(".article-draft__restore").addEventListener("click", function () {
       if (field("title")) { field("title").value = draft.title; field("title").dispatchEvent(new Event("input")); }
       if (field("dek")) { field("dek").value = draft.dek; field("dek").dispatchEvent(new Event("input")); }

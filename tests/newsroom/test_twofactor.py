@@ -239,3 +239,16 @@ def test_recovery_codes_are_never_shown_again_in_the_admin(client, db):
     page = client.get(reverse("admin:otp_static_staticdevice_change", args=[device.pk]))
     assert page.status_code == 200
     assert not any(code in page.content.decode() for code in codes)
+
+
+def test_an_enrolled_member_is_asked_for_a_code_even_with_the_requirement_off(client, db, settings):
+    # make run turns the requirement off; a second factor someone set up still counts.
+    settings.TWO_FACTOR_REQUIRED = False
+    author = StaffUserFactory(role="Author")
+    device = enrolled(author)
+    client.force_login(author)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("twofactor:verify"))
+    client.post(reverse("twofactor:verify"), {"token": code_for(device)})
+    assert client.get(reverse("admin:index")).status_code == 200
