@@ -24,6 +24,7 @@ ALLOWED = {
     "widgets": MIDDLE,
     "sharing": MIDDLE,
     "wordpress": MIDDLE,
+    "backups": set(),
 }
 PROJECT_APPS = set(ALLOWED) | {"newsroom", "bench"}
 
