@@ -243,6 +243,8 @@ def prune(destination=None, *, now=None):
         destination.delete(name)
     for name in destination.leftovers():
         when = time_of(name)
+        if name in deleted:
+            continue  # an emptied folder left behind by a storage
         if when and now - when > timedelta(days=1):
             if isinstance(destination, FolderDestination):
                 shutil.rmtree(destination.root / name, ignore_errors=True)

@@ -426,3 +426,17 @@ def test_backup_folder_given_on_the_command_line(small_site, tmp_path):
     assert only_backup(tmp_path / "elsewhere").name.startswith("backup-")
     shutil.rmtree(tmp_path / "elsewhere")
     assert not os.path.exists(tmp_path / "elsewhere")
+
+
+def test_prune_in_a_storage_deletes_whole_backups(tmp_path, settings):
+    settings.BACKUP_KEEP_DAILY, settings.BACKUP_KEEP_WEEKLY, settings.BACKUP_KEEP_MONTHLY = 1, 0, 0
+    storage = FileSystemStorage(location=tmp_path / "bucket")
+    old, new = names_every_day(2)[::-1]
+    for name in (old, new):
+        for path in ("manifest.json", "database.pgdump", "media/images/a.jpg"):
+            (tmp_path / "bucket" / name / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "bucket" / name / path).write_bytes(b"x")
+    destination = StorageDestination(storage, "test bucket")
+    assert services.prune(destination) == [old]
+    assert destination.names() == [new]
+    assert not list((tmp_path / "bucket" / old).rglob("*.*"))
