@@ -60,3 +60,14 @@ def health_component():
         "detail": found["detail"],
         "age_hours": found["age_hours"],
     }
+
+
+def desk_context(request):
+    """What the admin's desk needs to show the backup line: `backup_status`, and for those
+    who may read the backup log, `backups_url` (render backups/includes/status.html)."""
+    from django.urls import reverse
+
+    context = {"backup_status": backup_status()}
+    if request.user.has_perm("backups.view_backuprecord"):
+        context["backups_url"] = reverse("admin:backups_backuprecord_changelist")
+    return context

@@ -441,3 +441,21 @@ def test_prune_in_a_storage_deletes_whole_backups(tmp_path, settings):
     assert services.prune(destination) == [old]
     assert destination.names() == [new]
     assert not list((tmp_path / "bucket" / old).rglob("*.*"))
+
+
+def test_the_desk_gets_the_backup_line_and_the_log_link_for_superusers(rf, db, settings):
+    from django.template.loader import render_to_string
+
+    from backups.status import desk_context
+
+    settings.BACKUP_MAX_AGE_HOURS = 26
+    record(40)
+    request = rf.get("/admin/")
+    request.user = StaffUserFactory(role="Editor")
+    context = desk_context(request)
+    assert context["backup_status"]["status"] == "error"
+    assert "backups_url" not in context
+    request.user = StaffUserFactory(is_superuser=True)
+    html = render_to_string("backups/includes/status.html", desk_context(request))
+    assert "backup-status-error" in html
+    assert 'href="/admin/backups/backuprecord/"' in html
