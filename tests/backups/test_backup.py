@@ -93,7 +93,7 @@ def test_a_failing_part_exits_non_zero_and_leaves_nothing_that_looks_complete(
     assert "Input/output error" in record.error
 
 
-def test_a_backup_folder_that_cannot_be_written_is_a_clear_error(small_site, settings, tmp_path):
+def test_a_backup_folder_that_cannot_be_written_is_a_clear_error(db, settings, tmp_path):
     (tmp_path / "a-file").write_text("not a folder")
     settings.BACKUP_DIR = tmp_path / "a-file" / "backups"
     with pytest.raises(CommandError, match="Cannot write to the backup folder .*BACKUP_DIR"):
@@ -101,7 +101,7 @@ def test_a_backup_folder_that_cannot_be_written_is_a_clear_error(small_site, set
     assert BackupRecord.objects.get().status == BackupRecord.Status.FAILED
 
 
-def test_the_backup_folder_may_not_be_inside_the_published_media(small_site, settings):
+def test_the_backup_folder_may_not_be_inside_the_published_media(db, settings):
     settings.BACKUP_DIR = Path(settings.MEDIA_ROOT) / "backups"
     with pytest.raises(CommandError, match="inside MEDIA_ROOT"):
         backup_now()
