@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish pg-client wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -60,6 +60,21 @@ varnish:
 	  fi; \
 	fi
 
+# pg_dump and pg_restore for backups and their tests (tests/backups) when DATABASE_URL
+# is PostgreSQL; installed when missing (as root, as on CI; otherwise say how). Debian's
+# postgresql-client is the distribution's server version (15 on Debian 12).
+pg-client:
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+	  if ! command -v pg_dump >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_dump >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing Debian's postgresql-client for backups"; \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null) \
+	        || echo "postgresql-client could not be installed: the backup tests will fail"; \
+	    else \
+	      echo "pg_dump is missing: run 'sudo apt-get install postgresql-client' for backups and their tests"; \
+	    fi; \
+	  fi;; esac
+
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -73,7 +88,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(VENV)/.dev chromium varnish lint audit
+test: $(VENV)/.dev chromium varnish pg-client lint audit
 	$(BIN)/pytest
 
 # Security gates: no known-vulnerable pinned package (PyPI's advisory data;
