@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search chromium varnish wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish pg-client wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
+	@echo "make bench-backup - backup and restore of 100,000 articles and 10,000 images (needs DATABASE_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -59,6 +60,21 @@ varnish:
 	  fi; \
 	fi
 
+# pg_dump and pg_restore for backups and their tests (tests/backups) when DATABASE_URL
+# is PostgreSQL; installed when missing (as root, as on CI; otherwise say how). Debian's
+# postgresql-client is the distribution's server version (15 on Debian 12).
+pg-client:
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+	  if ! command -v pg_dump >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_dump >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing Debian's postgresql-client for backups"; \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null) \
+	        || echo "postgresql-client could not be installed: the backup tests will fail"; \
+	    else \
+	      echo "pg_dump is missing: run 'sudo apt-get install postgresql-client' for backups and their tests"; \
+	    fi; \
+	  fi;; esac
+
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -72,7 +88,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(VENV)/.dev chromium varnish lint audit
+test: $(VENV)/.dev chromium varnish pg-client lint audit
 	$(BIN)/pytest
 
 # Security gates: no known-vulnerable pinned package (PyPI's advisory data;
@@ -140,6 +156,7 @@ wrk:
 bench: $(VENV)/.runtime wrk varnish
 	$(PY) -m bench.pages
 	$(MAKE) --no-print-directory bench-search
+	$(MAKE) --no-print-directory bench-backup
 
 # Search speed (bench/search.py) on BENCH_ARTICLES generated articles, 100,000 when
 # unset (generated once, in minutes; reused by later runs), kept in a database of
@@ -150,6 +167,17 @@ bench-search: $(VENV)/.runtime
 	  *) echo "make bench-search needs DATABASE_URL=postgres://..."; exit 2;; esac
 	DATABASE_URL="$(BENCH_SEARCH_DATABASE_URL)" $(PY) -m bench.search --setup \
 	  --articles $(or $(BENCH_ARTICLES),100000)
+
+# Backup and restore speed (bench/backups.py): 100,000 generated articles and 10,000
+# images (generated once, reused), in a database of their own,
+# BENCH_BACKUP_DATABASE_URL (DATABASE_URL's with "_backup" added); the restore target
+# is created next to it and dropped afterwards.
+BENCH_BACKUP_DATABASE_URL ?= $(DATABASE_URL)_backup
+bench-backup: $(VENV)/.runtime
+	@case "$(BENCH_BACKUP_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
+	  *) echo "make bench-backup needs DATABASE_URL=postgres://..."; exit 2;; esac
+	DATABASE_URL="$(BENCH_BACKUP_DATABASE_URL)" $(PY) -m bench.backups \
+	  --articles $(or $(BENCH_ARTICLES),100000) --images $(or $(BENCH_IMAGES),10000)
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }

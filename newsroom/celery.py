@@ -31,6 +31,26 @@ app.conf.beat_schedule["purge-trash"] = {
 }
 
 
+def backup_schedule():
+    """Beat's nightly backup at BACKUP_HOUR:BACKUP_MINUTE in TIME_ZONE (beat's time zone);
+    None while BACKUP_HOUR is unset (off by default)."""
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    if getattr(settings, "BACKUP_HOUR", None) is None:
+        return None
+    return {
+        "task": "backups.tasks.run_backup",
+        "schedule": crontab(hour=settings.BACKUP_HOUR, minute=settings.BACKUP_MINUTE),
+        # A run that could not start within the hour waits for the next night.
+        "options": {"expires": 60 * 60},
+    }
+
+
+if (_backup := backup_schedule()) is not None:
+    app.conf.beat_schedule["backup"] = _backup
+
+
 def route_side_effects(name, args, kwargs, options, task=None, **kw):
     """Send publishing and sharing tasks to SIDE_EFFECTS_QUEUE when it is set (read per call)."""
     from django.conf import settings

@@ -21,6 +21,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from backups import status as backup_status
+
 HEALTH_TIMEOUT = 0.8  # seconds, for the whole of the cache and broker probes
 
 # Threads are reused between requests; a probe stuck on a dead socket holds
@@ -107,6 +109,7 @@ def healthz(request):
     }
     components = {"database": _run(check_database)}
     components["publishing"] = publishing_component()
+    components["backup"] = backup_status.health_component()
     for name, future in futures.items():
         remaining = max(0.0, HEALTH_TIMEOUT - (time.monotonic() - started))
         try:

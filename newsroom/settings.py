@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "widgets",
     "sharing",
     "wordpress",
+    "backups",
     "newsroom",
 ]
 
@@ -676,4 +677,33 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": [],
+# Backups (backups/; README, "Backups and restore"): `manage.py backup` writes the
+# database and the media to BACKUP_DIR, or with BACKUP_STORAGE=s3 to a private bucket.
+BACKUP_STORAGE = env("BACKUP_STORAGE", default="local")
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_S3_BUCKET = env("BACKUP_S3_BUCKET", default="")
+BACKUP_S3_LOCATION = env("BACKUP_S3_LOCATION", default="")
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=6)
+# Where pg_dump/pg_restore of the server's major version are, if not found by themselves.
+BACKUP_PG_BIN_DIR = env("BACKUP_PG_BIN_DIR", default="")
+# Beat runs the backup daily at this hour (TIME_ZONE) when set; unset: off.
+BACKUP_HOUR = env.int("BACKUP_HOUR", default=None)
+BACKUP_MINUTE = env.int("BACKUP_MINUTE", default=0)
+# /healthz fails when the last good backup is older (0: not checked).
+BACKUP_MAX_AGE_HOURS = env.int("BACKUP_MAX_AGE_HOURS", default=26 if BACKUP_HOUR is not None else 0)
+if BACKUP_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"BACKUP_STORAGE must be local or s3, not {BACKUP_STORAGE!r}.")
+# A private bucket of its own: media buckets are public, a backup holds every password hash.
+BACKUP_S3_OPTIONS = {
+    "bucket_name": BACKUP_S3_BUCKET,
+    "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+    "region_name": env("AWS_S3_REGION_NAME", default=None),
+    "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+    "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+    "location": BACKUP_S3_LOCATION,
+    "default_acl": "private",
+    "querystring_auth": True,
+    "file_overwrite": True,
 }

@@ -25,6 +25,7 @@ ALLOWED = {
     "sharing": MIDDLE,
     "wordpress": MIDDLE,
     "api": MIDDLE | {"wordpress"},
+    "backups": set(),
 }
 PROJECT_APPS = set(ALLOWED) | {"newsroom", "bench"}
 

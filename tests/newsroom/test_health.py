@@ -58,6 +58,7 @@ def test_staff_see_the_details(db, client):
         "cache",
         "broker",
         "publishing",
+        "backup",
     }
 
 
@@ -68,7 +69,7 @@ def test_healthz_reports_each_component_ok(db, monitor):
     body = response.json()
     assert body["status"] == "ok"
     assert body["failing"] == []
-    assert set(body["components"]) == {"database", "cache", "broker", "publishing"}
+    assert set(body["components"]) == {"database", "cache", "broker", "publishing", "backup"}
     assert all(c["status"] == "ok" for c in body["components"].values())
     assert response["Cache-Control"].startswith("max-age=0")
 
