@@ -677,6 +677,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": [],
+}
+
 # Backups (backups/; README, "Backups and restore"): `manage.py backup` writes the
 # database and the media to BACKUP_DIR, or with BACKUP_STORAGE=s3 to a private bucket.
 BACKUP_STORAGE = env("BACKUP_STORAGE", default="local")
