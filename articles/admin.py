@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from . import hooks, search, services
+from .admin_desk import DeskAdminMixin
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm
 from .models import (
@@ -77,7 +78,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
+class ArticleAdmin(DeskAdminMixin, ArticleAdminViewsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -88,6 +89,7 @@ class ArticleAdmin(ArticleAdminViewsMixin, admin.ModelAdmin):
         "publish_at",
         "last_edited_by",
         "updated_at",
+        "quick_edit_link",
     )
     list_filter = (
         StatusFilter,

@@ -634,3 +634,16 @@ ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
 # featured images from the old site.
 WORDPRESS_MEDIA_TIMEOUT = env.float("WORDPRESS_MEDIA_TIMEOUT", default=20.0)
 WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=IMAGE_MAX_BYTES)
+
+# The admin's index (newsroom/admin_site.py): the newsroom's apps in this order,
+# then the rest; apps listed as technical are shown to superusers only.
+ADMIN_APP_ORDER = env.list(
+    "ADMIN_APP_ORDER",
+    default=["articles", "categories", "authors", "images", "widgets", "sharing", "taggit"],
+)
+ADMIN_TECHNICAL_APPS = env.list(
+    "ADMIN_TECHNICAL_APPS",
+    default=["axes", "otp_static", "otp_totp", "two_factor", "reversion", "wordpress"],
+)
+# The breaking-news banner's "Expires at" default: this many hours after now.
+BREAKING_NEWS_DEFAULT_HOURS = env.float("BREAKING_NEWS_DEFAULT_HOURS", default=6)

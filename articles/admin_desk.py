@@ -1,0 +1,288 @@
+"""The article admin's desk tools: the list's order, the calendar and quick edit.
+
+Mixed into ArticleAdmin (before ArticleAdminViewsMixin) so each page lives under
+/admin/articles/article/ with the admin's permission rules; every write goes
+through articles.services.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import Now
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+
+from categories.models import Category
+
+from . import desk, services
+from .models import Article
+
+# The list's default order: what needs someone first (review, then drafts), then
+# what is coming (scheduled), then what is out. A newsroom's list is its queue:
+# sorting by publication time alone sank work in progress to the last page.
+WORK_ORDER = Case(
+    When(status=Article.Status.REVIEW, then=Value(0)),
+    When(status=Article.Status.DRAFT, then=Value(1)),
+    When(status=Article.Status.PUBLISHED, publish_at__gt=Now(), then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+class CalendarMoveForm(forms.Form):
+    """A drag on the calendar: which story, to which day, from which version."""
+
+    article = forms.IntegerField(min_value=1)
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    version = forms.IntegerField(min_value=1)
+
+
+class CalendarRangeForm(forms.Form):
+    start = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
+    weeks = forms.TypedChoiceField(
+        choices=[(1, "Week"), (4, "Four weeks")], coerce=int, required=False, empty_value=1
+    )
+
+
+STATUS_CHOICES = [
+    ("draft", "Draft"),
+    ("review", "In review"),
+    ("published", "Published (at the time below)"),
+    ("unpublished", "Unpublished"),
+]
+
+
+class QuickEditForm(forms.Form):
+    """The few fields an editor changes from the list, with the version they saw."""
+
+    title = forms.CharField(max_length=255)
+    slug = forms.SlugField(max_length=255, allow_unicode=True)
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label="Section")
+    tags = forms.CharField(
+        required=False, help_text="Separated by commas.", widget=forms.TextInput(attrs={"size": 60})
+    )
+    status = forms.ChoiceField(choices=STATUS_CHOICES)
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Time",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the site's time zone. A future time with “Published” schedules the story.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def tag_names(self):
+        from taggit.utils import parse_tags
+
+        return parse_tags(self.cleaned_data.get("tags") or "")
+
+
+def _monday(day):
+    return day - timedelta(days=day.weekday())
+
+
+class DeskAdminMixin:
+    def get_ordering(self, request):
+        return [WORK_ORDER.asc(), F("publish_at").desc(nulls_first=True), "-updated_at", "-pk"]
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        urls = [
+            path("calendar/", wrap(self.calendar_view), name=f"{prefix}_calendar"),
+            path("calendar/move/", wrap(self.calendar_move_view), name=f"{prefix}_calendar_move"),
+            path("<path:object_id>/quick/", wrap(self.quick_edit_view), name=f"{prefix}_quick"),
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description="")
+    def quick_edit_link(self, obj):
+        return ""  # stands in the list's columns; get_list_display gives the real one
+
+    def get_list_display(self, request):
+        """The list's columns, "Quick edit" only on the rows `request.user` may change."""
+
+        @admin.display(description="")
+        def quick_edit_link(obj):
+            if not self.has_change_permission(request, obj):
+                return ""
+            return format_html(
+                '<a class="quick-edit-link" href="{}">Quick edit</a>', self._url("quick", obj.pk)
+            )
+
+        return [
+            quick_edit_link if name == "quick_edit_link" else name
+            for name in super().get_list_display(request)
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["calendar_url"] = self._url("calendar")
+        return super().changelist_view(request, extra_context=extra_context)
+
+    # -- calendar ----------------------------------------------------------------
+
+    def calendar_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CalendarRangeForm(request.GET)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/articles/article/calendar.html",
+                {**self.admin_site.each_context(request), "opts": self.opts, "form": form},
+                status=400,
+            )
+        today = timezone.localdate()
+        weeks = form.cleaned_data.get("weeks") or 1
+        start = _monday(form.cleaned_data.get("start") or today)
+        by_day = desk.calendar_days(start, weeks * 7, request.user)
+        user = request.user
+        rows = []
+        for week in range(weeks):
+            days = []
+            for n in range(7):
+                day = start + timedelta(days=week * 7 + n)
+                stories = [
+                    {
+                        "article": a,
+                        "movable": a.is_scheduled and services.can_publish(user, a),
+                    }
+                    for a in by_day.get(day, [])
+                ]
+                days.append({"date": day, "stories": stories, "is_today": day == today})
+            rows.append(days)
+        step = timedelta(days=7 * weeks)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Calendar",
+            "opts": self.opts,
+            "rows": rows,
+            "weeks": weeks,
+            "start": start,
+            "previous": start - step,
+            "next": start + step,
+            "today": today,
+            "move_url": self._url("calendar_move"),
+            "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        }
+        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+
+    def calendar_move_view(self, request):
+        """Reschedule a story to another day (the calendar's drag); answers JSON."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        form = CalendarMoveForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse(
+                {"error": {"message": "Give the story, the day (YYYY-MM-DD) and its version."}},
+                status=400,
+            )
+        article = self._article(request, str(form.cleaned_data["article"]), edit=True)
+        try:
+            article = services.reschedule_to_day(
+                article,
+                form.cleaned_data["day"],
+                user=request.user,
+                base_version=form.cleaned_data["version"],
+            )
+        except PermissionDenied as refused:
+            return JsonResponse({"error": {"message": str(refused)}}, status=403)
+        except services.StaleArticle as stale:
+            return JsonResponse({"error": {"message": stale.message}}, status=409)
+        except ValidationError as refused:
+            return JsonResponse({"error": {"message": " ".join(refused.messages)}}, status=400)
+        local = timezone.localtime(article.publish_at)
+        return JsonResponse(
+            {
+                "version": article.version,
+                "publishAt": local.isoformat(),
+                "message": f"“{article.title}” now goes live on {local:%a %d %b at %H:%M}.",
+            }
+        )
+
+    # -- quick edit --------------------------------------------------------------
+
+    def quick_edit_view(self, request, object_id):
+        article = self._article(request, object_id, edit=True)
+        initial = {
+            "title": article.title,
+            "slug": article.slug,
+            "category": article.category_id,
+            "tags": ", ".join(sorted(article.tags.names())),
+            "status": article.status,
+            "publish_at": timezone.localtime(article.publish_at) if article.publish_at else None,
+            "version": article.version,
+        }
+        form = QuickEditForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._quick_save(request, article, form)
+            except PermissionDenied as refused:
+                form.add_error(None, str(refused) or "You may not do this to this article.")
+            except services.StaleArticle as stale:
+                form.add_error(None, stale.message)
+            except ValidationError as refused:
+                form.add_error(None, " ".join(refused.messages))
+            else:
+                messages.success(request, f"“{form.cleaned_data['title']}” saved.")
+                return redirect(self._url("changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Quick edit: {article.title}",
+            "opts": self.opts,
+            "original": article,
+            "form": form,
+            "change_url": self._url("change", article.pk),
+            "changelist_url": self._url("changelist"),
+        }
+        return TemplateResponse(request, "admin/articles/article/quick_edit.html", context)
+
+    def _quick_save(self, request, article, form):
+        """Save the fields, then move the state, each through the services."""
+        from django.db import transaction
+
+        data = form.cleaned_data
+        user = request.user
+        wanted = data["status"]
+        when = data.get("publish_at")
+        with transaction.atomic():
+            current = services.check_version(article, data["version"])
+            current.title = data["title"]
+            current.slug = data["slug"]
+            current.category = data["category"]
+            if current.status == Article.Status.PUBLISHED and wanted == "published" and when:
+                current.publish_at = when  # save_article reschedules a changed time
+            tags = form.tag_names()
+            article = services.save_article(
+                current,
+                user=user,
+                base_version=data["version"],
+                save_relations=lambda: current.tags.set(tags),
+                comment="Quick edit",
+            )
+            if wanted == article.status:
+                return article
+            if wanted == "review":
+                return services.submit_for_review(article, user=user)
+            if wanted == "published":
+                if when is not None and when <= timezone.now():
+                    when = None
+                return services.publish(article, when=when, user=user)
+            if wanted == "unpublished":
+                return services.unpublish(article, user=user)
+            if wanted == "draft" and article.is_scheduled:
+                return services.cancel_schedule(article, user=user)
+            raise ValidationError(
+                f"A story that is {article.get_status_display().lower()} cannot be made "
+                f"“{dict(STATUS_CHOICES)[wanted]}” from here: open the full form. "
+                "Nothing was changed.",
+                code="transition",
+            )
