@@ -200,12 +200,14 @@ def test_moving_a_scheduled_story_reschedules_it_and_queues_go_live_again(
     when = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
     article = ArticleFactory(publish_at=when)
     target = timezone.localdate(when) + timedelta(days=2)
-    with patch("articles.tasks.go_live.apply_async") as enqueue:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                reverse(MOVE),
-                {"article": article.pk, "day": target.isoformat(), "version": article.version},
-            )
+    with (
+        patch("articles.tasks.go_live.apply_async") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse(MOVE),
+            {"article": article.pk, "day": target.isoformat(), "version": article.version},
+        )
     assert response.status_code == 200, response.content
     article.refresh_from_db()
     assert timezone.localdate(article.publish_at) == target
