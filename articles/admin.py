@@ -86,9 +86,9 @@ class ArticleAdmin(DeskAdminMixin, ArticleAdminViewsMixin, admin.ModelAdmin):
         "status_label",
         "category",
         "byline_names",
-        "publish_at",
+        "publish_time",
         "last_edited_by",
-        "updated_at",
+        "updated",
         "quick_edit_link",
     )
     list_filter = (

@@ -84,11 +84,36 @@ class QuickEditForm(forms.Form):
         return parse_tags(self.cleaned_data.get("tags") or "")
 
 
+def _short_time(when):
+    """A list's compact local time: "14:05" today, "5 Dec 14:05" this year, else with the year."""
+    if when is None:
+        return "—"
+    local = timezone.localtime(when)
+    today = timezone.localdate()
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    if local.year == today.year:
+        return f"{local.day} {local:%b %H:%M}"
+    return f"{local.day} {local:%b %Y}"
+
+
 def _monday(day):
     return day - timedelta(days=day.weekday())
 
 
 class DeskAdminMixin:
+    @property
+    def media(self):
+        return super().media + forms.Media(css={"all": ["desk/article-list.css"]})
+
+    @admin.display(description="publication", ordering="publish_at")
+    def publish_time(self, obj):
+        return _short_time(obj.publish_at)
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj):
+        return _short_time(obj.updated_at)
+
     def get_ordering(self, request):
         return [WORK_ORDER.asc(), F("publish_at").desc(nulls_first=True), "-updated_at", "-pk"]
 
@@ -117,10 +142,21 @@ class DeskAdminMixin:
                 '<a class="quick-edit-link" href="{}">Quick edit</a>', self._url("quick", obj.pk)
             )
 
-        return [
-            quick_edit_link if name == "quick_edit_link" else name
-            for name in super().get_list_display(request)
-        ]
+        columns = {"quick_edit_link": quick_edit_link, "status_label": self.short_status}
+        return [columns.get(name, name) for name in super().get_list_display(request)]
+
+    @admin.display(description="status", ordering="status")
+    def short_status(self, obj):
+        """The status column, short enough for a laptop's list: the time on a line of its own."""
+        if obj.is_scheduled:
+            local = timezone.localtime(obj.publish_at)
+            return format_html(
+                '<span class="article-status article-status--scheduled">Scheduled for'
+                "<small>{} ({})</small></span>",
+                _short_time(obj.publish_at),
+                local.tzname(),
+            )
+        return self.status_label(obj)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
