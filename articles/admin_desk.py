@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from categories.models import Category
 
 from . import desk, services
-from .models import Article
+from .models import Article, ArticleAuthor
 
 # The list's default order: what needs someone first (review, then drafts), then
 # what is coming (scheduled), then what is out. A newsroom's list is its queue:
@@ -76,12 +76,54 @@ class QuickEditForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="In the site's time zone. A future time with “Published” schedules the story.",
     )
+    publish_without_byline = forms.BooleanField(
+        label="Go ahead without a byline",
+        required=False,
+        help_text="Needed to publish or submit a story that has no “By” line.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def tag_names(self):
         from taggit.utils import parse_tags
 
         return parse_tags(self.cleaned_data.get("tags") or "")
+
+
+# Buttons that put a story in front of an editor or readers: a story without a
+# byline is asked about first (readers would see no "By" line).
+GOING_OUT = ("_publish", "_submit_review")
+NO_BYLINE_FIELD = "publish_without_byline"
+
+
+def _going_out(request):
+    return request.method == "POST" and any(key in request.POST for key in GOING_OUT)
+
+
+class BylineCheck:
+    """Mixed into the bylines' formset: publishing or submitting with none asks first."""
+
+    request = None
+
+    def clean(self):
+        super().clean()
+        request = self.request
+        if request is None or not _going_out(request) or request.POST.get(NO_BYLINE_FIELD):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
+        ]
+        if kept:
+            return
+        if self.instance.pk is None and hasattr(request.user, "author_profile"):
+            return  # a new story gets its writer's byline (ArticleAdmin.save_related)
+        raise ValidationError(
+            "This story has no byline: readers will see no “By” line. Add an author "
+            "below, or tick “Go ahead without a byline” under Publishing and press the "
+            "button again. Nothing was saved yet; your text is still in the form.",
+            code="no_byline",
+        )
 
 
 def _short_time(when):
@@ -113,6 +155,40 @@ class DeskAdminMixin:
     @admin.display(description="updated", ordering="updated_at")
     def updated(self, obj):
         return _short_time(obj.updated_at)
+
+    # -- a story without a byline asks before it goes out ----------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if _going_out(request) and "form" not in kwargs:
+            kwargs["form"] = type(
+                self.form.__name__,
+                (self.form,),
+                {
+                    NO_BYLINE_FIELD: forms.BooleanField(
+                        label="Go ahead without a byline",
+                        required=False,
+                        help_text="Tick to publish or submit this story with no “By” line.",
+                    )
+                },
+            )
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not _going_out(request):
+            return fieldsets
+        fieldsets = [(name, dict(options)) for name, options in fieldsets]
+        for name, options in fieldsets:
+            if name == "Publishing":
+                options["fields"] = (*options["fields"], NO_BYLINE_FIELD)
+                return fieldsets
+        return [*fieldsets, ("Publishing", {"fields": (NO_BYLINE_FIELD,)})]
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if inline.model is ArticleAuthor:
+                formset = type(formset.__name__, (BylineCheck, formset), {"request": request})
+            yield formset, inline
 
     def get_ordering(self, request):
         return [WORK_ORDER.asc(), F("publish_at").desc(nulls_first=True), "-updated_at", "-pk"]
@@ -306,6 +382,16 @@ class DeskAdminMixin:
             )
             if wanted == article.status:
                 return article
+            if (
+                wanted in ("review", "published")
+                and not data.get("publish_without_byline")
+                and not article.bylines.exists()
+            ):
+                raise ValidationError(
+                    "This story has no byline: readers will see no “By” line. Add one in "
+                    "the full form, or tick “Go ahead without a byline”. Nothing was saved.",
+                    code="no_byline",
+                )
             if wanted == "review":
                 return services.submit_for_review(article, user=user)
             if wanted == "published":
