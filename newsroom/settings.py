@@ -553,6 +553,10 @@ ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
 # (a deeper page would make the database skip and count ever more rows).
 LISTING_MAX_PAGES = env.int("LISTING_MAX_PAGES", default=50)
 RECENT_POSTS_COUNT = env.int("RECENT_POSTS_COUNT", default=6)
+# The home page's "Latest" and section blocks, until an editor sets them in the
+# admin (widgets' page blocks settings).
+HOME_LATEST_COUNT = env.int("HOME_LATEST_COUNT", default=10)
+HOME_BLOCK_SIZE = env.int("HOME_BLOCK_SIZE", default=4)
 
 # Editorial admin (articles/admin.py). CKEditor 5 is limited to what the
 # server-side sanitiser (articles/html.py) keeps: no raw HTML, styles, fonts or

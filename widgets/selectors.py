@@ -1,9 +1,14 @@
 """Reads for page blocks that appear on many pages."""
 
+from django.core.cache import cache
+
 from articles.models import Article
 from categories.models import Category
 
-from .models import BreakingNews
+from .models import BreakingNews, WidgetSettings
+
+# The cache entry of the page blocks' settings (purged by widgets.apps on a change).
+SETTINGS_CACHE_KEY = "widgets:settings:v1"
 
 
 def recent_posts(*, exclude=None, limit):
@@ -23,3 +28,21 @@ def current_breaking_news():
 def top_level_categories():
     """Sections for the navigation bar, in their editorial order."""
     return list(Category.objects.filter(parent__isnull=True))
+
+
+def widget_settings():
+    """{field: value} of the page blocks' settings, from the cache (one query when cold)."""
+    values = cache.get(SETTINGS_CACHE_KEY)
+    if values is None:
+        row = (
+            WidgetSettings.objects.filter(pk=WidgetSettings.SINGLETON_PK)
+            .values(*WidgetSettings.defaults())
+            .first()
+        )
+        values = row or WidgetSettings.defaults()
+        cache.set(SETTINGS_CACHE_KEY, values, None)
+    return values
+
+
+def forget_widget_settings():
+    cache.delete(SETTINGS_CACHE_KEY)
