@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from categories.models import Category
+from images.widgets import ImageChooserWidget
 
 from . import desk, services
 from .models import Article, ArticleAuthor
@@ -174,10 +175,19 @@ class DeskAdminMixin:
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        # The chooser previews the featured picture itself, live (no saved-only preview).
+        fieldsets = [
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(f for f in options["fields"] if f != "featured_image_preview"),
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
         if not _going_out(request):
             return fieldsets
-        fieldsets = [(name, dict(options)) for name, options in fieldsets]
         for name, options in fieldsets:
             if name == "Publishing":
                 options["fields"] = (*options["fields"], NO_BYLINE_FIELD)
@@ -189,6 +199,13 @@ class DeskAdminMixin:
             if inline.model is ArticleAuthor:
                 formset = type(formset.__name__, (BylineCheck, formset), {"request": request})
             yield formset, inline
+
+    # -- the featured picture: the library's grid, a live preview, alt text in place --
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "featured_image":
+            kwargs["widget"] = ImageChooserWidget(describe=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_ordering(self, request):
         return [WORK_ORDER.asc(), F("publish_at").desc(nulls_first=True), "-updated_at", "-pk"]
