@@ -62,7 +62,8 @@ class UserBylineForm(UserChangeForm):
         label="Byline name",
         required=False,
         max_length=150,
-        help_text="Filled from the first and last name; change it if the byline differs.",
+        help_text="Filled from the first and last name (left empty: the names above, "
+        "or the username); change it if the byline differs.",
     )
     link_author = forms.ModelChoiceField(
         label="Or link an existing author",
@@ -80,7 +81,8 @@ class UserBylineForm(UserChangeForm):
                 self.fields.pop(name)
             return
         self.fields["create_author_profile"].initial = True
-        self.fields["author_name"].initial = user.get_full_name() or user.get_username()
+        # Empty when the names are not known yet: saving uses the names typed with it.
+        self.fields["author_name"].initial = user.get_full_name()
 
     def clean(self):
         cleaned = super().clean()

@@ -134,3 +134,13 @@ def test_a_story_with_a_byline_is_published_without_a_question(client):
     assert client.post(change_url(article), data).status_code == 302
     article.refresh_from_db()
     assert article.is_live
+
+
+def test_the_byline_takes_the_names_typed_in_the_same_form(client):
+    client.force_login(User.objects.create_superuser("boss", password="x" * 20))
+    writer = User.objects.create_user("ani2")
+    url, data, _ = user_form(client, writer)
+    assert data.get("author_name", "") == ""
+    data.update(first_name="Ani", last_name="Hakobyan")
+    assert client.post(url, data).status_code == 302
+    assert Author.objects.get(user=writer).name == "Ani Hakobyan"
