@@ -326,3 +326,18 @@ def test_a_contributor_cannot_publish_through_quick_edit(client):
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
     assert article.title == "Her draft"  # the whole quick edit is refused, not half of it
+
+
+def test_a_contributors_list_offers_quick_edit_on_her_drafts_only_without_a_query_per_row(
+    client, django_assert_max_num_queries
+):
+    contributor = login(client, "Contributor")
+    mine = ArticleFactory(draft=True, created_by=contributor)
+    ArticleFactory.create_batch(3)  # live, others'
+    client.get(reverse(CHANGELIST))
+    ArticleFactory.create_batch(20)
+    with django_assert_max_num_queries(22):
+        page = client.get(reverse(CHANGELIST)).content.decode()
+    doc = lxml.html.fromstring(page)
+    links = doc.xpath('//a[@class="quick-edit-link"]/@href')
+    assert links == [reverse("admin:articles_article_quick", args=[mine.pk])]
