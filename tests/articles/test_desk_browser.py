@@ -31,9 +31,15 @@ def watch(page):
 def test_editor_sees_the_desk_and_drags_a_story_to_another_day(
     admin_login, live_server, browser, artifacts_dir
 ):
+    from django.contrib.auth.models import User
+
     ArticleFactory(review=True, title="Council budget: the vote")
-    ArticleFactory(draft=True, title="Draft on the water plant")
-    services.publish(ArticleFactory(draft=True, title="Morning briefing"))
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors = watch(page)
+    admin_login(page)
+    desk = User.objects.get(username="desk")
+    ArticleFactory(draft=True, title="Draft on the water plant", created_by=desk)
+    services.publish(ArticleFactory(draft=True, title="Morning briefing"), user=desk)
     # Tomorrow at 09:30 local time, to be moved two days later.
     tomorrow = timezone.localdate() + timedelta(days=1)
     when = timezone.make_aware(
@@ -42,13 +48,11 @@ def test_editor_sees_the_desk_and_drags_a_story_to_another_day(
     story = ArticleFactory(title="Festival preview", publish_at=when)
     target = tomorrow + timedelta(days=2)
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    errors = watch(page)
-    admin_login(page)
     page.goto(live_server.url + reverse("admin:index"))
     page.wait_for_selector("#newsroom-desk")
     assert "Council budget: the vote" in page.inner_text("#desk-review")
     assert "Morning briefing" in page.inner_text("#desk-published")
+    assert "Draft on the water plant" in page.inner_text("#desk-drafts")
     page.screenshot(path=str(artifacts_dir / "desk.png"), full_page=True)
 
     page.goto(
