@@ -647,7 +647,7 @@ ADMIN_APP_ORDER = env.list(
 )
 ADMIN_TECHNICAL_APPS = env.list(
     "ADMIN_TECHNICAL_APPS",
-    default=["axes", "otp_static", "otp_totp", "two_factor", "reversion", "wordpress"],
+    default=["axes", "otp_static", "reversion", "wordpress"],
 )
 # The breaking-news banner's "Expires at" default: this many hours after now.
 BREAKING_NEWS_DEFAULT_HOURS = env.float("BREAKING_NEWS_DEFAULT_HOURS", default=6)

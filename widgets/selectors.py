@@ -1,11 +1,15 @@
 """Reads for page blocks that appear on many pages."""
 
+import logging
+
 from django.core.cache import cache
 
 from articles.models import Article
 from categories.models import Category
 
 from .models import BreakingNews, WidgetSettings
+
+logger = logging.getLogger(__name__)
 
 # The cache entry of the page blocks' settings (purged by widgets.apps on a change).
 SETTINGS_CACHE_KEY = "widgets:settings:v1"
@@ -31,17 +35,31 @@ def top_level_categories():
 
 
 def widget_settings():
-    """{field: value} of the page blocks' settings, from the cache (one query when cold)."""
-    values = cache.get(SETTINGS_CACHE_KEY)
+    """{field: value} of the page blocks' settings, from the cache (one query when cold).
+
+    A failing cache costs the query, never the page (as the page store does).
+    """
+    try:
+        values = cache.get(SETTINGS_CACHE_KEY)
+    except Exception:
+        logger.warning("cache read of the page blocks' settings failed", exc_info=True)
+        return _read_settings()
     if values is None:
-        row = (
-            WidgetSettings.objects.filter(pk=WidgetSettings.SINGLETON_PK)
-            .values(*WidgetSettings.defaults())
-            .first()
-        )
-        values = row or WidgetSettings.defaults()
-        cache.set(SETTINGS_CACHE_KEY, values, None)
+        values = _read_settings()
+        try:
+            cache.set(SETTINGS_CACHE_KEY, values, None)
+        except Exception:
+            logger.warning("cache write of the page blocks' settings failed", exc_info=True)
     return values
+
+
+def _read_settings():
+    row = (
+        WidgetSettings.objects.filter(pk=WidgetSettings.SINGLETON_PK)
+        .values(*WidgetSettings.defaults())
+        .first()
+    )
+    return row or WidgetSettings.defaults()
 
 
 def forget_widget_settings():
