@@ -53,7 +53,9 @@ class ImageChooserWidget(forms.Widget):
             attrs.get("id", f"id_{name}"),
             thumb,
             "" if image else " hidden",
-            str(image) if image else "No image chosen",
+            (str(image) + ("" if image.alt_text else " (no alt text yet)"))
+            if image
+            else "No image chosen",
             "" if image else " hidden",
             self.render_description(image) if self.describe else "",
         )
@@ -68,12 +70,15 @@ class ImageChooserWidget(forms.Widget):
             '<label>Credit <input type="text" class="image-chooser-credit" value="{}" '
             'maxlength="200" size="30"></label> '
             '<button type="button" class="button image-chooser-save">Save to library</button>'
-            '<span class="image-chooser-status" role="status" aria-live="polite"></span>'
+            '<span class="image-chooser-status" role="status" aria-live="polite">{}</span>'
             "</div>",
             reverse("admin:images_image_describe"),
             "" if image else " hidden",
             image.alt_text if image else "",
             image.credit if image else "",
+            "No alt text yet: describe the picture here before publishing."
+            if image and not image.alt_text
+            else "",
         )
 
     def value_from_datadict(self, data, files, name):

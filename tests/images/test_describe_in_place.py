@@ -52,3 +52,12 @@ def test_the_article_form_shows_the_chosen_picture_and_its_description(client):
     assert "Choose from library" in page
     assert 'class="image-chooser-credit" value="Photo: Ani"' in page
     assert reverse(DESCRIBE) in page
+
+
+def test_the_form_says_when_the_chosen_picture_has_no_alt_text(client):
+    login(client, "Editor")
+    image = ImageFactory(title="Crowd at the square", alt_text="")
+    article = ArticleFactory(draft=True, featured_image=image)
+    page = client.get(change_url(article)).content.decode()
+    assert "Crowd at the square (no alt text yet)" in page
+    assert "describe the picture here before publishing" in page
