@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from . import hooks, search, services
+from .admin_desk import DeskAdminMixin
 from .admin_merge import ArticleMergeMixin
 from .admin_trash import ArticleTrashMixin
 from .admin_views import ArticleAdminViewsMixin
@@ -79,7 +80,9 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    DeskAdminMixin, ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -87,9 +90,10 @@ class ArticleAdmin(ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin,
         "status_label",
         "category",
         "byline_names",
-        "publish_at",
+        "publish_time",
         "last_edited_by",
-        "updated_at",
+        "updated",
+        "quick_edit_link",
     )
     list_filter = (
         StatusFilter,

@@ -31,3 +31,14 @@ class ArticlesConfig(AppConfig):
         # Runs after each app's post_migrate, so permissions of apps migrated
         # later in the same run are picked up by the last call.
         post_migrate.connect(ensure_roles, dispatch_uid="articles.ensure_roles")
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
+        from .roles import make_role_members_staff
+
+        m2m_changed.connect(
+            make_role_members_staff,
+            sender=get_user_model().groups.through,
+            dispatch_uid="articles.make_role_members_staff",
+        )

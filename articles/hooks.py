@@ -9,11 +9,15 @@ module globals. The hooks:
   the article admin's change page after the bylines and corrections.
 - ``role_permissions``: ``() -> {role name: ["app_label.codename", ...]}``
   added to the newsroom roles (`articles.roles`) on every `migrate`.
+- ``home_layout``: ``() -> {"latest": int, "block_size": int}`` the home page's
+  numbers of stories (its "Latest" list, and per section block); the last
+  registered answer wins over the defaults in articles.views.
 """
 
 ARTICLE_ADMIN_INLINES = "article_admin_inlines"
 ROLE_PERMISSIONS = "role_permissions"
-NAMES = (ARTICLE_ADMIN_INLINES, ROLE_PERMISSIONS)
+HOME_LAYOUT = "home_layout"
+NAMES = (ARTICLE_ADMIN_INLINES, ROLE_PERMISSIONS, HOME_LAYOUT)
 
 _registered = {name: [] for name in NAMES}
 

@@ -93,3 +93,24 @@ def ensure_roles(**kwargs):
     for name, perms in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*(existing[p] for p in perms if p in existing))
+
+
+def make_role_members_staff(sender, instance, action, reverse, pk_set, **kwargs):
+    """m2m_changed of User.groups: joining a newsroom role makes the user staff.
+
+    The admin is where the roles work, and a role without "Staff status" ticked
+    by hand was a login that could not open it. Leaving a role keeps the flag
+    (other rights may need it); deactivating a user is the way to shut them out.
+    """
+    if action != "post_add" or not pk_set:
+        return
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_staff=False)
+    roles = Group.objects.filter(name__in=list(ROLES))
+    if reverse:  # group.user_set.add(user, ...)
+        if instance.name in ROLES:
+            users.filter(pk__in=pk_set).update(is_staff=True)
+    elif roles.filter(pk__in=pk_set).exists():  # user.groups.add(group, ...)
+        users.filter(pk=instance.pk).update(is_staff=True)
+        instance.is_staff = True

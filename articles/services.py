@@ -945,3 +945,35 @@ def purge_trash(*, now=None):
         delete_for_good(article)
         purged += 1
     return purged
+# -- the desk's calendar ------------------------------------------------------
+
+
+@transaction.atomic
+def reschedule_to_day(article, day, *, user=None, base_version=None):
+    """Move a scheduled `article` to the date `day`, keeping its local time of day.
+
+    The same path as scheduling (publish with a new time): permission checked,
+    a new version and event, go-live queued again for the new time. Refused for a
+    story that is not scheduled, a version someone has replaced since, or a time
+    that has already passed.
+    """
+    current = check_version(article, base_version)
+    if user is not None:
+        _require(can_publish(user, current), "You may not change this article's schedule.")
+    if not current.is_scheduled:
+        raise ValidationError(
+            f"“{current.title}” is not scheduled (it is {current.get_status_display().lower()}"
+            f"{' and live' if current.is_live else ''}): only scheduled stories move on the "
+            "calendar. Nothing was changed.",
+            code="not_scheduled",
+        )
+    local = timezone.localtime(current.publish_at)
+    when = local.replace(year=day.year, month=day.month, day=day.day)
+    when = timezone.make_aware(when.replace(tzinfo=None), timezone.get_current_timezone())
+    if when <= timezone.now():
+        raise ValidationError(
+            f"{_local(when)} has already passed: choose a later day, or publish the story now. "
+            "Nothing was changed.",
+            code="in_the_past",
+        )
+    return publish(current, when=when, user=user)

@@ -24,15 +24,23 @@ from caching import fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
 
-from . import bodyimages, cache_keys, search, seo
+from . import bodyimages, cache_keys, hooks, search, seo
 from .cards import Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
 from .querysets import RELATED_TAGS
 from .templatetags import seo as seo_tags
 
-HOME_LATEST = 10
-HOME_BLOCK_SIZE = 4
+
+def home_layout():
+    """The home page's numbers: the project's settings, or what an app registered
+    under hooks.HOME_LAYOUT (the widgets app: an editor's choice in the admin)."""
+    layout = {"latest": settings.HOME_LATEST_COUNT, "block_size": settings.HOME_BLOCK_SIZE}
+    for hook in hooks.get_hooks(hooks.HOME_LAYOUT):
+        layout.update(hook())
+    return layout
+
+
 RELATED_COUNT = 4
 # The lead picture's crop, and the share picture's (articles.seo).
 LEAD_RATIOS = ("16:9", "1.91:1")
@@ -75,23 +83,24 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         keys.record(cache_keys.HOME)
         # The newest featured story leads; without one, the newest story does.
-        featured, newest = Article.objects.lead_and_latest(HOME_LATEST + 1)
+        layout = home_layout()
+        featured, newest = Article.objects.lead_and_latest(layout["latest"] + 1)
         lead = featured or (newest[0] if newest else None)
-        latest = [pk for pk in newest if pk != lead][:HOME_LATEST]
+        latest = [pk for pk in newest if pk != lead][: layout["latest"]]
         # Every card of the page loads its row (when not cached) in one batch.
         batch = Article.objects.card_batch()
         context.update(
             lead=batch.cards([lead] if lead else []),
             latest=batch.cards(latest),
-            category_blocks=self.category_blocks(batch, exclude=lead),
+            category_blocks=self.category_blocks(batch, layout["block_size"], exclude=lead),
         )
         return context
 
-    def category_blocks(self, batch, exclude=None):
+    def category_blocks(self, batch, block_size, exclude=None):
         """The newest few stories of each home-page category, in one query."""
         categories = list(Category.objects.filter(show_on_home=True))
         newest = Article.objects.newest_per_category(
-            [c.pk for c in categories], HOME_BLOCK_SIZE, exclude=exclude
+            [c.pk for c in categories], block_size, exclude=exclude
         )
         for c in categories:
             keys.record(cache_keys.section(c.pk), cache_keys.listing(cache_keys.section(c.pk)))

@@ -1,6 +1,7 @@
 """The image library in the admin: list, upload, focal point, where used; chooser and upload
 endpoints for the article editor."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,6 +18,16 @@ from .models import Image
 from .validation import validate_upload
 
 CHOOSER_PAGE_SIZE = 24
+
+
+class DescribeForm(forms.Form):
+    """What an article form may complete of a library picture in place."""
+
+    id = forms.IntegerField(min_value=1)
+    alt_text = forms.CharField(
+        required=False, max_length=Image._meta.get_field("alt_text").max_length
+    )
+    credit = forms.CharField(required=False, max_length=Image._meta.get_field("credit").max_length)
 
 
 class AltTextFilter(admin.SimpleListFilter):
@@ -189,6 +200,11 @@ class ImageAdmin(admin.ModelAdmin):
         return [
             path("chooser/", never_cache(self.chooser_view), name=f"{prefix}_chooser"),
             path("upload/", never_cache(csrf_protect(self.upload_view)), name=f"{prefix}_upload"),
+            path(
+                "describe/",
+                never_cache(csrf_protect(self.describe_view)),
+                name=f"{prefix}_describe",
+            ),
             *super().get_urls(),
         ]
 
@@ -249,3 +265,36 @@ class ImageAdmin(admin.ModelAdmin):
             return _json_error(" ".join(error.messages), 400)
         image = services.create_image(clean, uploaded_by=request.user)
         return JsonResponse({"url": image.file.url})
+
+    def describe_view(self, request):
+        """POST id, alt_text, credit: complete a picture's description from the article form.
+
+        The library's rules apply (services.save_image: a picture on a published story
+        changes only with its publisher's rights); answers the image as the chooser does.
+        """
+        if request.method != "POST":
+            return _json_error("Describe images with POST.", 405)
+        if not self._allowed(request, "images.change_image"):
+            return _json_error("You do not have permission to change library images.", 403)
+        form = DescribeForm(request.POST)
+        if not form.is_valid():
+            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            return _json_error(f"Nothing was saved: {errors}", 400)
+        image = Image.objects.filter(pk=form.cleaned_data["id"]).first()
+        if image is None:
+            return _json_error("This image is no longer in the library.", 404)
+        changed = [
+            name
+            for name in ("alt_text", "credit")
+            if form.cleaned_data[name] != getattr(image, name)
+        ]
+        for name in changed:
+            setattr(image, name, form.cleaned_data[name])
+        try:
+            services.save_image(image, user=request.user, changed=changed)
+        except ValidationError as refused:
+            return _json_error(" ".join(refused.messages), 403)
+        image = Image.objects.prefetch_related(
+            *renditions.with_renditions(ratios=["original"])
+        ).get(pk=image.pk)
+        return JsonResponse({"image": self._choice(image), "changed": changed})

@@ -13,9 +13,11 @@ string and writes (POST) are not touched: their forms validate what they are sen
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import HttpResponseBadRequest
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +61,36 @@ class NewsroomAdminSite(admin.AdminSite):
             return response
 
         return refuse_bad_query
+
+    # -- the newsroom's front page of the admin (desk, branding, app order) --------
+
+    index_template = "admin/newsroom_index.html"
+
+    @property
+    def site_header(self):
+        return settings.SITE_NAME
+
+    @property
+    def site_title(self):
+        return settings.SITE_NAME
+
+    @property
+    def index_title(self):
+        return "Newsroom desk"
+
+    def index(self, request, extra_context=None):
+        from articles import desk
+
+        extra_context = extra_context or {}
+        if request.user.has_perm("articles.view_article"):
+            extra_context["desk"] = desk.desk_for(request.user)
+            extra_context["calendar_url"] = reverse(f"{self.name}:articles_article_calendar")
+        return super().index(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """The newsroom's apps first; technical ones (logins, two-factor…) to superusers only."""
+        apps = super().get_app_list(request, app_label)
+        if not request.user.is_superuser:
+            apps = [app for app in apps if app["app_label"] not in settings.ADMIN_TECHNICAL_APPS]
+        order = {label: n for n, label in enumerate(settings.ADMIN_APP_ORDER)}
+        return sorted(apps, key=lambda app: order.get(app["app_label"], len(order)))

@@ -557,6 +557,10 @@ ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
 # (a deeper page would make the database skip and count ever more rows).
 LISTING_MAX_PAGES = env.int("LISTING_MAX_PAGES", default=50)
 RECENT_POSTS_COUNT = env.int("RECENT_POSTS_COUNT", default=6)
+# The home page's "Latest" and section blocks, until an editor sets them in the
+# admin (widgets' page blocks settings).
+HOME_LATEST_COUNT = env.int("HOME_LATEST_COUNT", default=10)
+HOME_BLOCK_SIZE = env.int("HOME_BLOCK_SIZE", default=4)
 
 # Editorial admin (articles/admin.py). CKEditor 5 is limited to what the
 # server-side sanitiser (articles/html.py) keeps: no raw HTML, styles, fonts or
@@ -709,3 +713,15 @@ BACKUP_S3_OPTIONS = {
     "querystring_auth": True,
     "file_overwrite": True,
 }
+# The admin's index (newsroom/admin_site.py): the newsroom's apps in this order,
+# then the rest; apps listed as technical are shown to superusers only.
+ADMIN_APP_ORDER = env.list(
+    "ADMIN_APP_ORDER",
+    default=["articles", "categories", "authors", "images", "widgets", "sharing", "taggit"],
+)
+ADMIN_TECHNICAL_APPS = env.list(
+    "ADMIN_TECHNICAL_APPS",
+    default=["axes", "otp_static", "reversion", "wordpress"],
+)
+# The breaking-news banner's "Expires at" default: this many hours after now.
+BREAKING_NEWS_DEFAULT_HOURS = env.float("BREAKING_NEWS_DEFAULT_HOURS", default=6)

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path, reverse_lazy
+from django.views.generic import RedirectView
 
 from . import health, security
 
@@ -32,6 +33,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # A migrated WordPress newsroom's habits: its dashboard and login lead to the admin.
+    re_path(r"^wp-admin(?:/.*)?$", RedirectView.as_view(url=reverse_lazy("admin:index"))),
+    path("wp-login.php", RedirectView.as_view(url=reverse_lazy("admin:login"))),
     path("healthz", health.healthz, name="healthz"),
     path("", include("caching.urls")),
     path("category/", include("categories.urls")),

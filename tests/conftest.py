@@ -78,7 +78,7 @@ BROWSER_PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def admin_login(transactional_db, settings, live_server):
-    """An Editor ("desk"); `admin_login(page)` signs a browser page in to the admin."""
+    """An Editor ("desk", with a byline); `admin_login(page)` signs a browser page in."""
     from django.urls import reverse
 
     from tests.factories import StaffUserFactory
@@ -86,7 +86,12 @@ def admin_login(transactional_db, settings, live_server):
     # The live server speaks plain HTTP.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    StaffUserFactory(role="Editor", username="desk", password=BROWSER_PASSWORD)
+    from tests.factories import AuthorFactory
+
+    desk = StaffUserFactory(role="Editor", username="desk", password=BROWSER_PASSWORD)
+    # A byline of their own, as the user admin offers: new stories carry it, and
+    # publishing does not stop to ask about a missing one.
+    AuthorFactory(user=desk, name="Desk Editor")
 
     def log_in(page):
         page.goto(live_server.url + reverse("admin:login"))

@@ -23,12 +23,35 @@ def banner_changes():
     return moments
 
 
+def home_layout():
+    """The home page's numbers as the editor set them (hooks.HOME_LAYOUT)."""
+    from .selectors import widget_settings
+
+    values = widget_settings()
+    return {"latest": values["home_latest_count"], "block_size": values["home_block_size"]}
+
+
+def settings_changed(row, deleted):
+    """Keys to purge when the page blocks' settings change (and the cached copy goes)."""
+    from django.db import transaction
+
+    from articles import cache_keys
+
+    from .selectors import forget_widget_settings
+
+    forget_widget_settings()
+    # Again once committed: a page rendered meanwhile may have cached the old row.
+    transaction.on_commit(forget_widget_settings)
+    return {cache_keys.RECENT, cache_keys.HOME}
+
+
 def role_permissions():
-    """Editors switch the breaking-news banner on and off."""
+    """Editors switch the breaking-news banner on and off, and set the page blocks."""
     return {
         "Editor": [
             f"widgets.{action}_breakingnews" for action in ("view", "add", "change", "delete")
         ]
+        + [f"widgets.{action}_widgetsettings" for action in ("view", "add", "change")]
     }
 
 
@@ -39,7 +62,7 @@ class WidgetsConfig(AppConfig):
         from articles import cache_keys, hooks
         from caching import registry
 
-        from .models import BreakingNews
+        from .models import BreakingNews, WidgetSettings
         from .templatetags.widgets import render_breaking_news, render_recent_posts
 
         # Holes: cached apart from the pages, purged by their own keys.
@@ -49,3 +72,7 @@ class WidgetsConfig(AppConfig):
         registry.watch(BreakingNews, lambda row, deleted: {BANNER_KEY, cache_keys.SCHEDULE})
         registry.clock(banner_changes)
         hooks.register(hooks.ROLE_PERMISSIONS, role_permissions)
+        # The editor's page blocks settings: read through the cache; a change
+        # forgets the cached copy and purges what shows the numbers.
+        hooks.register(hooks.HOME_LAYOUT, home_layout)
+        registry.watch(WidgetSettings, settings_changed)

@@ -1,6 +1,7 @@
-"""BreakingNews: a banner switched on for a time window."""
+"""BreakingNews: a banner switched on for a time window; WidgetSettings: the blocks' numbers."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -50,3 +51,52 @@ class BreakingNews(models.Model):
             errors["expires_at"] = "The expiry time must come after the start time."
         if errors:
             raise ValidationError(errors)
+
+
+class WidgetSettings(models.Model):
+    """The page blocks' numbers an editor sets in the admin: one row (pk 1) for the site.
+
+    Public pages read it through the cache (widgets.selectors.widget_settings), and
+    a change purges the blocks and the home page that show it (widgets.apps).
+    """
+
+    SINGLETON_PK = 1
+
+    recent_posts_count = models.PositiveSmallIntegerField(
+        "stories in “Recent Posts”",
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many of the newest stories the sidebar lists (1–20).",
+    )
+    home_latest_count = models.PositiveSmallIntegerField(
+        "stories in the home page's “Latest”",
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="How many stories follow the lead story on the home page (1–30).",
+    )
+    home_block_size = models.PositiveSmallIntegerField(
+        "stories per section block on the home page",
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="Which sections have a block is set on each section (“Show on home”).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "page blocks settings"
+        verbose_name_plural = "page blocks settings"
+
+    def __str__(self):
+        return "Page blocks settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK  # one row: a second "add" edits the first
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def defaults(cls):
+        """The values before an editor has saved any (from the project's settings)."""
+        from django.conf import settings
+
+        return {
+            "recent_posts_count": settings.RECENT_POSTS_COUNT,
+            "home_latest_count": settings.HOME_LATEST_COUNT,
+            "home_block_size": settings.HOME_BLOCK_SIZE,
+        }

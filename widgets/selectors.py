@@ -1,9 +1,18 @@
 """Reads for page blocks that appear on many pages."""
 
+import logging
+
+from django.core.cache import cache
+
 from articles.models import Article
 from categories.models import Category
 
-from .models import BreakingNews
+from .models import BreakingNews, WidgetSettings
+
+logger = logging.getLogger(__name__)
+
+# The cache entry of the page blocks' settings (purged by widgets.apps on a change).
+SETTINGS_CACHE_KEY = "widgets:settings:v1"
 
 
 def recent_posts(*, exclude=None, limit):
@@ -23,3 +32,35 @@ def current_breaking_news():
 def top_level_categories():
     """Sections for the navigation bar, in their editorial order."""
     return list(Category.objects.filter(parent__isnull=True))
+
+
+def widget_settings():
+    """{field: value} of the page blocks' settings, from the cache (one query when cold).
+
+    A failing cache costs the query, never the page (as the page store does).
+    """
+    try:
+        values = cache.get(SETTINGS_CACHE_KEY)
+    except Exception:
+        logger.warning("cache read of the page blocks' settings failed", exc_info=True)
+        return _read_settings()
+    if values is None:
+        values = _read_settings()
+        try:
+            cache.set(SETTINGS_CACHE_KEY, values, None)
+        except Exception:
+            logger.warning("cache write of the page blocks' settings failed", exc_info=True)
+    return values
+
+
+def _read_settings():
+    row = (
+        WidgetSettings.objects.filter(pk=WidgetSettings.SINGLETON_PK)
+        .values(*WidgetSettings.defaults())
+        .first()
+    )
+    return row or WidgetSettings.defaults()
+
+
+def forget_widget_settings():
+    cache.delete(SETTINGS_CACHE_KEY)

@@ -116,7 +116,64 @@
     });
   }
 
+  // The chosen picture's alt text and credit, completed in place and saved to the
+  // library (the server applies the library's rules and says why when it refuses).
+  function describe(widget, image) {
+    var box = widget.querySelector(".image-chooser-describe");
+    if (!box) {
+      return;
+    }
+    box.hidden = !image;
+    if (image) {
+      box.querySelector(".image-chooser-alt").value = image.alt_text || "";
+      box.querySelector(".image-chooser-credit").value = image.credit || "";
+      box.querySelector(".image-chooser-status").textContent = image.alt_text
+        ? ""
+        : "No alt text yet: describe the picture here before publishing.";
+    }
+  }
+
+  function wireDescription(widget) {
+    var box = widget.querySelector(".image-chooser-describe");
+    if (!box) {
+      return;
+    }
+    var input = widget.querySelector("input[type=hidden]");
+    var status = box.querySelector(".image-chooser-status");
+    var title = widget.querySelector(".image-chooser-title");
+    box.querySelector(".image-chooser-save").addEventListener("click", function () {
+      var body = new FormData();
+      body.append("id", input.value);
+      body.append("alt_text", box.querySelector(".image-chooser-alt").value);
+      body.append("credit", box.querySelector(".image-chooser-credit").value);
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      status.textContent = "Saving…";
+      fetch(box.dataset.describeUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+      })
+        .then(function (response) {
+          return response.json().then(function (data) {
+            if (!response.ok) {
+              throw new Error((data.error && data.error.message) || response.statusText);
+            }
+            return data;
+          });
+        })
+        .then(function (data) {
+          title.textContent = data.image.title + (data.image.alt_text ? "" : " (no alt text yet)");
+          status.textContent = "Saved to the library.";
+        })
+        .catch(function (error) {
+          status.textContent = error.message;
+        });
+    });
+  }
+
   function wire(widget) {
+    wireDescription(widget);
     var input = widget.querySelector("input[type=hidden]");
     var thumb = widget.querySelector(".image-chooser-thumb");
     var title = widget.querySelector(".image-chooser-title");
@@ -131,6 +188,7 @@
         thumb.hidden = false;
         title.textContent = image.title + (image.alt_text ? "" : " (no alt text yet)");
         clear.hidden = false;
+        describe(widget, image);
         input.dispatchEvent(new Event("change", { bubbles: true }));
       });
     });
@@ -140,6 +198,7 @@
       thumb.removeAttribute("src");
       title.textContent = "No image chosen";
       clear.hidden = true;
+      describe(widget, null);
       input.dispatchEvent(new Event("change", { bubbles: true }));
     });
   }

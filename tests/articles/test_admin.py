@@ -326,10 +326,12 @@ def test_featured_image_is_picked_from_the_library_with_a_preview(client):
     page = lxml.html.fromstring(client.get(change_url(article)).content)
     picker = page.get_element_by_id("id_featured_image")
     assert picker.get("value") == str(image.pk)
-    assert "vForeignKeyRawIdAdminField" in picker.get("class")  # opens the library's list
-    preview = page.xpath('//figure[@class="article-image-preview"]')[0]
-    assert preview.xpath(".//img/@src") == [image.file.url]
-    assert "Lake Sevan" in preview.text_content()
+    # The library's thumbnail grid chooser, previewing the picture (articles.admin_desk).
+    chooser = picker.getparent()
+    assert "image-chooser" in chooser.get("class")
+    assert chooser.xpath('.//img[@class="image-chooser-thumb"]/@src')
+    assert "Lake Sevan" in chooser.text_content()
+    assert chooser.xpath('.//input[@class="image-chooser-alt"]/@value') == ["The lake at dawn"]
 
 
 def test_publishing_with_a_featured_image_without_alt_text_is_a_form_error(client):

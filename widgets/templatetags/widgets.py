@@ -7,7 +7,6 @@ in widgets.apps. The section navigation is part of each page, under the key
 """
 
 from django import template
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from articles import cache_keys
@@ -21,7 +20,7 @@ register = template.Library()
 
 def render_recent_posts(exclude=None, limit=None):
     """The "Recent Posts" sidebar: the newest live articles but the one being read."""
-    limit = int(limit or settings.RECENT_POSTS_COUNT)
+    limit = int(limit or selectors.widget_settings()["recent_posts_count"])
     exclude_pk = int(exclude) if exclude and str(exclude).isdigit() else None
     posts = selectors.recent_posts(exclude=exclude_pk, limit=limit)
     keys.record(cache_keys.RECENT, *(cache_keys.article(post.pk) for post in posts))
