@@ -945,6 +945,8 @@ def purge_trash(*, now=None):
         delete_for_good(article)
         purged += 1
     return purged
+
+
 # -- the desk's calendar ------------------------------------------------------
 
 
