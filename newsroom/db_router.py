@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template import loader
+import psycopg
+from psycopg import Error as ProbeError
 
 logger = logging.getLogger(__name__)
 
@@ -69,21 +71,40 @@ def note_write():
     _state.allowed = False
 
 
+# The measurements use connections of their own (short timeouts, outside any pool and
+# any transaction of the request), one per server and process, reopened when broken.
+_probes = {}
+_probe_lock = threading.Lock()
+PROBE_TIMEOUT = 1  # seconds to connect; a server slower than that is treated as down
+
+
+def _probe_query(alias, sql, params=()):
+    with _probe_lock:
+        conn = _probes.get(alias)
+        if conn is None or conn.closed:
+            options = connections[alias].get_connection_params()
+            for key in ("cursor_factory", "context", "prepare_threshold"):
+                options.pop(key, None)
+            options["connect_timeout"] = PROBE_TIMEOUT
+            options["options"] = f"-c statement_timeout={PROBE_TIMEOUT * 1000}"
+            conn = _probes[alias] = psycopg.connect(autocommit=True, **options)
+        try:
+            return conn.execute(sql, params).fetchone()
+        except ProbeError:
+            conn.close()
+            raise
+
+
 def measure_lag(alias):
-    """Seconds the replica `alias` is behind the primary (0 when caught up); raises when
-    either is unreachable in a way that makes the replica unusable."""
-    primary_lsn = None
+    """Seconds the replica `alias` is behind the primary (0 when caught up); raises
+    psycopg.Error when the replica cannot be asked."""
     try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(PRIMARY_LSN_SQL)
-            primary_lsn = cursor.fetchone()[0]
-    except DatabaseError:
+        primary_lsn = _probe_query(DEFAULT_DB_ALIAS, PRIMARY_LSN_SQL)[0]
+    except ProbeError:
         # The primary is down or restarting: the replica is all there is; compare it
         # with what it received.
-        connections[DEFAULT_DB_ALIAS].close()
-    with connections[alias].cursor() as cursor:
-        cursor.execute(REPLICA_LAG_SQL, [primary_lsn])
-        in_recovery, caught_up, replay_age = cursor.fetchone()
+        primary_lsn = None
+    in_recovery, caught_up, replay_age = _probe_query(alias, REPLICA_LAG_SQL, [primary_lsn])
     if not in_recovery or caught_up:
         return 0.0
     # Behind: what it shows is as old as the last transaction it replayed.
@@ -98,8 +119,7 @@ def check(alias, now=None):
         return cached[1], cached[2]
     try:
         lag = measure_lag(alias)
-    except DatabaseError as exc:
-        _close(alias)
+    except (DatabaseError, ProbeError) as exc:
         logger.warning("replica %s left out: %s", alias, exc)
         usable, lag = False, None
     else:
@@ -222,12 +242,22 @@ class ReplicaReadMiddleware:
         return database_unavailable(request, exception)
 
 
+def server_error(request):
+    """handler500: an unreachable database (raised anywhere: a middleware reading the
+    session, a view) answers 503 with its own page; any other error the usual 500."""
+    import sys
+
+    from django.views import defaults
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_ERRORS):
+        return database_unavailable(request, exception)
+    return defaults.server_error(request)
+
+
 def database_unavailable(request, exception):
     """503 with a page saying what happened: nothing was saved, try again shortly."""
     logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
-    for alias in connections:
-        # A connection broken by a restart must not be reused by the next request.
-        connections[alias].close_if_unusable_or_obsolete()
     body = loader.render_to_string("503.html", {"request_path": request.path}, request=None)
     response = HttpResponse(body, status=503)
     response["Retry-After"] = "30"

@@ -8,6 +8,9 @@ from django.urls import include, path
 
 from . import health, security
 
+# An unreachable database answers 503 with a page that says so (newsroom/db_router.py).
+handler500 = "newsroom.db_router.server_error"
+
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer these paths.
     path("admin/2fa/", include("newsroom.twofactor")),
@@ -33,6 +36,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
     path("", include("caching.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),

@@ -176,3 +176,36 @@ def test_the_primary_unreachable_answers_a_clear_503_page(admin_client, monkeypa
 def test_lag_of_a_server_that_is_not_a_replica_is_zero(db):
     # The primary itself, asked as a replica would be: not in recovery, nothing to wait for.
     assert db_router.measure_lag("default") == 0.0
+
+
+def test_a_database_error_raised_in_a_middleware_answers_503_too(admin_user, monkeypatch):
+    """The session or user lookup fails before any view runs: still the 503 page."""
+    from django.contrib.auth import middleware
+    from django.test import Client
+
+    def down(request):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(middleware, "get_user", down)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    response = client.get("/admin/")
+    assert response.status_code == 503
+    assert b"nothing was saved" in response.content
+
+
+def test_any_other_error_is_still_the_500_page(client, monkeypatch):
+    from django.contrib.auth import middleware
+    from django.test import Client
+
+    monkeypatch.setattr(middleware, "get_user", lambda request: 1 / 0)
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "x"
+    response = client.get("/admin/")
+    assert response.status_code == 500
+
+
+def test_the_liveness_probe_needs_no_database(client):
+    # No db fixture: a query would fail this test.
+    response = client.get("/healthz/live")
+    assert response.status_code == 200 and response.content == b"ok\n"
