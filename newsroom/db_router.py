@@ -27,11 +27,11 @@ import random
 import threading
 import time
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template import loader
-import psycopg
 from psycopg import Error as ProbeError
 
 logger = logging.getLogger(__name__)
