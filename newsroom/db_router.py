@@ -144,9 +144,13 @@ def mark_down(alias):
 
 
 def forget_health():
-    """Measure every replica again at its next use (tests)."""
+    """Measure every replica again at its next use, on new connections (tests)."""
     with _health_lock:
         _health.clear()
+    with _probe_lock:
+        for conn in _probes.values():
+            conn.close()
+        _probes.clear()
 
 
 class ReplicaRouter:
