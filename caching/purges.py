@@ -85,9 +85,9 @@ def repeat_after_replica_lag(keys):
     if not getattr(settings, "REPLICA_DATABASES", None) or settings.CELERY_TASK_ALWAYS_EAGER:
         return
     try:
-        tasks.purge_again.apply_async(
-            (sorted(keys),), countdown=settings.REPLICA_MAX_LAG + settings.REPLICA_CHECK_SECONDS
-        )
+        # A replica is used only while its lag, plus the time until it is measured
+        # again, stays within REPLICA_MAX_LAG: after that long every one shows the write.
+        tasks.purge_again.apply_async((sorted(keys),), countdown=settings.REPLICA_MAX_LAG)
     except Exception:
         logger.exception("could not queue the repeated purge of %s", sorted(keys)[:20])
 

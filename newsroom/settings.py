@@ -565,6 +565,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("BEAT_MAX_LOOP_INTERVAL", default=5)
 CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=30)
 CELERY_REDBEAT_KEY_PREFIX = f"{CACHE_KEY_PREFIX}:redbeat"
+CELERY_REDBEAT_REDIS_URL = env("BEAT_REDIS_URL", default=CELERY_BROKER_URL)
+# Passed to redis-py; Redis operations are retried for retry_period seconds (a
+# restarting Redis), then beat exits and its service manager starts it again.
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "retry_period": 30,
+}
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,7 @@ def test_a_purge_is_repeated_after_the_replicas_allowed_lag(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with patch.object(tasks.purge_again, "apply_async") as later:
         purges.purge(["article:7", "home"])
-    later.assert_called_once_with((["article:7", "home"],), countdown=6.0)
+    later.assert_called_once_with((["article:7", "home"],), countdown=5.0)
 
 
 def test_without_replicas_a_purge_is_not_repeated(settings):
