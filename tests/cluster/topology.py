@@ -412,32 +412,26 @@ class Cluster:
         )
         return response.status_code == 200
 
+    def supervised(self, name, host, command):
+        """Run `command` again whenever it exits, as systemd's Restart=always does for
+        the units in deploy/systemd/ (a worker that lost Redis, a beat that lost its lock)."""
+        self.site(name, host, ["sh", "-c", f"while true; do {command}; sleep 1; done"])
+
     def start_worker(self, host):
-        self.site(
+        self.supervised(
             host,
             host,
-            [
-                BIN / "celery",
-                "-A",
-                "newsroom",
-                "worker",
-                "--concurrency=2",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"{host}@cluster",
-            ],
+            f"{BIN / 'celery'} -A newsroom worker --concurrency=2 --loglevel=INFO "
+            f"--without-gossip --without-mingle -n {host}@cluster",
         )
 
     def start_beat(self, name, host):
-        # Restarted when it exits, as systemd's Restart=always does (deploy/systemd/):
-        # a beat that lost its lock (Redis restarted) stops and comes back as standby.
-        beat = (
+        self.supervised(
+            name,
+            host,
             f"{BIN / 'celery'} -A newsroom beat -S redbeat.RedBeatScheduler "
-            f"--loglevel=INFO --pidfile= -s {RUN_DIR / name}-schedule"
+            f"--loglevel=INFO --pidfile= -s {RUN_DIR / name}-schedule",
         )
-        self.site(name, host, ["sh", "-c", f"while true; do {beat}; sleep 1; done"])
 
     def edge_up(self):
         varnishd = shutil.which("varnishd") or "/usr/sbin/varnishd"
