@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from psycopg import Error as ProbeError
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,17 @@ _state = threading.local()
 _health = {}  # alias -> (checked at, usable, lag seconds or None); per process
 _health_lock = threading.Lock()
 
-# On the primary: where its WAL stands now.
-PRIMARY_LSN_SQL = "SELECT pg_current_wal_lsn()::text"
-# On a replica: is it one, has it replayed up to that position (or, with the primary
-# out of reach, everything it received), and how old its last replayed transaction is.
+# On the primary: where its WAL stands, and one past the newest finished transaction.
+PRIMARY_LSN_SQL = "SELECT pg_current_wal_lsn()::text, pg_snapshot_xmax(pg_current_snapshot())::text"
+# On a replica: is it one; has it replayed up to the primary's position (or, with the
+# primary out of reach, everything it received); has it replayed every transaction the
+# primary finished (WAL without transactions, a checkpoint after a restart, changes no
+# row); and how old its last replayed transaction is.
 REPLICA_LAG_SQL = """
 SELECT pg_is_in_recovery(),
        COALESCE(pg_last_wal_replay_lsn() >= COALESCE(%s::pg_lsn, pg_last_wal_receive_lsn()),
                 false),
+       COALESCE(pg_snapshot_xmax(pg_current_snapshot())::text = %s, false),
        EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())
 """
 
@@ -99,13 +103,15 @@ def measure_lag(alias):
     """Seconds the replica `alias` is behind the primary (0 when caught up); raises
     psycopg.Error when the replica cannot be asked."""
     try:
-        primary_lsn = _probe_query(DEFAULT_DB_ALIAS, PRIMARY_LSN_SQL)[0]
+        primary_lsn, primary_xmax = _probe_query(DEFAULT_DB_ALIAS, PRIMARY_LSN_SQL)
     except ProbeError:
         # The primary is down or restarting: the replica is all there is; compare it
         # with what it received.
-        primary_lsn = None
-    in_recovery, caught_up, replay_age = _probe_query(alias, REPLICA_LAG_SQL, [primary_lsn])
-    if not in_recovery or caught_up:
+        primary_lsn = primary_xmax = None
+    in_recovery, caught_up, same_transactions, replay_age = _probe_query(
+        alias, REPLICA_LAG_SQL, [primary_lsn, primary_xmax]
+    )
+    if not in_recovery or caught_up or same_transactions:
         return 0.0
     # Behind: what it shows is as old as the last transaction it replayed.
     return float(replay_age) if replay_age is not None else float("inf")
@@ -235,15 +241,40 @@ class ReplicaReadMiddleware:
             _close(replica)
             _state.allowed = False
             _state.replica = None
-            match = request.resolver_match
             try:
-                response = match.func(request, *match.args, **match.kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                return response
+                return _render_again(request)
             except DATABASE_ERRORS as retry_error:
                 exception = retry_error
+        elif _public_read(request) and request.resolver_match:
+            # The primary is down (or restarting) while every replica was left out for
+            # lag: a reader gets an older page rather than an error.
+            fallback = next((a for a in replica_aliases() if check(a)[1] is not None), None)
+            if fallback:
+                logger.warning("primary unavailable, reading %s from %s", request.path, fallback)
+                _close(DEFAULT_DB_ALIAS)
+                _state.allowed = True
+                _state.replica = fallback
+                try:
+                    response = _render_again(request)
+                except DATABASE_ERRORS as retry_error:
+                    exception = retry_error
+                else:
+                    # Possibly older than REPLICA_MAX_LAG: shown once, kept by no cache.
+                    patch_cache_control(response, no_store=True)
+                    return response
         return database_unavailable(request, exception)
+
+
+def _public_read(request):
+    return bool(replica_aliases()) and not _wants_primary(request)
+
+
+def _render_again(request):
+    match = request.resolver_match
+    response = match.func(request, *match.args, **match.kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
 
 
 def server_error(request):

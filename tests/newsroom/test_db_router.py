@@ -212,3 +212,51 @@ def test_the_liveness_probe_needs_no_database(client):
     # No db fixture: a query would fail this test.
     response = client.get("/healthz/live")
     assert response.status_code == 200 and response.content == b"ok\n"
+
+
+def test_a_reader_is_served_by_a_lagging_replica_when_the_primary_is_down(replicas):
+    """Better an older page, never cached, than an error page."""
+    from django.urls import ResolverMatch
+
+    replicas["replica1"] = 60.0  # far behind: left out of ordinary reads
+    replicas["replica2"] = None  # down
+    calls = []
+
+    def view(request):
+        chosen = ReplicaRouter().db_for_read(Article)
+        calls.append(chosen)
+        if chosen == "default":
+            raise OperationalError("the database system is starting up")
+        return HttpResponse("older page")
+
+    request = RequestFactory().get("/")
+    request.resolver_match = ResolverMatch(view, (), {})
+    middleware = ReplicaReadMiddleware(lambda r: HttpResponse())
+
+    def get_response(request):
+        try:
+            return view(request)
+        except OperationalError as exc:
+            return middleware.process_exception(request, exc)
+
+    middleware.get_response = get_response
+    response = middleware(request)
+    assert calls == ["default", "replica1"]
+    assert response.content == b"older page"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_editor_is_not_served_by_a_lagging_replica(replicas, admin_user):
+    from django.urls import ResolverMatch
+
+    replicas["replica1"] = 60.0
+
+    def view(request):
+        raise OperationalError("the database system is starting up")
+
+    request = RequestFactory().get("/admin/", HTTP_COOKIE="sessionid=abc")
+    request.resolver_match = ResolverMatch(view, (), {})
+    response = ReplicaReadMiddleware(lambda r: HttpResponse()).process_exception(
+        request, OperationalError("down")
+    )
+    assert response.status_code == 503
