@@ -60,10 +60,24 @@ varnish:
 	  fi; \
 	fi
 
+# `make run`'s local settings (git-ignored), written once: development mode and a
+# generated SECRET_KEY. manage.py reads it too, so `.venv/bin/python manage.py
+# createsuperuser` (or any command) works in this environment; variables set in the
+# shell win over it. Delete it to start over.
+ENV_FILE ?= .env
+$(ENV_FILE):
+	@umask 077; { \
+	  echo "# Local development settings, written by make run (git-ignored); read by manage.py."; \
+	  echo "DEBUG=true"; \
+	  echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	  echo "TWO_FACTOR_REQUIRED=false"; \
+	} > $@
+	@echo "Wrote $@ (development settings for manage.py)"
+
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
 run: export SITE_URL ?= http://$(HOST):$(PORT)
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(ENV_FILE)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
