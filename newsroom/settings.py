@@ -147,6 +147,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # DATABASE_POOL_MIN_SIZE..DATABASE_POOL_MAX_SIZE connections per process, instead of
 # one persistent connection per thread (CONN_MAX_AGE, which the pool replaces).
 DATABASE_POOL = env.bool("DATABASE_POOL", default=False)
+# The other way to pool: DATABASE_URL pointing at PgBouncer in transaction mode.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_POOL and DATABASE_PGBOUNCER:
+    raise ImproperlyConfigured("Use DATABASE_POOL or DATABASE_PGBOUNCER, not both.")
 
 
 def _postgres_options(config):
@@ -155,6 +159,9 @@ def _postgres_options(config):
     config["OPTIONS"].setdefault("connect_timeout", 3)
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its statement's
+    # server connection: .iterator() must fetch everything at once.
+    config["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_PGBOUNCER
     if DATABASE_POOL:
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"]["pool"] = {

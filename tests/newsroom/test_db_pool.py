@@ -59,3 +59,29 @@ def test_a_pooled_process_reuses_at_most_max_size_server_connections(transaction
     # Twelve connections opened and closed by four threads: two server processes did it all.
     assert max_size == 2
     assert 1 <= backends <= 2
+
+
+def test_behind_pgbouncer_server_side_cursors_are_off(transactional_db, settings):
+    db = settings.DATABASES["default"]
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DATABASE_PGBOUNCER="true",
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+    )
+    script = (
+        "import django; django.setup(); from django.db import connection; "
+        "print(connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'], "
+        "connection.features.can_use_chunked_reads and not "
+        "connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert out == ["True", "False"]
