@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish pg-client wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish pg-client wrk clean help cluster
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
 	@echo "make bench-backup - backup and restore of 100,000 articles and 10,000 images (needs DATABASE_URL)"
+	@echo "make cluster - several-machine topology in network namespaces and its failure tests (root, Linux)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -74,11 +75,24 @@ pg-client:
 	      echo "pg_dump is missing: run 'sudo apt-get install postgresql-client' for backups and their tests"; \
 	    fi; \
 	  fi;; esac
+# `make run`'s local settings (git-ignored), written once: development mode and a
+# generated SECRET_KEY. manage.py reads it too, so `.venv/bin/python manage.py
+# createsuperuser` (or any command) works in this environment; variables set in the
+# shell win over it. Delete it to start over.
+ENV_FILE ?= .env
+$(ENV_FILE):
+	@umask 077; { \
+	  echo "# Local development settings, written by make run (git-ignored); read by manage.py."; \
+	  echo "DEBUG=true"; \
+	  echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	  echo "TWO_FACTOR_REQUIRED=false"; \
+	} > $@
+	@echo "Wrote $@ (development settings for manage.py)"
 
 run: export DEBUG ?= true
 run: export TWO_FACTOR_REQUIRED ?= false
 run: export SITE_URL ?= http://$(HOST):$(PORT)
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(ENV_FILE)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
@@ -185,3 +199,35 @@ worker: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The several-machine topology (tests/cluster/topology.py): network namespaces on a
+# bridge (10.231.0.0/24) for a PostgreSQL primary and streaming replica, Redis, two
+# gunicorn hosts behind Varnish, two Celery worker hosts and beat; then the failure
+# tests (tests/cluster/), then everything is removed, also when a test fails. Root and
+# Linux only. The test process talks to the cluster's own servers, never to the
+# machine's PostgreSQL or Redis.
+CLUSTER_NET := 10.231.0
+cluster: export CLUSTER_TESTS = 1
+cluster: export DEBUG = false
+cluster: export SECRET_KEY = cluster-test-key-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+cluster: export ALLOWED_HOSTS = $(CLUSTER_NET).30,news.example.com
+cluster: export SITE_URL = http://$(CLUSTER_NET).30:8080
+cluster: export DATABASE_URL = postgres://postgres@$(CLUSTER_NET).11:5441/newsroom
+cluster: export DATABASE_REPLICA_URL = postgres://postgres@$(CLUSTER_NET).12:5442/newsroom
+cluster: export REPLICA_MAX_LAG = 3.0
+cluster: export REPLICA_CHECK_SECONDS = 0.5
+cluster: export REDIS_URL = redis://$(CLUSTER_NET).13:6390/0
+cluster: export CELERY_BROKER_URL = redis://$(CLUSTER_NET).13:6390/1
+cluster: export CELERY_RESULT_BACKEND = redis://$(CLUSTER_NET).13:6390/1
+cluster: export EDGE_PURGE = varnish
+cluster: export VARNISH_PURGE_URLS = http://$(CLUSTER_NET).30:8080
+cluster: export TRUSTED_PROXY_COUNT = 1
+cluster: export SECURE_SSL_REDIRECT = false
+cluster: export TWO_FACTOR_REQUIRED = false
+cluster: $(VENV)/.dev varnish
+	@if [ "$$(id -u)" != 0 ] || [ "$$(uname -s)" != Linux ]; then \
+	  echo "make cluster needs root on Linux (network namespaces, PostgreSQL run as postgres)"; exit 2; fi
+	@command -v redis-server >/dev/null || { echo "make cluster needs redis-server"; exit 2; }
+	$(BIN)/pytest tests/cluster -p no:cacheprovider -o addopts="-ra --strict-markers" \
+	  -q $(CLUSTER_PYTEST_ARGS); status=$$?; \
+	  $(PY) -c "from tests.cluster import topology; topology.down()"; exit $$status

@@ -49,6 +49,7 @@ def purge(keys, *, using=None):
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
         send_to_edge(sorted(keys))
+        repeat_after_replica_lag(keys)
         return
     # One batch per transaction, kept on its outermost block: a rollback drops
     # it with the block. A callback per call: the first to run sends the batch
@@ -71,6 +72,24 @@ def _flush_batch(batch):
 def _flush(keys):
     store.purge(keys)
     send_to_edge(sorted(keys))
+    repeat_after_replica_lag(keys)
+
+
+def repeat_after_replica_lag(keys):
+    """With read replicas, purge `keys` once more when the write has surely reached them.
+
+    A page rendered from a replica that had not replayed the write yet (up to
+    REPLICA_MAX_LAG seconds behind) just after the first purge would otherwise be kept
+    with the old content until the next change.
+    """
+    if not getattr(settings, "REPLICA_DATABASES", None) or settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    try:
+        # A replica is used only while its lag, plus the time until it is measured
+        # again, stays within REPLICA_MAX_LAG: after that long every one shows the write.
+        tasks.purge_again.apply_async((sorted(keys),), countdown=settings.REPLICA_MAX_LAG)
+    except Exception:
+        logger.exception("could not queue the repeated purge of %s", sorted(keys)[:20])
 
 
 def send_to_edge(keys):

@@ -49,3 +49,13 @@ def purge_edge(self, keys, backend_names=None):
     raise self.retry(
         args=(keys, failed), countdown=countdown, exc=edge.EdgePurgeError(", ".join(failed))
     )
+
+
+@shared_task(name="caching.tasks.purge_again", ignore_result=True)
+def purge_again(keys):
+    """The second purge of `keys`, once read replicas have replayed the write that caused
+    the first (caching.purges.repeat_after_replica_lag)."""
+    from . import purges, store
+
+    store.purge(set(keys))
+    purges.send_to_edge(sorted(keys))

@@ -16,11 +16,13 @@ app.conf.beat_schedule = {}
 
 # Catches go-live side effects that were missed (worker down, Redis flushed,
 # ETA lost) and deliveries cut off by a dead worker; the same as `manage.py publish_due`.
+# Every PUBLISH_SWEEP_SECONDS (60; read here because beat reads its schedule once).
+_sweep_seconds = float(os.environ.get("PUBLISH_SWEEP_SECONDS") or 60)
 app.conf.beat_schedule["publish-due"] = {
     "task": "articles.tasks.publish_due",
-    "schedule": 60.0,
-    # A sweep that could not start within the minute is superseded by the next.
-    "options": {"expires": 55},
+    "schedule": _sweep_seconds,
+    # A sweep that could not start before the next one is superseded by it.
+    "options": {"expires": max(1.0, _sweep_seconds - 5)},
 }
 
 # Empties the trash of stories deleted more than ARTICLE_TRASH_DAYS ago.

@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -125,3 +125,14 @@ def healthz(request):
             elapsed_ms=round((time.monotonic() - started) * 1000, 1),
         )
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+@never_cache
+@require_safe
+def live(request):
+    """Liveness for load balancers and Varnish probes: this process answers requests.
+
+    Deliberately checks nothing else: a database or Redis outage must not take every
+    web host out of rotation at once (pages are still served from caches and replicas).
+    """
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security: which database a request reads, and a 503 page when the
+    # primary is unreachable (newsroom/db_router.py).
+    "newsroom.db_router.ReplicaReadMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # In-process setups only (ARTICLE_INPROCESS_SWEEP_INTERVAL): before the page
     # cache, so that cached pages also keep the catch-up going.
@@ -136,19 +139,68 @@ ASGI_APPLICATION = "newsroom.asgi.application"
 
 # Database: an SQLite file in the project folder unless DATABASE_URL says otherwise.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # A database that does not answer must fail a request (and /healthz) quickly.
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the dev server, a worker and seed_demo share the file.
     DATABASES["default"]["OPTIONS"].setdefault(
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+
+# Connection pool (Django 5.2's psycopg pool, psycopg-pool): DATABASE_POOL=true keeps
+# DATABASE_POOL_MIN_SIZE..DATABASE_POOL_MAX_SIZE connections per process, instead of
+# one persistent connection per thread (CONN_MAX_AGE, which the pool replaces).
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False)
+# The other way to pool: DATABASE_URL pointing at PgBouncer in transaction mode.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_POOL and DATABASE_PGBOUNCER:
+    raise ImproperlyConfigured("Use DATABASE_POOL or DATABASE_PGBOUNCER, not both.")
+
+
+def _postgres_options(config):
+    config.setdefault("OPTIONS", {})
+    # A database that does not answer must fail a request (and /healthz) quickly.
+    config["OPTIONS"].setdefault("connect_timeout", 3)
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its statement's
+    # server connection: .iterator() must fetch everything at once.
+    config["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_PGBOUNCER
+    if DATABASE_POOL:
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"]["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            # A request waiting longer than this for a connection fails (503).
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
+    return config
+
+
+# Read replicas (newsroom/db_router.py; README, "Running on several machines"): the
+# public site's reads go to one of these, chosen at random, while it is no more than
+# REPLICA_MAX_LAG seconds behind the primary.
+REPLICA_DATABASES = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URL", default=[]), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = env.db_url_config(_url)
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name PostgreSQL servers.")
+    _postgres_options(DATABASES[_alias])
+    # A replica that does not answer is left out after one quick attempt.
+    DATABASES[_alias]["OPTIONS"]["connect_timeout"] = 1
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _postgres_options(DATABASES["default"])
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["newsroom.db_router.ReplicaRouter"]
+REPLICA_MAX_LAG = env.float("REPLICA_MAX_LAG", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+if REPLICA_DATABASES and REPLICA_CHECK_SECONDS >= REPLICA_MAX_LAG:
+    raise ImproperlyConfigured("REPLICA_CHECK_SECONDS must be smaller than REPLICA_MAX_LAG.")
+# After a write, this client's reads stay on the primary this long (a cookie).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -339,7 +391,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -514,6 +566,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60 * 24 * 2),
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+}
+
+# Exactly one beat on several hosts (celery-redbeat): run `celery beat -S
+# redbeat.RedBeatScheduler` on two or more hosts; the one holding a lock in Redis sends
+# the schedule, renewing the lock at every tick (at most BEAT_MAX_LOOP_INTERVAL
+# seconds apart). When that host dies the lock lapses after BEAT_LOCK_TIMEOUT seconds
+# and a standby, which tries every BEAT_MAX_LOOP_INTERVAL seconds, takes over.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("BEAT_MAX_LOOP_INTERVAL", default=5)
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=30)
+CELERY_REDBEAT_KEY_PREFIX = f"{CACHE_KEY_PREFIX}:redbeat"
+CELERY_REDBEAT_REDIS_URL = env("BEAT_REDIS_URL", default=CELERY_BROKER_URL)
+# Passed to redis-py; Redis operations are retried for retry_period seconds (a
+# restarting Redis), then beat exits and its service manager starts it again.
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "retry_period": 30,
 }
 
 LOGGING = {

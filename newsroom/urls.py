@@ -9,6 +9,9 @@ from django.views.generic import RedirectView
 
 from . import health, security
 
+# An unreachable database answers 503 with a page that says so (newsroom/db_router.py).
+handler500 = "newsroom.db_router.server_error"
+
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer these paths.
     path("admin/2fa/", include("newsroom.twofactor")),
@@ -37,6 +40,7 @@ urlpatterns = [
     re_path(r"^wp-admin(?:/.*)?$", RedirectView.as_view(url=reverse_lazy("admin:index"))),
     path("wp-login.php", RedirectView.as_view(url=reverse_lazy("admin:login"))),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
     path("", include("caching.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),

@@ -15,6 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class FakeNetwork:
+    # Where the fakes listen; the cluster tests move them to the address their
+    # worker namespaces reach this machine by.
+    bind_host = "127.0.0.1"
+
     def __init__(self):
         self.requests = []
         self.posts = []
@@ -39,6 +43,7 @@ class FakeNetwork:
                     "query": parse_qs(url.query),
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                     "body": body,
+                    "client": self.client_address[0],
                 }
                 with fake._lock:
                     fake.requests.append(request)
@@ -63,7 +68,7 @@ class FakeNetwork:
             def do_GET(self):
                 self._serve("GET")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.bind_host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
