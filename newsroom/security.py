@@ -154,6 +154,10 @@ def throttle_rule(request):
         return "password-reset"
     if request.method == "POST" and path == reverse("admin:login"):
         return "login"
+    if request.method == "POST" and path == reverse("readership:beacon"):
+        return "beacon"
+    if request.method == "POST" and path == reverse("newsletters:signup"):
+        return "newsletter"
     if request.method in ("GET", "HEAD") and not path.startswith(_admin_prefix()):
         # Any other public page that is being rendered (the page cache answered
         # no hit): an address cannot make the server render without bound.

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "widgets",
     "sharing",
     "wordpress",
+    "readership",
+    "newsletters",
     "newsroom",
 ]
 
@@ -432,6 +434,8 @@ THROTTLE_RATES = {
     "login": env("THROTTLE_LOGIN", default="30/15m"),
     # Public pages rendered (not answered by the page cache), per address.
     "render": env("THROTTLE_RENDER", default="300/60"),
+    "beacon": env("THROTTLE_BEACON", default="60/60"),
+    "newsletter": env("THROTTLE_NEWSLETTER", default="10/1h"),
 }
 
 # Content security policy (django-csp 4). Public pages: scripts from this origin
@@ -634,3 +638,23 @@ ARTICLE_AUTOSAVE_INTERVAL = env.int("ARTICLE_AUTOSAVE_INTERVAL", default=10)
 # featured images from the old site.
 WORDPRESS_MEDIA_TIMEOUT = env.float("WORDPRESS_MEDIA_TIMEOUT", default=20.0)
 WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=IMAGE_MAX_BYTES)
+
+
+# Readership ("Most read"): counts in Redis hourly buckets, folded into daily totals.
+READERSHIP_REDIS_URL = env("READERSHIP_REDIS_URL", default=REDIS_URL)
+READERSHIP_KEEP_HOURS = env.int("READERSHIP_KEEP_HOURS", default=8 * 24)
+READERSHIP_FOLD_SECONDS = env.int("READERSHIP_FOLD_SECONDS", default=600)
+MOST_READ_COUNT = env.int("MOST_READ_COUNT", default=5)
+MOST_READ_SECONDS = env.int("MOST_READ_SECONDS", default=300)
+
+# Newsletter: double opt-in, digests at an hour of TIME_ZONE, breaking alerts.
+NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+NEWSLETTER_DAILY_HOUR = env.int("NEWSLETTER_DAILY_HOUR", default=7)
+NEWSLETTER_WEEKLY_DAY = env.int("NEWSLETTER_WEEKLY_DAY", default=1)  # crontab: 0 Sunday, 1 Monday
+NEWSLETTER_WEEKLY_HOUR = env.int("NEWSLETTER_WEEKLY_HOUR", default=8)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+NEWSLETTER_SEND_WORKERS = env.int("NEWSLETTER_SEND_WORKERS", default=1)
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
+NEWSLETTER_WEBHOOK_SECRET = env("NEWSLETTER_WEBHOOK_SECRET", default="")
+NEWSLETTER_DIGEST_MAX_STORIES = env.int("NEWSLETTER_DIGEST_MAX_STORIES", default=20)

@@ -34,6 +34,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("", include("caching.urls")),
+    path("", include("readership.urls")),
+    path("newsletter/", include("newsletters.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),
     path("", include("articles.urls")),

@@ -2,6 +2,7 @@
 
 from articles.models import Article
 from categories.models import Category
+from readership import services as readership
 
 from .models import BreakingNews
 
@@ -23,3 +24,8 @@ def current_breaking_news():
 def top_level_categories():
     """Sections for the navigation bar, in their editorial order."""
     return list(Category.objects.filter(parent__isnull=True))
+
+
+def most_read(*, limit, hours=24):
+    """The live stories read most in the last `hours` hours, most read first."""
+    return [article for article, _ in readership.most_read(limit, hours=hours)]

@@ -44,3 +44,42 @@
     setInterval(refreshTimes, MINUTE);
   });
 })();
+
+/* "Most read": count this read once per page load, and drop the story being read
+   from the shared block (it carries one spare for that). No cookie, no third party. */
+(function () {
+  "use strict";
+
+  function sendRead(article) {
+    var url = article.getAttribute("data-read-beacon");
+    if (!url || !navigator.sendBeacon || window.newsroomReadSent) return;
+    window.newsroomReadSent = true;
+    var body = new URLSearchParams();
+    body.set("id", article.getAttribute("data-story"));
+    navigator.sendBeacon(url, body);
+  }
+
+  function trimMostRead(currentId) {
+    document.querySelectorAll("[data-most-read]").forEach(function (block) {
+      var items = block.querySelectorAll("li[data-story]");
+      var dropped = false;
+      items.forEach(function (item) {
+        if (currentId && item.getAttribute("data-story") === currentId) {
+          item.remove();
+          dropped = true;
+        }
+      });
+      if (dropped) {
+        block.querySelectorAll("li[data-story][hidden]").forEach(function (item) {
+          item.hidden = false;
+        });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var article = document.querySelector("article[data-story]");
+    trimMostRead(article ? article.getAttribute("data-story") : null);
+    if (article) sendRead(article);
+  });
+})();
