@@ -37,10 +37,10 @@ def render_most_read():
     """
     limit = settings.MOST_READ_COUNT
     ranked = selectors.most_read(limit=limit + 1)
-    keys.record(MOST_READ_KEY, *(cache_keys.article(article.pk) for article, _ in ranked))
+    keys.record(MOST_READ_KEY, *(cache_keys.article(article.pk) for article in ranked))
     return render_to_string(
         "widgets/includes/most_read.html",
-        {"most_read": [(article, index >= limit) for index, (article, _) in enumerate(ranked)]},
+        {"most_read": [(article, index >= limit) for index, article in enumerate(ranked)]},
     )
 
 
