@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search chromium varnish wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-readers chromium varnish wrk clean help
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
+	@echo "make bench-readers - read beacon and a 50,000-subscriber digest (needs DATABASE_URL and REDIS_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -140,6 +141,7 @@ wrk:
 bench: $(VENV)/.runtime wrk varnish
 	$(PY) -m bench.pages
 	$(MAKE) --no-print-directory bench-search
+	$(MAKE) --no-print-directory bench-readers
 
 # Search speed (bench/search.py) on BENCH_ARTICLES generated articles, 100,000 when
 # unset (generated once, in minutes; reused by later runs), kept in a database of
@@ -150,6 +152,12 @@ bench-search: $(VENV)/.runtime
 	  *) echo "make bench-search needs DATABASE_URL=postgres://..."; exit 2;; esac
 	DATABASE_URL="$(BENCH_SEARCH_DATABASE_URL)" $(PY) -m bench.search --setup \
 	  --articles $(or $(BENCH_ARTICLES),100000)
+
+# The read beacon against the bare Django view, and a digest to BENCH_SUBSCRIBERS
+# (50,000) through a real worker into a local SMTP sink (bench/readers.py). The sink
+# is aiosmtpd, a development requirement.
+bench-readers: $(VENV)/.dev wrk
+	$(PY) -m bench.readers
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }

@@ -434,7 +434,6 @@ THROTTLE_RATES = {
     "login": env("THROTTLE_LOGIN", default="30/15m"),
     # Public pages rendered (not answered by the page cache), per address.
     "render": env("THROTTLE_RENDER", default="300/60"),
-    "beacon": env("THROTTLE_BEACON", default="60/60"),
     "newsletter": env("THROTTLE_NEWSLETTER", default="10/1h"),
 }
 
@@ -644,6 +643,8 @@ WORDPRESS_MEDIA_MAX_BYTES = env.int("WORDPRESS_MEDIA_MAX_BYTES", default=IMAGE_M
 READERSHIP_REDIS_URL = env("READERSHIP_REDIS_URL", default=REDIS_URL)
 READERSHIP_KEEP_HOURS = env.int("READERSHIP_KEEP_HOURS", default=8 * 24)
 READERSHIP_FOLD_SECONDS = env.int("READERSHIP_FOLD_SECONDS", default=600)
+READERSHIP_BUFFER_SECONDS = env.float("READERSHIP_BUFFER_SECONDS", default=1.0)
+READERSHIP_RATE_PER_MINUTE = env.int("READERSHIP_RATE_PER_MINUTE", default=60)
 MOST_READ_COUNT = env.int("MOST_READ_COUNT", default=5)
 MOST_READ_SECONDS = env.int("MOST_READ_SECONDS", default=300)
 

@@ -52,6 +52,15 @@ class RedisCounter:
         pipe.execute()
         return True
 
+    def add_many(self, items):
+        """Add {(hour, article id): reads} in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        for (hour, pk), views in items.items():
+            pipe.hincrby(self.key(hour), pk, views)
+        for hour in {hour for hour, _ in items}:
+            pipe.expire(self.key(hour), settings.READERSHIP_KEEP_HOURS * 3600)
+        pipe.execute()
+
     def counts(self, hours, article_ids=None):
         """{(hour, article id): reads} over `hours` (for `article_ids` only, when given)."""
         hours = list(hours)
@@ -84,23 +93,34 @@ class DatabaseCounter:
     def record(self, article_id, when):
         from articles.models import Article
 
-        from .models import HourlyViews
-
         if not Article.objects.filter(pk=article_id).exists():
             return False
-        hour = hour_start(when)
-        updated = HourlyViews.objects.filter(article_id=article_id, hour=hour).update(
-            views=F("views") + 1
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    HourlyViews.objects.create(article_id=article_id, hour=hour, views=1)
-            except IntegrityError:  # a concurrent first read of the hour
-                HourlyViews.objects.filter(article_id=article_id, hour=hour).update(
-                    views=F("views") + 1
-                )
+        self.add_many({(hour_start(when), article_id): 1})
         return True
+
+    def add_many(self, items):
+        """Add {(hour, article id): reads}; reads of stories deleted meanwhile are dropped."""
+        from articles.models import Article
+
+        from .models import HourlyViews
+
+        existing = set(
+            Article.objects.filter(pk__in={pk for _, pk in items}).values_list("pk", flat=True)
+        )
+        for (hour, article_id), views in items.items():
+            if article_id not in existing:
+                continue
+            updated = HourlyViews.objects.filter(article_id=article_id, hour=hour).update(
+                views=F("views") + views
+            )
+            if not updated:
+                try:
+                    with transaction.atomic():
+                        HourlyViews.objects.create(article_id=article_id, hour=hour, views=views)
+                except IntegrityError:  # a concurrent first read of the hour
+                    HourlyViews.objects.filter(article_id=article_id, hour=hour).update(
+                        views=F("views") + views
+                    )
 
     def counts(self, hours, article_ids=None):
         from .models import HourlyViews

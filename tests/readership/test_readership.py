@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from caching.middleware import forget_local_copies
-from readership import services
+from readership import buffer, services
 from readership.models import DailyViews
 from tests.factories import ArticleFactory, StaffUserFactory
 
@@ -20,7 +20,12 @@ BROWSER_AGENT = (
 
 @pytest.fixture(params=["counter-of-the-settings", "database"])
 def counter(request, settings):
-    """Each test runs on the database counter and, when REDIS_URL is set, on Redis too."""
+    """Each test runs on the database counter and, when REDIS_URL is set, on Redis too.
+
+    Beacon reads are written at once (no tally in the process) unless a test says otherwise.
+    """
+    buffer.reset()
+    settings.READERSHIP_BUFFER_SECONDS = 0
     if request.param == "database":
         settings.READERSHIP_REDIS_URL = ""
     elif not settings.READERSHIP_REDIS_URL:
@@ -54,10 +59,34 @@ def test_malformed_ids_are_refused_and_gets_are_not_allowed(db, client, counter)
 
 
 def test_reads_are_rate_limited_per_address(db, client, settings, counter):
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "beacon": "2/60"}
+    settings.READERSHIP_RATE_PER_MINUTE = 2
     article = ArticleFactory()
     assert [read(client, article.pk).status_code for _ in range(3)] == [204, 204, 429]
-    assert services.views_for([article.pk])[article.pk][0] == 2
+    assert read(client, article.pk, agent=BROWSER_AGENT).status_code == 429
+    other = client.post(
+        reverse("readership:beacon"),
+        {"id": str(article.pk)},
+        HTTP_USER_AGENT=BROWSER_AGENT,
+        REMOTE_ADDR="192.0.2.9",
+    )
+    assert other.status_code == 204
+    assert services.views_for([article.pk])[article.pk][0] == 3
+
+
+def test_beacon_reads_are_tallied_in_the_process_and_written_together(
+    db, client, settings, counter
+):
+    settings.READERSHIP_BUFFER_SECONDS = 60
+    article, other = ArticleFactory(), ArticleFactory()
+    for story in (article, article, other):
+        assert read(client, story.pk).status_code == 204
+    assert services.views_for([article.pk])[article.pk] == (0, 0, 0)
+    assert buffer.flush() == 3
+    assert services.views_for([article.pk, other.pk]) == {
+        article.pk: (2, 2, 2),
+        other.pk: (1, 1, 1),
+    }
+    assert buffer.flush() == 0
 
 
 def test_windows_slide_and_the_fold_is_idempotent(db, counter):
