@@ -659,3 +659,8 @@ NEWSLETTER_SEND_WORKERS = env.int("NEWSLETTER_SEND_WORKERS", default=1)
 NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
 NEWSLETTER_WEBHOOK_SECRET = env("NEWSLETTER_WEBHOOK_SECRET", default="")
 NEWSLETTER_DIGEST_MAX_STORIES = env.int("NEWSLETTER_DIGEST_MAX_STORIES", default=20)
+# The read beacon skips the session, CSRF and authentication middleware (readership/middleware.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("newsroom.security.ThrottleMiddleware") + 1,
+    "readership.middleware.ReadBeaconMiddleware",
+)
