@@ -345,3 +345,20 @@ def test_admin_previews_an_edition_sends_a_test_and_counts_deliveries(
     (test_mail,) = smtp_server.to("desk@example.org")
     assert "Preview story" in parts(test_mail)[0]
     assert Delivery.objects.filter(edition=edition).count() == 1  # a test is not a delivery
+
+
+def test_send_digest_command_plans_once_and_says_so(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    active("cron@example.org")
+    out = io.StringIO()
+    call_command("send_digest", "daily", stdout=out)
+    assert "Nothing new" in out.getvalue()
+    ArticleFactory(title="Cron story")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_digest", "daily", stdout=out)
+        call_command("send_digest", "daily", stdout=out)
+    assert len(smtp_server.to("cron@example.org")) == 1
+    assert Edition.objects.count() == 1

@@ -186,3 +186,16 @@ def test_admin_shows_reads_per_story_and_the_top_stories_chart(db, client, count
     assert top.status_code == 200
     assert "<svg" in body and body.count("<rect") == 30
     assert "A much read story" in body
+
+
+def test_fold_reads_command_writes_the_daily_totals(db, counter):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    article = ArticleFactory()
+    services.record_read(article.pk)
+    out = StringIO()
+    call_command("fold_reads", stdout=out)
+    assert "Wrote 1 daily totals." in out.getvalue()
+    assert DailyViews.objects.get(article=article).views == 1
