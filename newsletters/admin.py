@@ -75,7 +75,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
         return response
 
-    @admin.action(description="Unsubscribe the selected subscribers")
+    @admin.action(description="Unsubscribe the selected subscribers", permissions=["change"])
     def unsubscribe_selected(self, request, queryset):
         for subscriber in queryset:
             services.unsubscribe(subscriber)

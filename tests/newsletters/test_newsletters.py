@@ -362,3 +362,23 @@ def test_send_digest_command_plans_once_and_says_so(
         call_command("send_digest", "daily", stdout=out)
     assert len(smtp_server.to("cron@example.org")) == 1
     assert Edition.objects.count() == 1
+
+
+def test_the_article_page_in_the_admin_offers_the_breaking_alert(db, editor_client):
+    story = ArticleFactory(draft=True)
+    page = editor_client.get(reverse("admin:articles_article_change", args=[story.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "breaking-news alert by e-mail" in body.lower()
+    assert 'name="breaking_alert-0-send_alert"' in body
+
+
+def test_an_editor_may_export_but_not_unsubscribe_in_bulk(db, client):
+    editor = StaffUserFactory(role="Editor")
+    client.force_login(editor)
+    active("someone@example.org")
+    page = client.get(reverse("admin:newsletters_subscriber_changelist"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'value="export_csv"' in body
+    assert 'value="unsubscribe_selected"' not in body
