@@ -123,9 +123,10 @@ class BreakingAlert(models.Model):
     article = models.OneToOneField(
         "articles.Article", on_delete=models.CASCADE, related_name="breaking_alert"
     )
+    # Off until ticked: an untouched extra inline form is not saved at all.
     send_alert = models.BooleanField(
         "send a breaking-news alert",
-        default=True,
+        default=False,
         help_text="Subscribers to breaking news get this story by e-mail when it goes live.",
     )
     created_at = models.DateTimeField(default=timezone.now)

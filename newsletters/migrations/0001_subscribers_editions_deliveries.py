@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
             name='BreakingAlert',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('send_alert', models.BooleanField(default=True, help_text='Subscribers to breaking news get this story by e-mail when it goes live.', verbose_name='send a breaking-news alert')),
+                ('send_alert', models.BooleanField(default=False, help_text='Subscribers to breaking news get this story by e-mail when it goes live.', verbose_name='send a breaking-news alert')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('article', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='breaking_alert', to='articles.article')),
             ],

@@ -187,7 +187,7 @@ def test_a_story_marked_breaking_alerts_subscribers_when_it_goes_live(
     active("alerts@example.org", daily=False, alerts=True)
     active("digest-only@example.org")
     story = ArticleFactory(title="Earthquake", draft=True)
-    BreakingAlert.objects.create(article=story)
+    BreakingAlert.objects.create(article=story, send_alert=True)
     quiet = ArticleFactory(title="Not breaking", draft=True)
     with django_capture_on_commit_callbacks(execute=True):
         article_services.publish(story)
