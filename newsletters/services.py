@@ -2,12 +2,12 @@
 
 Exactly once: planning an edition writes one Delivery per subscriber (a
 UniqueConstraint guards it). A worker claims a batch of pending rows with a
-conditional UPDATE (rows locked with SKIP LOCKED on PostgreSQL), then moves each
-row from "claimed" to "sending" before handing the message to the mail server
-and to "sent" right after. A worker killed mid-batch leaves "claimed" rows,
-never tried, which the sweep (resume) hands back to "pending"; at most the one
-row in "sending" may or may not have reached the server: it becomes "unknown"
-and is never sent blindly again (an editor can see it in the admin).
+conditional UPDATE (rows locked with SKIP LOCKED on PostgreSQL), sends them in id
+order over one SMTP connection and marks each one "sent" as soon as the server
+took it. A worker killed mid-batch leaves the rest "claimed": the sweep (resume)
+marks the first of them "unknown" (it may or may not have reached the server, so
+it is never sent blindly again; an editor sees it in the admin) and hands the
+others, never tried, back to "pending".
 """
 
 import logging
@@ -19,7 +19,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from articles.models import Article
@@ -271,26 +271,30 @@ def _send_one(edition, delivery, articles, rendered, mail):
     if ids not in rendered:
         rendered[ids] = emails.Rendered(edition, wanted)
     message = rendered[ids].message(edition, delivery.subscriber, connection=mail)
-    if not claimed.update(status=Delivery.Status.SENDING, attempts=delivery.attempts + 1):
-        return  # the sweep took it back
-    sending = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
+    attempts = delivery.attempts + 1
     try:
         message.send()
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+    except (
+        smtplib.SMTPRecipientsRefused,
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPDataError,
+    ) as exc:
         # The server said no: nothing was delivered.
-        status = (
-            Delivery.Status.PENDING
-            if delivery.attempts + 1 < MAX_ATTEMPTS
-            else Delivery.Status.FAILED
-        )
-        sending.update(status=status, error=str(exc)[:500], claim="")
+        status = Delivery.Status.PENDING if attempts < MAX_ATTEMPTS else Delivery.Status.FAILED
+        claimed.update(status=status, error=str(exc)[:500], claim="", attempts=attempts)
         return
     except Exception as exc:
         # The connection broke mid-message: it may have gone; never send it twice.
         logger.exception("newsletter delivery %s failed", delivery.pk)
-        sending.update(status=Delivery.Status.UNKNOWN, error=f"{type(exc).__name__}: {exc}"[:500])
+        claimed.update(
+            status=Delivery.Status.UNKNOWN,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            attempts=attempts,
+        )
         raise
-    sending.update(status=Delivery.Status.SENT, sent_at=timezone.now(), error="")
+    # One write per message: rows of a batch are sent in id order, so after a crash
+    # only the first row still claimed can have been in flight (resume()).
+    claimed.update(status=Delivery.Status.SENT, sent_at=timezone.now(), error="", attempts=attempts)
 
 
 def finish_if_done(edition):
@@ -311,18 +315,22 @@ def finish_if_done(edition):
 def resume(stale_seconds=None):
     """Take up editions a dead worker cut off; returns the editions queued again.
 
-    Claimed rows older than NEWSLETTER_CLAIM_SECONDS were never tried: back to pending.
-    A row left "sending" may have reached the server: "unknown", never sent again blindly.
+    A worker sends its claimed rows in id order and marks each one sent as soon as the
+    server took it, so of a batch claimed longer than NEWSLETTER_CLAIM_SECONDS ago, the
+    first row still claimed may have reached the server: it becomes "unknown" and is
+    never sent blindly again. The rows after it were never tried: back to pending.
     """
     stale_seconds = settings.NEWSLETTER_CLAIM_SECONDS if stale_seconds is None else stale_seconds
     cutoff = timezone.now() - timedelta(seconds=stale_seconds)
-    Delivery.objects.filter(status=Delivery.Status.CLAIMED, claimed_at__lte=cutoff).update(
-        status=Delivery.Status.PENDING, claim=""
+    stale = Delivery.objects.filter(status=Delivery.Status.CLAIMED, claimed_at__lte=cutoff)
+    in_flight = list(
+        stale.values("claim").annotate(first=Min("pk")).values_list("first", flat=True)
     )
-    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=cutoff).update(
+    Delivery.objects.filter(pk__in=in_flight, status=Delivery.Status.CLAIMED).update(
         status=Delivery.Status.UNKNOWN,
         error="The worker stopped while sending: it may or may not have gone.",
     )
+    stale.exclude(pk__in=in_flight).update(status=Delivery.Status.PENDING, claim="")
     queued = []
     for edition in Edition.objects.filter(status=Edition.Status.SENDING):
         if finish_if_done(edition):

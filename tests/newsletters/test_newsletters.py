@@ -382,3 +382,22 @@ def test_an_editor_may_export_but_not_unsubscribe_in_bulk(db, client):
     body = page.content.decode()
     assert 'value="export_csv"' in body
     assert 'value="unsubscribe_selected"' not in body
+
+
+def test_resume_marks_the_row_in_flight_unknown_and_sends_the_rest(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    ArticleFactory()
+    for n in range(3):
+        active(f"cut{n}@example.org")
+    with django_capture_on_commit_callbacks(execute=False):
+        edition = services.plan_digest(Edition.Kind.DAILY)  # planned, its task not run
+    token = services.claim_batch(edition, 10)  # as a worker that then died
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resume(stale_seconds=0)
+    rows = list(Delivery.objects.filter(edition=edition).order_by("pk"))
+    assert [row.status for row in rows] == ["unknown", "sent", "sent"]
+    assert rows[0].claim == token
+    assert smtp_server.to(rows[0].subscriber.email) == []
+    assert len(smtp_server) == 2
+    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DONE
