@@ -77,9 +77,26 @@
     });
   }
 
+  // The block is fetched, not part of the page: a page kept long by a CDN still shows
+  // a fresh list, and the fragment is cached on its own (caching.blocks).
+  function loadMostRead(currentId) {
+    document.querySelectorAll(".most-read-slot[data-fragment]").forEach(function (slot) {
+      if (!window.fetch) return;
+      fetch(slot.getAttribute("data-fragment"), { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          slot.innerHTML = html;
+          trimMostRead(currentId);
+        })
+        .catch(function () {});
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var article = document.querySelector("article[data-story]");
-    trimMostRead(article ? article.getAttribute("data-story") : null);
+    var currentId = article ? article.getAttribute("data-story") : null;
+    trimMostRead(currentId);
+    loadMostRead(currentId);
     if (article) sendRead(article);
   });
 })();
