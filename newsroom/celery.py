@@ -43,22 +43,21 @@ def ping():
     return "pong"
 
 
-@app.on_after_configure.connect
-def readers_schedule(sender, **kwargs):
+def readers_schedule(schedule):
     """Readership's fold and the newsletter's digests, at hours of the newsroom's time zone."""
     from celery.schedules import crontab
     from django.conf import settings
 
-    sender.conf.beat_schedule["readership-fold"] = {
+    schedule["readership-fold"] = {
         "task": "readership.tasks.fold_daily_views",
         "schedule": float(settings.READERSHIP_FOLD_SECONDS),
     }
-    sender.conf.beat_schedule["newsletter-daily"] = {
+    schedule["newsletter-daily"] = {
         "task": "newsletters.tasks.send_digest",
         "schedule": crontab(minute=0, hour=settings.NEWSLETTER_DAILY_HOUR),
         "args": ("daily",),
     }
-    sender.conf.beat_schedule["newsletter-weekly"] = {
+    schedule["newsletter-weekly"] = {
         "task": "newsletters.tasks.send_digest",
         "schedule": crontab(
             minute=0,
@@ -68,8 +67,12 @@ def readers_schedule(sender, **kwargs):
         "args": ("weekly",),
     }
     # Editions cut off by a dead worker are taken up again.
-    sender.conf.beat_schedule["newsletter-resume"] = {
+    schedule["newsletter-resume"] = {
         "task": "newsletters.tasks.resume_editions",
         "schedule": 120.0,
         "options": {"expires": 110},
     }
+
+
+# The configuration (Django's settings) is loaded by now: app.conf was read above.
+readers_schedule(app.conf.beat_schedule)

@@ -401,3 +401,17 @@ def test_resume_marks_the_row_in_flight_unknown_and_sends_the_rest(
     assert smtp_server.to(rows[0].subscriber.email) == []
     assert len(smtp_server) == 2
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DONE
+
+
+def test_beat_sends_the_digests_at_their_hours_in_the_newsroom_time_zone(settings):
+    from newsroom.celery import app
+
+    schedule = app.conf.beat_schedule
+    daily, weekly = schedule["newsletter-daily"], schedule["newsletter-weekly"]
+    assert daily["task"] == weekly["task"] == "newsletters.tasks.send_digest"
+    assert (daily["args"], weekly["args"]) == (("daily",), ("weekly",))
+    assert daily["schedule"].hour == {settings.NEWSLETTER_DAILY_HOUR}
+    assert weekly["schedule"].day_of_week == {settings.NEWSLETTER_WEEKLY_DAY}
+    assert app.conf.timezone == settings.TIME_ZONE
+    assert schedule["newsletter-resume"]["task"] == "newsletters.tasks.resume_editions"
+    assert schedule["readership-fold"]["task"] == "readership.tasks.fold_daily_views"
