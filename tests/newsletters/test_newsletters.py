@@ -415,3 +415,17 @@ def test_beat_sends_the_digests_at_their_hours_in_the_newsroom_time_zone(setting
     assert app.conf.timezone == settings.TIME_ZONE
     assert schedule["newsletter-resume"]["task"] == "newsletters.tasks.resume_editions"
     assert schedule["readership-fold"]["task"] == "readership.tasks.fold_daily_views"
+
+
+def test_signups_are_limited_per_address(db, client, settings, smtp_server):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "newsletter": "2/60"}
+    codes = [
+        client.post(
+            reverse("newsletters:signup"), {"email": f"t{n}@example.org", "daily": "on"}
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    assert Subscriber.objects.count() == 2
+    # The form itself and one-click unsubscribes are never limited by it.
+    assert client.get(reverse("newsletters:signup")).status_code == 200
