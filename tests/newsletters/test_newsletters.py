@@ -429,3 +429,23 @@ def test_signups_are_limited_per_address(db, client, settings, smtp_server):
     assert Subscriber.objects.count() == 2
     # The form itself and one-click unsubscribes are never limited by it.
     assert client.get(reverse("newsletters:signup")).status_code == 200
+
+
+def test_an_editor_ticks_the_alert_on_the_story_and_publishing_sends_it(
+    db, client, smtp_server, django_capture_on_commit_callbacks
+):
+    from tests.articles.test_admin_support import change_url, error_text, form_data, login
+
+    login(client, "Editor")
+    active("alerted@example.org", alerts=True)
+    story = ArticleFactory(title="Ceasefire announced", draft=True)
+    data = form_data(client, change_url(story))
+    assert data.get("breaking_alert-0-send_alert") is None  # off until ticked
+    data["breaking_alert-0-send_alert"] = "on"
+    response = client.post(change_url(story), data)
+    assert response.status_code == 302, error_text(response)
+    assert BreakingAlert.objects.get(article=story).send_alert is True
+    with django_capture_on_commit_callbacks(execute=True):
+        article_services.publish(story)
+    (mail,) = smtp_server.to("alerted@example.org")
+    assert mail["Subject"] == "Breaking: Ceasefire announced"
