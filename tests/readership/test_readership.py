@@ -202,3 +202,18 @@ def test_fold_reads_command_writes_the_daily_totals(db, counter):
     call_command("fold_reads", stdout=out)
     assert "Wrote 1 daily totals." in out.getvalue()
     assert DailyViews.objects.get(article=article).views == 1
+
+
+def test_most_read_fragment_answers_in_constant_queries(
+    db, client, settings, django_assert_max_num_queries, counter
+):
+    settings.PAGE_CACHE_ENABLED = False  # count the rendering itself, every time
+    fragment = reverse("caching:fragment", kwargs={"name": "most-read"})
+    for story in ArticleFactory.create_batch(3):
+        services.record_read(story.pk)
+    with django_assert_max_num_queries(10) as few:
+        assert "Most read" in client.get(fragment).content.decode()
+    for story in ArticleFactory.create_batch(20):
+        services.record_read(story.pk)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(fragment).content.decode().count("most-read__item") == 6
