@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup chromium varnish pg-client wrk clean help cluster
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup bench-readers chromium varnish pg-client wrk clean help cluster
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
 	@echo "make bench-backup - backup and restore of 100,000 articles and 10,000 images (needs DATABASE_URL)"
 	@echo "make cluster - several-machine topology in network namespaces and its failure tests (root, Linux)"
+	@echo "make bench-readers - read beacon and a 50,000-subscriber digest (needs DATABASE_URL and REDIS_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -171,6 +172,7 @@ bench: $(VENV)/.runtime wrk varnish
 	$(PY) -m bench.pages
 	$(MAKE) --no-print-directory bench-search
 	$(MAKE) --no-print-directory bench-backup
+	$(MAKE) --no-print-directory bench-readers
 
 # Search speed (bench/search.py) on BENCH_ARTICLES generated articles, 100,000 when
 # unset (generated once, in minutes; reused by later runs), kept in a database of
@@ -192,6 +194,11 @@ bench-backup: $(VENV)/.runtime
 	  *) echo "make bench-backup needs DATABASE_URL=postgres://..."; exit 2;; esac
 	DATABASE_URL="$(BENCH_BACKUP_DATABASE_URL)" $(PY) -m bench.backups \
 	  --articles $(or $(BENCH_ARTICLES),100000) --images $(or $(BENCH_IMAGES),10000)
+# The read beacon against the bare Django view, and a digest to BENCH_SUBSCRIBERS
+# (50,000) through a real worker into a local SMTP sink (bench/readers.py). The sink
+# is aiosmtpd, a development requirement.
+bench-readers: $(VENV)/.dev wrk
+	$(PY) -m bench.readers
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }

@@ -58,7 +58,7 @@ def route_side_effects(name, args, kwargs, options, task=None, **kw):
     from django.conf import settings
 
     queue = getattr(settings, "SIDE_EFFECTS_QUEUE", "")
-    if queue and name.startswith(("articles.", "sharing.")):
+    if queue and name.startswith(("articles.", "sharing.", "newsletters.", "readership.")):
         return {"queue": queue}
     return None
 
@@ -70,3 +70,38 @@ app.conf.task_routes = (route_side_effects,)
 def ping():
     """Answer "pong": proves a worker is consuming from the broker."""
     return "pong"
+
+
+def readers_schedule(schedule):
+    """Readership's fold and the newsletter's digests, at hours of the newsroom's time zone."""
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    schedule["readership-fold"] = {
+        "task": "readership.tasks.fold_daily_views",
+        "schedule": float(settings.READERSHIP_FOLD_SECONDS),
+    }
+    schedule["newsletter-daily"] = {
+        "task": "newsletters.tasks.send_digest",
+        "schedule": crontab(minute=0, hour=settings.NEWSLETTER_DAILY_HOUR),
+        "args": ("daily",),
+    }
+    schedule["newsletter-weekly"] = {
+        "task": "newsletters.tasks.send_digest",
+        "schedule": crontab(
+            minute=0,
+            hour=settings.NEWSLETTER_WEEKLY_HOUR,
+            day_of_week=settings.NEWSLETTER_WEEKLY_DAY,
+        ),
+        "args": ("weekly",),
+    }
+    # Editions cut off by a dead worker are taken up again.
+    schedule["newsletter-resume"] = {
+        "task": "newsletters.tasks.resume_editions",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    }
+
+
+# The configuration (Django's settings) is loaded by now: app.conf was read above.
+readers_schedule(app.conf.beat_schedule)

@@ -154,6 +154,8 @@ def throttle_rule(request):
         return "password-reset"
     if request.method == "POST" and path == reverse("admin:login"):
         return "login"
+    if request.method == "POST" and path == reverse("newsletters:signup"):
+        return "newsletter"
     if request.method in ("GET", "HEAD") and not path.startswith(_admin_prefix()):
         # Any other public page that is being rendered (the page cache answered
         # no hit): an address cannot make the server render without bound.
@@ -176,6 +178,8 @@ class ThrottleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # For views that keep limits of their own (the read beacon, readership/buffer.py).
+        request.client_address = client_ip(request)
         if getattr(settings, "THROTTLE_ENABLED", True):
             rule = throttle_rule(request)
             rate = parse_rate(settings.THROTTLE_RATES.get(rule, "")) if rule else None

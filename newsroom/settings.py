@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "sharing",
     "wordpress",
     "backups",
+    "readership",
+    "newsletters",
     "newsroom",
 ]
 
@@ -488,6 +490,7 @@ THROTTLE_RATES = {
     "login": env("THROTTLE_LOGIN", default="30/15m"),
     # Public pages rendered (not answered by the page cache), per address.
     "render": env("THROTTLE_RENDER", default="300/60"),
+    "newsletter": env("THROTTLE_NEWSLETTER", default="10/1h"),
 }
 
 # Content security policy (django-csp 4). Public pages: scripts from this origin
@@ -794,3 +797,29 @@ ADMIN_TECHNICAL_APPS = env.list(
 )
 # The breaking-news banner's "Expires at" default: this many hours after now.
 BREAKING_NEWS_DEFAULT_HOURS = env.float("BREAKING_NEWS_DEFAULT_HOURS", default=6)
+
+# Readership ("Most read"): counts in Redis hourly buckets, folded into daily totals.
+READERSHIP_REDIS_URL = env("READERSHIP_REDIS_URL", default=REDIS_URL)
+READERSHIP_KEEP_HOURS = env.int("READERSHIP_KEEP_HOURS", default=8 * 24)
+READERSHIP_FOLD_SECONDS = env.int("READERSHIP_FOLD_SECONDS", default=600)
+READERSHIP_BUFFER_SECONDS = env.float("READERSHIP_BUFFER_SECONDS", default=1.0)
+READERSHIP_RATE_PER_MINUTE = env.int("READERSHIP_RATE_PER_MINUTE", default=60)
+MOST_READ_COUNT = env.int("MOST_READ_COUNT", default=5)
+MOST_READ_SECONDS = env.int("MOST_READ_SECONDS", default=300)
+
+# Newsletter: double opt-in, digests at an hour of TIME_ZONE, breaking alerts.
+NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+NEWSLETTER_DAILY_HOUR = env.int("NEWSLETTER_DAILY_HOUR", default=7)
+NEWSLETTER_WEEKLY_DAY = env.int("NEWSLETTER_WEEKLY_DAY", default=1)  # crontab: 0 Sunday, 1 Monday
+NEWSLETTER_WEEKLY_HOUR = env.int("NEWSLETTER_WEEKLY_HOUR", default=8)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+NEWSLETTER_SEND_WORKERS = env.int("NEWSLETTER_SEND_WORKERS", default=1)
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=600)
+NEWSLETTER_WEBHOOK_SECRET = env("NEWSLETTER_WEBHOOK_SECRET", default="")
+NEWSLETTER_DIGEST_MAX_STORIES = env.int("NEWSLETTER_DIGEST_MAX_STORIES", default=20)
+# The read beacon skips the session, CSRF and authentication middleware (readership/middleware.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("newsroom.security.ThrottleMiddleware") + 1,
+    "readership.middleware.ReadBeaconMiddleware",
+)

@@ -42,6 +42,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),
     path("", include("caching.urls")),
+    path("", include("readership.urls")),
+    path("newsletter/", include("newsletters.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),
     path("", include("articles.urls")),

@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from articles.models import Article
 from categories.models import Category
+from readership import services as readership
 
 from .models import BreakingNews, WidgetSettings
 
@@ -64,3 +65,8 @@ def _read_settings():
 
 def forget_widget_settings():
     cache.delete(SETTINGS_CACHE_KEY)
+
+
+def most_read(*, limit, hours=24):
+    """The live stories read most in the last `hours` hours, most read first."""
+    return [article for article, _ in readership.most_read(limit, hours=hours)]

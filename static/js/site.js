@@ -44,3 +44,59 @@
     setInterval(refreshTimes, MINUTE);
   });
 })();
+
+/* "Most read": count this read once per page load, and drop the story being read
+   from the shared block (it carries one spare for that). No cookie, no third party. */
+(function () {
+  "use strict";
+
+  function sendRead(article) {
+    var url = article.getAttribute("data-read-beacon");
+    if (!url || !navigator.sendBeacon || window.newsroomReadSent) return;
+    window.newsroomReadSent = true;
+    var body = new URLSearchParams();
+    body.set("id", article.getAttribute("data-story"));
+    navigator.sendBeacon(url, body);
+  }
+
+  function trimMostRead(currentId) {
+    document.querySelectorAll("[data-most-read]").forEach(function (block) {
+      var items = block.querySelectorAll("li[data-story]");
+      var dropped = false;
+      items.forEach(function (item) {
+        if (currentId && item.getAttribute("data-story") === currentId) {
+          item.remove();
+          dropped = true;
+        }
+      });
+      if (dropped) {
+        block.querySelectorAll("li[data-story][hidden]").forEach(function (item) {
+          item.hidden = false;
+        });
+      }
+    });
+  }
+
+  // The block is fetched, not part of the page: a page kept long by a CDN still shows
+  // a fresh list, and the fragment is cached on its own (caching.blocks).
+  function loadMostRead(currentId) {
+    document.querySelectorAll(".most-read-slot[data-fragment]").forEach(function (slot) {
+      if (!window.fetch) return;
+      fetch(slot.getAttribute("data-fragment"), { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          slot.innerHTML = html;
+          trimMostRead(currentId);
+        })
+        .catch(function () {});
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var article = document.querySelector("article[data-story]");
+    var currentId = article ? article.getAttribute("data-story") : null;
+    trimMostRead(currentId);
+    loadMostRead(currentId);
+    if (article) sendRead(article);
+  });
+})();

@@ -125,7 +125,11 @@ def test_banners_change_by_the_clock_alone(db):
     BreakingNewsFactory(expires_at=now + timezone.timedelta(hours=2))
     BreakingNewsFactory(is_active=False, expires_at=now + timezone.timedelta(hours=3))
     events, _ = schedule.upcoming()
-    moments = [(round(moment - now.timestamp()), keys_) for moment, keys_ in events]
+    moments = [
+        (round(moment - now.timestamp()), keys_)
+        for moment, keys_ in events
+        if "most-read" not in keys_  # "Most read" ends on the clock too, every few minutes
+    ]
     assert moments == [
         (300, frozenset({"banner"})),
         (3600, frozenset({"banner"})),

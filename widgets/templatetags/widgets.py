@@ -7,13 +7,14 @@ in widgets.apps. The section navigation is part of each page, under the key
 """
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from articles import cache_keys
 from caching import fragments, keys
 
 from .. import selectors
-from ..apps import BANNER_KEY
+from ..apps import BANNER_KEY, MOST_READ_KEY
 
 register = template.Library()
 
@@ -25,6 +26,22 @@ def render_recent_posts(exclude=None, limit=None):
     posts = selectors.recent_posts(exclude=exclude_pk, limit=limit)
     keys.record(cache_keys.RECENT, *(cache_keys.article(post.pk) for post in posts))
     return render_to_string("widgets/includes/recent_posts.html", {"recent_posts": posts})
+
+
+def render_most_read():
+    """The "Most read" block: the stories read most in 24 hours, one spare.
+
+    One fragment for every page: the page being read drops its own story in the
+    browser (static/js/site.js) and shows the spare instead, so the block is not
+    cached once per story. It is kept until the next refresh moment (widgets.apps).
+    """
+    limit = settings.MOST_READ_COUNT
+    ranked = selectors.most_read(limit=limit + 1)
+    keys.record(MOST_READ_KEY, *(cache_keys.article(article.pk) for article in ranked))
+    return render_to_string(
+        "widgets/includes/most_read.html",
+        {"most_read": [(article, index >= limit) for index, article in enumerate(ranked)]},
+    )
 
 
 def render_breaking_news():
