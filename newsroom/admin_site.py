@@ -85,6 +85,11 @@ class NewsroomAdminSite(admin.AdminSite):
         if request.user.has_perm("articles.view_article"):
             extra_context["desk"] = desk.desk_for(request.user)
             extra_context["calendar_url"] = reverse(f"{self.name}:articles_article_calendar")
+        if request.user.has_perm("backups.view_backuprecord"):
+            # Those who look after the site see the age of the last good backup.
+            from backups.status import desk_context
+
+            extra_context.update(desk_context(request))
         return super().index(request, extra_context)
 
     def get_app_list(self, request, app_label=None):

@@ -789,7 +789,17 @@ BACKUP_S3_OPTIONS = {
 # then the rest; apps listed as technical are shown to superusers only.
 ADMIN_APP_ORDER = env.list(
     "ADMIN_APP_ORDER",
-    default=["articles", "categories", "authors", "images", "widgets", "sharing", "taggit"],
+    default=[
+        "articles",
+        "categories",
+        "authors",
+        "images",
+        "widgets",
+        "newsletters",
+        "readership",
+        "sharing",
+        "taggit",
+    ],
 )
 ADMIN_TECHNICAL_APPS = env.list(
     "ADMIN_TECHNICAL_APPS",

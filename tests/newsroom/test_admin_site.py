@@ -44,3 +44,17 @@ def test_the_same_pages_without_the_bad_value_still_answer(client):
     client.force_login(StaffUserFactory(is_superuser=True))
     assert client.get("/admin/articles/article/add/").status_code == 200
     assert client.get("/admin/widgets/breakingnews/add/?text=Polls+close").status_code == 200
+
+
+def test_the_desk_shows_the_last_backup_to_those_who_look_after_the_site(client, db):
+    from backups.models import BackupRecord
+
+    client.force_login(StaffUserFactory(is_superuser=True))
+    page = client.get("/admin/").content.decode()
+    assert "No good backup yet" in page
+    assert 'href="/admin/backups/backuprecord/"' in page
+    client.force_login(StaffUserFactory(role="Editor"))
+    page = client.get("/admin/").content.decode()
+    assert "newsroom-desk" in page
+    assert "backup-status" not in page
+    assert BackupRecord.objects.count() == 0
