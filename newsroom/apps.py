@@ -4,7 +4,7 @@ and the signals that end a user's sessions when they lose a role or are deactiva
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.contrib.auth import get_user_model
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class NewsroomConfig(AppConfig):
@@ -25,6 +25,18 @@ class NewsroomConfig(AppConfig):
             sender=user,
             dispatch_uid="newsroom.end_sessions_on_deactivation",
         )
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from newsroom.twofactor import forget_devices
+
+        for device in (TOTPDevice, StaticDevice):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_devices,
+                    sender=device,
+                    dispatch_uid=f"newsroom.forget_devices.{device.__name__}.{id(signal)}",
+                )
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

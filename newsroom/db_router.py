@@ -215,7 +215,13 @@ class ReplicaReadMiddleware:
         _state.wrote = False
         try:
             response = self.get_response(request)
-            if _state.wrote or request.method not in SAFE_METHODS:
+            if (
+                replica_aliases()
+                and (_state.wrote or request.method not in SAFE_METHODS)
+                # A write that needs no read-your-own-write (the read counter's
+                # beacon, which promises no cookie) says so on the request.
+                and getattr(request, "pin_primary", True)
+            ):
                 response.set_cookie(
                     PIN_COOKIE,
                     "1",

@@ -10,6 +10,7 @@ off (local development and the test settings) for those who have not enrolled:
 a member who set up a device is still asked for a code at every sign-in.
 """
 
+import logging
 from base64 import b32encode
 
 import qrcode
@@ -17,6 +18,7 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -29,17 +31,50 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+logger = logging.getLogger(__name__)
+
 RECOVERY_DEVICE_NAME = "Recovery codes"
 TOTP_DEVICE_NAME = "Authenticator app"
 # Paths under the admin that a signed-in but unverified member may still use.
 EXEMPT_URL_NAMES = {"login", "logout", "jsi18n", "password_change", "password_change_done"}
 
 
+# Whether a member has a confirmed device, kept in the cache (each device kind costs a
+# query, on every admin request); a device saved or deleted forgets it (apps.py).
+HAS_DEVICE_KEY = "twofactor:has-device:{}"
+HAS_DEVICE_SECONDS = 300
+
+
+def has_device(user):
+    """user_has_device(user), read through the cache (a failing cache costs the queries)."""
+    key = HAS_DEVICE_KEY.format(user.pk)
+    try:
+        known = cache.get(key)
+    except Exception:
+        return user_has_device(user)
+    if known is None:
+        known = user_has_device(user)
+        try:
+            cache.set(key, known, HAS_DEVICE_SECONDS)
+        except Exception:
+            logger.warning("cache write of a member's two-factor devices failed", exc_info=True)
+    return known
+
+
+def forget_devices(sender, instance, **kwargs):
+    """Receiver of a device's save or delete: its member's has_device() is read anew."""
+    try:
+        cache.delete(HAS_DEVICE_KEY.format(instance.user_id))
+    except Exception:
+        # The entry lapses by itself within HAS_DEVICE_SECONDS.
+        logger.warning("cache delete of a member's two-factor devices failed", exc_info=True)
+
+
 def two_factor_required(user):
     """True when `user` must pass a second factor before using the admin."""
     if not (user.is_authenticated and user.is_staff):
         return False
-    if user_has_device(user):
+    if has_device(user):
         # Someone who set up a second factor is asked for it at every sign-in, even
         # where the requirement is off (make run): turning it on must mean something.
         return True
@@ -73,7 +108,7 @@ class TwoFactorMiddleware:
         user = request.user
         if is_verified(user) or not two_factor_required(user):
             return None
-        target = "twofactor:verify" if user_has_device(user) else "twofactor:setup"
+        target = "twofactor:verify" if has_device(user) else "twofactor:setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
 

@@ -16,5 +16,7 @@ class ReadBeaconMiddleware:
             if self.path is None:
                 self.path = reverse("readership:beacon")
             if request.path == self.path:
+                # A count needs no read-your-own-write: no primary-pinning cookie.
+                request.pin_primary = False
                 return views.beacon(request)
         return self.get_response(request)

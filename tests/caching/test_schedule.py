@@ -23,6 +23,17 @@ from .support import ESI, cache_control, cached, html, newsroom, recent_posts, w
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def stories_and_banners_only(monkeypatch):
+    """The moments these tests count are the stories' and the banners' alone.
+
+    "Most read" also ends by the clock, every few minutes, whatever the content
+    (widgets.apps.most_read_refresh); tests/widgets covers it.
+    """
+    sources = [s for s in registry.clock_sources if s.__name__ != "most_read_refresh"]
+    monkeypatch.setattr(registry, "clock_sources", sources)
+
+
 @pytest.fixture
 def clock():
     with time_machine.travel(timezone.now(), tick=False) as traveller:

@@ -76,6 +76,19 @@ def test_a_post_reads_the_primary_and_pins_the_client(replicas, settings):
     assert response.cookies[PIN_COOKIE]["max-age"] == settings.REPLICA_PIN_SECONDS
 
 
+def test_without_replicas_a_post_sets_no_pinning_cookie(settings):
+    settings.REPLICA_DATABASES = []
+    _, response = read_db_during(RequestFactory().post("/newsletter/"))
+    assert PIN_COOKIE not in response.cookies
+
+
+def test_a_write_that_needs_no_pin_sets_no_cookie(replicas):
+    request = RequestFactory().post("/_read/")
+    request.pin_primary = False  # as the read counter's beacon says
+    _, response = read_db_during(request)
+    assert PIN_COOKIE not in response.cookies
+
+
 def test_a_write_during_a_get_pins_the_rest_of_the_request_and_the_client(replicas):
     seen = []
 

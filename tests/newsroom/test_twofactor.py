@@ -252,3 +252,19 @@ def test_an_enrolled_member_is_asked_for_a_code_even_with_the_requirement_off(cl
     assert response.url.startswith(reverse("twofactor:verify"))
     client.post(reverse("twofactor:verify"), {"token": code_for(device)})
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_device_set_up_elsewhere_is_asked_for_at_once_despite_the_cached_answer(
+    client, settings, django_assert_num_queries
+):
+    from newsroom.twofactor import two_factor_required
+
+    settings.TWO_FACTOR_REQUIRED = False
+    user = StaffUserFactory(role="Editor")
+    assert not two_factor_required(user)
+    with django_assert_num_queries(0):
+        assert not two_factor_required(user)  # remembered: no device query per request
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    assert two_factor_required(user)
+    device.delete()
+    assert not two_factor_required(user)
