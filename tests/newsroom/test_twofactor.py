@@ -255,7 +255,7 @@ def test_an_enrolled_member_is_asked_for_a_code_even_with_the_requirement_off(cl
 
 
 def test_a_device_set_up_elsewhere_is_asked_for_at_once_despite_the_cached_answer(
-    client, settings, django_assert_num_queries
+    db, settings, django_assert_num_queries
 ):
     from newsroom.twofactor import two_factor_required
 
