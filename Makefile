@@ -7,7 +7,8 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search chromium varnish wrk clean help
+.PHONY: audit run test lint serve edge worker beat bench bench-search chromium varnish wrk clean help \
+	wordpress-fixtures wordpress-packages bench-import
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -18,6 +19,8 @@ help:
 	@echo "make worker  - Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - page benchmark with wrk (needs DATABASE_URL and REDIS_URL)"
 	@echo "make bench-search - search benchmark alone, 100,000 articles (needs DATABASE_URL)"
+	@echo "make wordpress-fixtures - regenerate tests/wordpress/fixtures with a real WordPress"
+	@echo "make bench-import - import a generated 50,000-post WordPress export (needs DATABASE_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -157,3 +160,31 @@ worker: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# WordPress, PHP and its MySQL/GD modules for `make wordpress-fixtures`; installed when
+# missing (as root, as on CI). MariaDB must already run (root on its socket).
+wordpress-packages:
+	@if ! dpkg -s wordpress php-cli php-mysql php-gd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wordpress, php-cli, php-fpm, php-mysql and php-gd"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends wordpress php-cli php-fpm php-mysql php-gd >/dev/null) \
+	      || { echo "the WordPress packages could not be installed"; exit 1; }; \
+	  else \
+	    echo "missing: sudo apt-get install wordpress php-cli php-fpm php-mysql php-gd"; exit 1; \
+	  fi; \
+	fi
+
+# The committed WXR fixtures and uploads tree, written by WordPress's own export_wp()
+# (tests/wordpress/fixtures/make/). The tests use the committed files.
+wordpress-fixtures: wordpress-packages
+	tests/wordpress/fixtures/make/make.sh
+
+# Import speed and peak memory on BENCH_IMPORT_POSTS (default 50,000) generated posts,
+# into a database of its own: BENCH_IMPORT_DATABASE_URL (DATABASE_URL's name + "_import").
+BENCH_IMPORT_DATABASE_URL ?= $(DATABASE_URL)_import
+bench-import: $(VENV)/.runtime
+	@case "$(BENCH_IMPORT_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
+	  *) echo "make bench-import needs DATABASE_URL=postgres://..."; exit 2;; esac
+	DATABASE_URL="$(BENCH_IMPORT_DATABASE_URL)" $(PY) -m wordpress.bench_import \
+	  --posts $(or $(BENCH_IMPORT_POSTS),50000)
