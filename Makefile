@@ -186,5 +186,5 @@ BENCH_IMPORT_DATABASE_URL ?= $(DATABASE_URL)_import
 bench-import: $(VENV)/.runtime
 	@case "$(BENCH_IMPORT_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
 	  *) echo "make bench-import needs DATABASE_URL=postgres://..."; exit 2;; esac
-	DATABASE_URL="$(BENCH_IMPORT_DATABASE_URL)" $(PY) -m wordpress.bench_import \
+	DATABASE_URL="$(BENCH_IMPORT_DATABASE_URL)" $(PY) -m bench.wxr_import \
 	  --posts $(or $(BENCH_IMPORT_POSTS),50000)

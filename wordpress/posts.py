@@ -119,25 +119,27 @@ class PostImporter:
         return PostBatch(posts, articles, bylines, tags, redirects, slugs)
 
     def import_post(self, item, batch):
-        """Import one item of post type "post"; what goes wrong is reported, not raised."""
+        """Import one item of post type "post" and return its article, or None when it
+        was skipped or failed (reported, not raised)."""
         what = item.post_type or "item"
         if item.status in IGNORED_STATUSES:
             self.report.skip(
                 "posts", what, item.wp_id, item.title, f"status {item.status!r} is not imported"
             )
-            return
+            return None
         if item.status not in STATUSES:
             self.report.skip(
                 "posts", what, item.wp_id, item.title, f"unknown status {item.status!r}"
             )
-            return
+            return None
         try:
-            self._import_post(item, batch)
+            return self._import_post(item, batch)
         except ItemError as exc:
             self.report.fail("posts", what, item.wp_id, item.title, str(exc))
         except Exception as exc:
             logger.exception("WordPress post %s failed", item.wp_id)
             self.report.fail("posts", what, item.wp_id, item.title, reason(exc))
+        return None
 
     def _date(self, item, gmt_value, local_value, label, *, required):
         when, gmt_error = parse_wp_date(gmt_value)
@@ -174,7 +176,7 @@ class PostImporter:
             }
             if refs:
                 self.media.want_body_images(article.pk, refs, item.wp_id, item.title)
-            return
+            return article
 
         # Everything that can be refused is worked out before any write.
         status = STATUSES[item.status]
@@ -295,6 +297,7 @@ class PostImporter:
         if refs:
             self.media.want_body_images(article.pk, refs, item.wp_id, title)
         self.report.count("posts", "created" if is_new else "updated")
+        return article
 
     def _unique_slug(self, base, own_pk, batch, item):
         slug, n = base, 2
