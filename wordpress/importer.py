@@ -29,7 +29,6 @@ from .report import ImportReport, reason
 from .terms import TermImporter
 from .users import AuthorImporter
 
-
 logger = logging.getLogger(__name__)
 
 # wp:comment_approved: "1", "0", "spam", "trash" (WordPress exports no spam, but files vary).
