@@ -49,6 +49,7 @@ class WordPressImporter:
         http_client=None,
         uploads_dir=None,
         comments_file=None,
+        announce_past=False,
     ):
         self.dry_run = dry_run
         self.batch_size = max(1, int(batch_size))
@@ -84,6 +85,7 @@ class WordPressImporter:
             media=self.media,
             tz=self.tz,
             now=self.now,
+            announce_past=announce_past,
         )
 
     def run(self, source):

@@ -79,7 +79,7 @@ class PostBatch:
 class PostImporter:
     """Posts of one import run, given the run's authors, terms and media collaborators."""
 
-    def __init__(self, report, ledger, *, authors, terms, media, tz, now):
+    def __init__(self, report, ledger, *, authors, terms, media, tz, now, announce_past=False):
         self.report = report
         self.ledger = ledger
         self.authors = authors
@@ -87,6 +87,8 @@ class PostImporter:
         self.media = media
         self.tz = tz
         self.now = now
+        # Stories live on the old site were announced there: not shared again unless asked.
+        self.announce_past = announce_past
         self.article_ct = ContentType.objects.get_for_model(Article)
 
     def load_batch(self, items):
@@ -234,6 +236,7 @@ class PostImporter:
                 publish_at=publish_at,
                 now=self.now,
                 events=events,
+                announce_past=self.announce_past,
                 detail=f"{'Imported' if is_new else 'Updated'} from WordPress "
                 f"({self.ledger.site}, post {item.wp_id})",
             )
