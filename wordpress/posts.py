@@ -26,6 +26,7 @@ from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEven
 
 from .models import ImportedItem
 from .report import reason
+from .shortcodes import expand_galleries
 from .wxr_values import (
     body_html,
     body_image_refs,
@@ -167,15 +168,14 @@ class PostImporter:
         article = batch.articles.get(mapping.object_id) if mapping and mapping.object_id else None
         source_hash = fingerprint(item, str(self.tz))
         thumbnail = int_or_none(item.meta.get("_thumbnail_id"))
+        content, unresolved = expand_galleries(item.content, self.ledger.site)
         if article is not None and mapping.source_hash == source_hash:
             self.report.count("posts", "unchanged")
             if thumbnail and not article.featured_image_id:
                 self.media.want_featured_image(article.pk, thumbnail, item.wp_id, item.title)
             # Pictures that could not be fetched last time are tried again.
             shown = {attrs.get("src") for _m, attrs in bodyimages.img_tags(article.body)}
-            refs = {
-                src: wp_id for src, wp_id in body_image_refs(item.content).items() if src in shown
-            }
+            refs = {src: wp_id for src, wp_id in body_image_refs(content).items() if src in shown}
             if refs:
                 self.media.want_body_images(article.pk, refs, item.wp_id, item.title)
             return article
@@ -203,6 +203,10 @@ class PostImporter:
         elif len(title) > 255:
             title = title[:254] + "…"
             self.report.warn_item(item, "its title was longer than 255 characters and was cut")
+        if unresolved:
+            self.report.warn_item(
+                item, f"{unresolved} [gallery] without ids (the post's attached pictures) dropped"
+            )
         base = decode_slug(item.post_name, max_length=SLUG_MAX_LENGTH, fallback=title) or "article"
 
         category_id = self.terms.category_for_item(item)
@@ -222,7 +226,7 @@ class PostImporter:
             article.title = title
             article.slug = slug
             article.dek = plain_text(item.excerpt)
-            article.body = body_html(item.content)
+            article.body = body_html(content)
             article.category_id = category_id
             article.is_featured = item.is_sticky
             article.content_updated_at = (
@@ -296,7 +300,7 @@ class PostImporter:
         batch.articles[article.pk] = article
         if thumbnail:
             self.media.want_featured_image(article.pk, thumbnail, item.wp_id, title)
-        refs = body_image_refs(item.content)
+        refs = body_image_refs(content)
         if refs:
             self.media.want_body_images(article.pk, refs, item.wp_id, title)
         self.report.count("posts", "created" if is_new else "updated")
