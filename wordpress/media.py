@@ -173,6 +173,8 @@ class MediaImporter:
             "alt": item.meta.get("_wp_attachment_image_alt", "").strip()[:300],
             "caption": plain_text(item.excerpt)[:500],
             "credit": attachment_credit(item.meta),
+            # Its page (/?attachment_id=, .../attachment/<name>/) moves to this post's story.
+            "parent": item.post_parent or None,
         }
         source_hash = fingerprint(item)
         if mapping is not None and mapping.source_hash == source_hash:

@@ -304,3 +304,84 @@ def test_polylang_archives_permalinks_answer_301_and_a_second_run_changes_nothin
 
     output = run(POLYLANG, tmp_path)
     assert counts(output, "posts") == (0, 0, 6, 0, 0)
+
+
+# -- old addresses --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/?p=4", "story"),
+        ("/?page_id=4", "story"),
+        ("/?cat=4", "/category/yerevan/"),
+        ("/?tag=diaspora", "/tag/diaspora/"),
+        ("/?author=2", "/author/anna/"),
+        ("/?feed=rss2", "/feed/"),
+        ("/?attachment_id=5", "story"),
+        ("/news/armenia/yerevan/metro-line-approved/", "story"),
+        ("/news/armenia/yerevan/metro-line-approved/attachment/metro-station/", "story"),
+        ("/2024/03/05/metro-line-approved/", "story"),
+        ("/metro-line-approved/", "story"),
+        ("/archives/4", "story"),
+        ("/page/2/", "/?page=2"),
+        ("/page/1/", "/"),
+        ("/category/news/armenia/yerevan/", "/category/yerevan/"),
+        ("/category/news/armenia/yerevan/page/3/", "/category/yerevan/?page=3"),
+        ("/category/yerevan/page/2/", "/category/yerevan/?page=2"),
+        ("/tag/diaspora/page/2/", "/tag/diaspora/?page=2"),
+        ("/author/anna/page/2/", "/author/anna/?page=2"),
+        ("/feed/rss2/", "/feed/"),
+        ("/category/news/armenia/yerevan/feed/", "/category/yerevan/feed/"),
+        ("/category/yerevan/feed/rss2/", "/category/yerevan/feed/"),
+        ("/category/yerevan/feed/atom/", None),
+        ("/tag/diaspora/feed/rss2/", "/tag/diaspora/feed/"),
+        ("/author/anna/feed/rss2/", "/author/anna/feed/"),
+    ],
+)
+def test_old_addresses_answer_301_to_ours(main_site, client, old, new):
+    story = Article.objects.get(slug="metro-line-approved").get_absolute_url()
+    response = client.get(old)
+    if new is None:  # an address both sites have
+        assert response.status_code == 200
+        return
+    assert response.status_code == 301, response
+    assert response["Location"] == (story if new == "story" else new)
+
+
+def test_an_unattached_pictures_page_goes_to_its_library_file(main_site, client):
+    response = client.get("/?attachment_id=7")
+    assert response.status_code == 301
+    assert response["Location"] == LibraryImage.objects.get(title="Unattached picture").file.url
+
+
+@pytest.mark.parametrize(
+    "old", ["/comments/feed/", "/news/armenia/festival-opens/feed/", "/?feed=comments-rss2"]
+)
+def test_comment_feeds_say_the_comments_are_gone(main_site, client, old):
+    response = client.get(old)
+    if old.startswith("/?"):
+        # Not a feed WordPress's plain links can ask of this site: the home page.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 410
+    assert b"Comments were not carried over" in response.content
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        "/budget-draft/",
+        "/?p=13",
+        "/archives/13",
+        "/2099/01/01/election-results/",
+        "/category/news/nowhere/",
+    ],
+)
+def test_old_addresses_of_what_is_not_public_reveal_nothing(main_site, client, old):
+    assert client.get(old).status_code in (200, 404)
+    assert client.get(old).status_code != 301
+
+
+def test_the_author_page_answers_at_the_wordpress_login(main_site, client):
+    assert client.get("/author/annap/").status_code == 200
