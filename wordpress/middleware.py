@@ -125,7 +125,7 @@ NESTED_CATEGORY = re.compile(
     rf"^/category/(?:[^/]+/)+(?P<slug>(?!feed/)[^/]+)/(?P<feed>{FEED_SUFFIX})?$"
 )
 LISTING_FEED = re.compile(
-    r"^/(?P<kind>category|tag|author)/(?P<slug>[^/]+)/feed/(?P<name>rss2|rss|rdf|atom)/?$"
+    r"^/(?P<kind>category|tag|author)/(?P<slug>[^/]+)/feed/(?P<name>rss2|rss|rdf)/?$"
 )
 ARCHIVES = re.compile(r"^/archives/(?P<id>[0-9]{1,18})/?$")
 ATTACHMENT_PAGE = re.compile(r"^(?P<post>/.+/)attachment/[^/]+/?$")
@@ -153,7 +153,7 @@ class WordPressPathFallbackMiddleware:
         if "\x00" in path or len(path) > 500:
             return response
         target = self.target(path)
-        if target is None:
+        if target is None or target == path:
             return response
         if target == GONE:
             return HttpResponse(
@@ -173,8 +173,7 @@ class WordPressPathFallbackMiddleware:
             page = int(m["page"])
             return base if page <= 1 else f"{base}?page={page}"
         if m := LISTING_FEED.match(path):
-            name = "-feed-atom" if m["name"] == "atom" else "-feed"
-            return _reverse(f"articles:{m['kind']}{name}", m["slug"])
+            return _reverse(f"articles:{m['kind']}-feed", m["slug"])
         if m := NESTED_CATEGORY.match(path):
             if not Category.objects.filter(slug=m["slug"]).exists():
                 return None
