@@ -385,3 +385,50 @@ def test_old_addresses_of_what_is_not_public_reveal_nothing(main_site, client, o
 
 def test_the_author_page_answers_at_the_wordpress_login(main_site, client):
     assert client.get("/author/annap/").status_code == 200
+
+
+# -- failures, statistics -------------------------------------------------------------
+
+
+def test_an_unexpected_error_is_one_line_and_the_run_goes_on(tmp_path, monkeypatch, caplog):
+    from wordpress.media import MediaImporter
+
+    def broken(self, item, mapping):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(MediaImporter, "record_attachment", broken)
+    with pytest.raises(Exception, match="4 item"):
+        run(MAIN, tmp_path)
+    assert Article.objects.count() == 8
+    # The traceback went to the log, not into the summary.
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_the_summary_names_the_failed_item_and_the_reason_in_one_line(tmp_path, monkeypatch):
+    from wordpress.media import MediaImporter
+
+    def broken(self, item, mapping):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(MediaImporter, "record_attachment", broken)
+    out = StringIO()
+    with pytest.raises(Exception, match="item"):
+        call_command(
+            "import_wordpress",
+            str(MAIN),
+            "--no-progress",
+            "--no-media",
+            "--comments-file",
+            str(tmp_path / "c.jsonl"),
+            stdout=out,
+        )
+    lines = out.getvalue().splitlines()
+    assert '  attachment 5 "Metro station": RuntimeError: disk on fire' in lines
+    assert "Traceback" not in out.getvalue()
+
+
+def test_the_command_refreshes_planner_statistics_after_the_load(tmp_path):
+    with patch("wordpress.services.analyze") as analyze:
+        run(MAIN, tmp_path, "--no-media")
+    analyze.assert_called_once()
+    assert Article in analyze.call_args.args

@@ -124,7 +124,7 @@ class Command(BaseCommand):
 
     def _progress_bar(self, path, options):
         # Only for a person watching: logs and cron mail get the summary alone.
-        if options["no_progress"] or not sys.stderr.isatty():
+        if options["no_progress"] or not (self.stdout.isatty() and sys.stderr.isatty()):
             return None
         from tqdm import tqdm
 
