@@ -432,3 +432,25 @@ def test_the_command_refreshes_planner_statistics_after_the_load(tmp_path):
         run(MAIN, tmp_path, "--no-media")
     analyze.assert_called_once()
     assert Article in analyze.call_args.args
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_progress_bar_only_on_a_terminal(tmp_path, monkeypatch, terminal):
+    err = _Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    out = _Terminal() if terminal else StringIO()
+    call_command(
+        "import_wordpress",
+        str(MAIN),
+        "--no-media",
+        "--comments-file",
+        str(tmp_path / "c.jsonl"),
+        stdout=out,
+    )
+    assert ("Importing" in err.getvalue()) is terminal
+    assert "Done." in out.getvalue()
