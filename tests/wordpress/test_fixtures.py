@@ -454,3 +454,20 @@ def test_a_progress_bar_only_on_a_terminal(tmp_path, monkeypatch, terminal):
     )
     assert ("Importing" in err.getvalue()) is terminal
     assert "Done." in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/category/yerevan/", "/tag/diaspora/", "/author/anna/", "/feed/", "story"]
+)
+def test_pages_that_answer_never_reach_the_old_address_fallback(
+    main_site, client, monkeypatch, url
+):
+    from wordpress.middleware import WordPressPathFallbackMiddleware
+
+    def called(self, path):
+        raise AssertionError(f"the fallback looked at {path}")
+
+    monkeypatch.setattr(WordPressPathFallbackMiddleware, "target", called)
+    if url == "story":
+        url = Article.objects.get(slug="metro-line-approved").get_absolute_url()
+    assert client.get(url).status_code == 200
