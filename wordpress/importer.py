@@ -48,6 +48,7 @@ class WordPressImporter:
         on_read=None,
         http_client=None,
         uploads_dir=None,
+        media_url=None,
         comments_file=None,
         announce_past=False,
     ):
@@ -76,6 +77,7 @@ class WordPressImporter:
             dry_run=dry_run,
             http_client=http_client,
             uploads_dir=None if dry_run else uploads_dir,
+            media_url=media_url,
         )
         self.posts = PostImporter(
             self.report,

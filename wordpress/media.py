@@ -150,9 +150,19 @@ class MediaImporter:
     """The attachments of one import run and the pictures the imported posts want."""
 
     def __init__(
-        self, report, ledger, *, fetch_media=True, dry_run=False, http_client=None, uploads_dir=None
+        self,
+        report,
+        ledger,
+        *,
+        fetch_media=True,
+        dry_run=False,
+        http_client=None,
+        uploads_dir=None,
+        media_url=None,
     ):
         self.report = report
+        # Where the old site's files answer now (its domain may already point here).
+        self.media_url = (media_url or "").rstrip("/")
         # A copy of the old site's wp-content/uploads: pictures are read there, not fetched.
         self.uploads_dir = uploads_dir
         self.ledger = ledger
@@ -282,7 +292,7 @@ class MediaImporter:
             elif not self.fetch_media:
                 raise _NotFetched
             else:
-                content, extension = fetch_image(client, attachment.url, **limits)
+                content, extension = fetch_image(client, self._fetch_url(attachment.url), **limits)
             try:
                 # The library's own checks: EXIF stripped, orientation applied, a safe name.
                 upload = validate_upload(
@@ -310,6 +320,16 @@ class MediaImporter:
                 ]
             )
         return image, fetched
+
+    def _fetch_url(self, url):
+        """`url` on the --media-url host: the old site's address replaced by it."""
+        if not self.media_url:
+            return url
+        site = self.ledger.site.rstrip("/")
+        if site and url.lower().startswith(site + "/"):
+            return self.media_url + url[len(site) :]
+        parts = urlsplit(url)
+        return self.media_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def _media_failed(self, attachment, exc):
         attachment.media_error = str(exc)[:500]

@@ -471,3 +471,19 @@ def test_pages_that_answer_never_reach_the_old_address_fallback(
     if url == "story":
         url = Article.objects.get(slug="metro-line-approved").get_absolute_url()
     assert client.get(url).status_code == 200
+
+
+def test_media_url_fetches_the_pictures_from_another_host(tmp_path, media_server):
+    for path in UPLOADS.rglob("*.jpg"):
+        relative = path.relative_to(UPLOADS).as_posix()
+        media_server.files[f"/wp-content/uploads/{relative}"] = (
+            200,
+            "image/jpeg",
+            path.read_bytes(),
+        )
+    output = run(MAIN, tmp_path, "--media-url", media_server.url(""))
+    assert counts(output, "featured images") == (1, 0, 0, 0, 0)
+    assert "/wp-content/uploads/2024/03/metro.jpg" in media_server.hits
+    image = Article.objects.get(slug="metro-line-approved").featured_image
+    # The library remembers where the picture came from on the old site.
+    assert image.source == f"{SITE}/wp-content/uploads/2024/03/metro.jpg"

@@ -58,6 +58,13 @@ class Command(BaseCommand):
             "read there instead of being fetched from the old site (missing files are listed).",
         )
         parser.add_argument(
+            "--media-url",
+            metavar="URL",
+            default=None,
+            help="Fetch the pictures from this address instead of the old site's "
+            "(e.g. https://old.example.org once the domain points here); the path is kept.",
+        )
+        parser.add_argument(
             "--comments-file",
             metavar="PATH",
             default=None,
@@ -91,6 +98,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--uploads {uploads}: no such directory (give the copy of wp-content/uploads)"
             )
+        if options["media_url"] and not options["media_url"].startswith(("http://", "https://")):
+            raise CommandError(
+                "--media-url must be an http(s) address, e.g. https://old.example.org"
+            )
         comments_file = options["comments_file"] or f"{path}.comments.jsonl"
 
         bar = self._progress_bar(path, options)
@@ -103,6 +114,7 @@ class Command(BaseCommand):
                 time_zone=options["timezone"],
                 on_read=bar.update if bar else None,
                 uploads_dir=uploads,
+                media_url=options["media_url"],
                 comments_file=comments_file,
             )
         except OSError as exc:
