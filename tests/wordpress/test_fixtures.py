@@ -487,3 +487,16 @@ def test_media_url_fetches_the_pictures_from_another_host(tmp_path, media_server
     image = Article.objects.get(slug="metro-line-approved").featured_image
     # The library remembers where the picture came from on the old site.
     assert image.source == f"{SITE}/wp-content/uploads/2024/03/metro.jpg"
+
+
+def test_an_unwritable_comments_file_is_refused_before_anything_is_imported(tmp_path):
+    with pytest.raises(Exception, match="cannot write the export's comments"):
+        call_command(
+            "import_wordpress",
+            str(MAIN),
+            "--no-progress",
+            "--comments-file",
+            str(tmp_path / "no-such-dir" / "comments.jsonl"),
+            stdout=StringIO(),
+        )
+    assert Article.objects.count() == 0

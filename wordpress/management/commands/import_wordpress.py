@@ -103,6 +103,16 @@ class Command(BaseCommand):
                 "--media-url must be an http(s) address, e.g. https://old.example.org"
             )
         comments_file = options["comments_file"] or f"{path}.comments.jsonl"
+        if not options["dry_run"]:
+            # Refused before anything is imported, not halfway through.
+            try:
+                with open(comments_file, "a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise CommandError(
+                    f"{comments_file}: cannot write the export's comments there ({exc}); "
+                    "give another place with --comments-file"
+                ) from exc
 
         bar = self._progress_bar(path, options)
         try:
