@@ -14,7 +14,9 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from taggit.models import Tag
 
+from articles import cache_keys
 from articles.models import Article, ArticleRedirect
+from caching import keys
 from categories.models import Category
 from images.models import Image as LibraryImage
 
@@ -95,6 +97,8 @@ def imported_url(kind, wp_id):
         obj = queryset.filter(pk=item.object_id).first()
         if obj is None:
             continue
+        if isinstance(obj, Article):
+            return _story_url(obj)
         if hasattr(obj, "get_absolute_url"):
             return obj.get_absolute_url()
         if model is Tag:
@@ -175,8 +179,12 @@ class WordPressPathFallbackMiddleware:
         if m := LISTING_FEED.match(path):
             return _reverse(f"articles:{m['kind']}-feed", m["slug"])
         if m := NESTED_CATEGORY.match(path):
-            if not Category.objects.filter(slug=m["slug"]).exists():
+            category = Category.objects.filter(slug=m["slug"]).values_list("pk", flat=True)
+            category = category.first()
+            if category is None:
                 return None
+            # A stored redirect ends with the section (renamed, deleted).
+            keys.record(cache_keys.section(category))
             if m["feed"]:
                 name = "-feed-atom" if "atom" in m["feed"] else "-feed"
                 return _reverse(f"articles:category{name}", m["slug"])
@@ -191,7 +199,7 @@ class WordPressPathFallbackMiddleware:
             # /%postname%/, /%category%/%postname%/ and the like: a live story of that slug.
             article = Article.objects.live().filter(slug=m["slug"]).only("slug", "publish_at")
             article = article.first()
-            return article.get_absolute_url() if article is not None else None
+            return _story_url(article) if article is not None else None
         return None
 
 
@@ -217,9 +225,15 @@ def _story_at(path):
     """The address of the live story whose old permalink (or slug) `path` is."""
     redirect = ArticleRedirect.objects.select_related("article").filter(old_path=path).first()
     if redirect is not None and redirect.article.is_live:
-        return redirect.article.get_absolute_url()
+        return _story_url(redirect.article)
     m = POST_PATH.match(path)
     if m is None:
         return None
     article = Article.objects.live().filter(slug=m["slug"]).first()
-    return article.get_absolute_url() if article is not None else None
+    return _story_url(article) if article is not None else None
+
+
+def _story_url(article):
+    """A live story's address; a cached redirect to it is purged with the story."""
+    keys.record(cache_keys.article(article.pk))
+    return article.get_absolute_url()

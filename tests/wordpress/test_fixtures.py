@@ -500,3 +500,13 @@ def test_an_unwritable_comments_file_is_refused_before_anything_is_imported(tmp_
             stdout=StringIO(),
         )
     assert Article.objects.count() == 0
+
+
+def test_a_cached_redirect_by_slug_ends_when_the_story_is_unpublished(main_site, client):
+    from articles import services
+
+    article = Article.objects.get(slug="short-note")
+    assert client.get("/short-note/").status_code == 301
+    assert client.get("/short-note/")["X-Cache"] == "hit"
+    services.unpublish(article)
+    assert client.get("/short-note/").status_code == 404
