@@ -78,16 +78,24 @@ def main(argv=None):
         wxr.write(str(path), args.posts)
         size = path.stat().st_size / 1024 / 1024
         command = ["import_wordpress", str(path), "--no-media", "--no-progress"]
+        print(  # noqa: T201
+            f"import_wordpress, {args.posts} posts ({size:.0f} MB WXR), PostgreSQL, "
+            "media not fetched",
+            flush=True,
+        )
         first, first_rss, output = run(command, env)
+        print(output, flush=True)  # noqa: T201
+        print(  # noqa: T201
+            f"  first run (everything created): {first / 60:.1f} min ({first:.0f} s), "
+            f"peak RSS {first_rss:.0f} MB",
+            flush=True,
+        )
         second, second_rss, _ = run(command, env)
-    print(output)  # noqa: T201
-    print(  # noqa: T201
-        f"import_wordpress, {args.posts} posts ({size:.0f} MB WXR), PostgreSQL, media not fetched\n"
-        f"  first run (everything created): {first / 60:.1f} min ({first:.0f} s), "
-        f"peak RSS {first_rss:.0f} MB\n"
-        f"  second run (everything unchanged): {second / 60:.1f} min ({second:.0f} s), "
-        f"peak RSS of the two runs {second_rss:.0f} MB"
-    )
+        print(  # noqa: T201
+            f"  second run (everything unchanged): {second / 60:.1f} min ({second:.0f} s), "
+            f"peak RSS of the two runs {second_rss:.0f} MB",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
