@@ -179,9 +179,13 @@ class WordPressImporter:
         self.seen_ids.add(item.wp_id)
         article = None
         try:
-            # A savepoint: whatever goes wrong with one item leaves the batch usable.
-            with transaction.atomic():
-                article = self._import_content(item, batch)
+            if item.post_type == "post":
+                # Saved in a savepoint of its own, its failures reported (PostImporter).
+                article = self.posts.import_post(item, batch)
+            else:
+                # A savepoint: whatever goes wrong with one item leaves the batch usable.
+                with transaction.atomic():
+                    self._import_content(item, batch)
         except Exception as exc:
             # One line on the screen; the traceback goes to the log.
             logger.exception("WordPress %s %s failed", what, item.wp_id)
