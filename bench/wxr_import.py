@@ -70,10 +70,10 @@ def main(argv=None):
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     env.setdefault("DEBUG", "false")
     env.setdefault("TRUSTED_PROXY_COUNT", "0")
-    env.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-import-media-"))
     recreate_database(url)
-    run(["migrate", "--noinput", "-v0"], env)
     with tempfile.TemporaryDirectory() as directory:
+        env.setdefault("MEDIA_ROOT", str(Path(directory) / "media"))
+        run(["migrate", "--noinput", "-v0"], env)
         path = Path(directory) / f"bench-{args.posts}.xml"
         wxr.write(str(path), args.posts)
         size = path.stat().st_size / 1024 / 1024
