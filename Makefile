@@ -7,7 +7,8 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup bench-readers chromium varnish pg-client wrk clean help cluster
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup bench-readers \
+	chromium varnish pg-client wrk clean help cluster wordpress-fixtures wordpress-packages bench-import
 
 help:
 	@echo "make run     - install, migrate, load demo content and serve on http://$(HOST):$(PORT)"
@@ -21,6 +22,8 @@ help:
 	@echo "make bench-backup - backup and restore of 100,000 articles and 10,000 images (needs DATABASE_URL)"
 	@echo "make cluster - several-machine topology in network namespaces and its failure tests (root, Linux)"
 	@echo "make bench-readers - read beacon and a 50,000-subscriber digest (needs DATABASE_URL and REDIS_URL)"
+	@echo "make wordpress-fixtures - regenerate tests/wordpress/fixtures with a real WordPress"
+	@echo "make bench-import - import a generated 50,000-post WordPress export (needs DATABASE_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -238,3 +241,31 @@ cluster: $(VENV)/.dev varnish
 	$(BIN)/pytest tests/cluster -p no:cacheprovider -o addopts="-ra --strict-markers" \
 	  -q $(CLUSTER_PYTEST_ARGS); status=$$?; \
 	  $(PY) -c "from tests.cluster import topology; topology.down()"; exit $$status
+
+# WordPress, PHP and its MySQL/GD modules for `make wordpress-fixtures`; installed when
+# missing (as root, as on CI). MariaDB must already run (root on its socket).
+wordpress-packages:
+	@if ! dpkg -s wordpress php-cli php-mysql php-gd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wordpress, php-cli, php-fpm, php-mysql and php-gd"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends wordpress php-cli php-fpm php-mysql php-gd >/dev/null) \
+	      || { echo "the WordPress packages could not be installed"; exit 1; }; \
+	  else \
+	    echo "missing: sudo apt-get install wordpress php-cli php-fpm php-mysql php-gd"; exit 1; \
+	  fi; \
+	fi
+
+# The committed WXR fixtures and uploads tree, written by WordPress's own export_wp()
+# (tests/wordpress/fixtures/make/). The tests use the committed files.
+wordpress-fixtures: wordpress-packages
+	tests/wordpress/fixtures/make/make.sh
+
+# Import speed and peak memory on BENCH_IMPORT_POSTS (default 50,000) generated posts,
+# into a database of its own: BENCH_IMPORT_DATABASE_URL (DATABASE_URL's name + "_import").
+BENCH_IMPORT_DATABASE_URL ?= $(DATABASE_URL)_import
+bench-import: $(VENV)/.runtime
+	@case "$(BENCH_IMPORT_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
+	  *) echo "make bench-import needs DATABASE_URL=postgres://..."; exit 2;; esac
+	DATABASE_URL="$(BENCH_IMPORT_DATABASE_URL)" $(PY) -m bench.wxr_import \
+	  --posts $(or $(BENCH_IMPORT_POSTS),50000)

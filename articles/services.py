@@ -654,26 +654,37 @@ def submit_for_review(article, *, user=None):
 
 
 @transaction.atomic
-def save_imported(article, *, status, publish_at, detail, now=None, events=None):
+def save_imported(
+    article, *, status, publish_at, detail, now=None, events=None, announce_past=False
+):
     """Save a story brought from another system with the state it had there.
 
     A story that was live there is stamped as gone live at its own time: the old
     site announced it when it came out, and sharing it again (or letting the
-    publish_due sweep do so) would be spam. A scheduled one gets its go-live
-    queued like any schedule. The trail gets one event; with `events`, a list,
-    it is appended there for the caller to write in bulk instead.
+    publish_due sweep do so) would be spam. `announce_past=True` says otherwise
+    (a story the old site never announced): its go-live side effects are queued
+    now. A scheduled one gets its go-live queued like any schedule, for its time.
+    A new story gets its first revision (with `detail` as its comment) and every
+    save one event; with `events`, a list, the event is appended there for the
+    caller to write in bulk instead.
     """
     now = now or timezone.now()
     is_new = article.pk is None
+    if not is_new and article.trashed_at is not None:
+        # Someone deleted it here: a new run of the import must not bring it back.
+        raise InTrash(article)
     article.version = 1 if is_new else article.version + 1
     article.status = status
     article.publish_at = publish_at
-    if status != Article.Status.PUBLISHED or publish_at > now:
+    live = status == Article.Status.PUBLISHED and publish_at <= now
+    if not live:
         article.went_live_at = None
-    elif article.went_live_at is None:
+    elif article.went_live_at is None and not announce_past:
         article.went_live_at = publish_at
     article.save()
-    if not is_new:
+    if is_new:
+        _revision(article, None, detail[:500])
+    else:
         # The body came back as exported: library pictures are matched again.
         sync_body_images(article)
     event = ArticleEvent(
@@ -685,7 +696,9 @@ def save_imported(article, *, status, publish_at, detail, now=None, events=None)
         event.save()
     else:
         events.append(event)
-    if status == Article.Status.PUBLISHED and publish_at > now:
+    if (status == Article.Status.PUBLISHED and publish_at > now) or (
+        live and article.went_live_at is None
+    ):
         _go_live_at(article)
     return article
 

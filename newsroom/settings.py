@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the article redirects: an imported post's own old permalink wins over a guess.
+    "wordpress.middleware.WordPressPathFallbackMiddleware",
     "articles.middleware.ArticleRedirectFallbackMiddleware",
     "wordpress.middleware.WordPressQueryLinkMiddleware",
 ]

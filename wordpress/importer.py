@@ -14,6 +14,8 @@ terms to `terms.TermImporter`, posts to `posts.PostImporter` and attachments to
 transaction. All of them fill in the one `report.ImportReport`.
 """
 
+import json
+import logging
 from zoneinfo import ZoneInfo
 
 from django.db import reset_queries, transaction
@@ -23,9 +25,14 @@ from . import wxr
 from .ledger import ImportLedger
 from .media import MediaImporter
 from .posts import PostImporter
-from .report import ImportReport
+from .report import ImportReport, reason
 from .terms import TermImporter
 from .users import AuthorImporter
+
+logger = logging.getLogger(__name__)
+
+# wp:comment_approved: "1", "0", "spam", "trash" (WordPress exports no spam, but files vary).
+COMMENT_STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
 
 
 class WordPressImporter:
@@ -40,12 +47,18 @@ class WordPressImporter:
         time_zone=None,
         on_read=None,
         http_client=None,
+        uploads_dir=None,
+        media_url=None,
+        comments_file=None,
+        announce_past=False,
     ):
         self.dry_run = dry_run
         self.batch_size = max(1, int(batch_size))
         self.fetch_media = fetch_media and not dry_run
         self.tz = ZoneInfo(time_zone) if time_zone else timezone.get_default_timezone()
         self.on_read = on_read
+        self.comments_file = None if dry_run else comments_file
+        self.comments_out = None
         self.report = ImportReport(dry_run=dry_run)
         self.site = None
         self.header_authors = []
@@ -63,6 +76,8 @@ class WordPressImporter:
             fetch_media=self.fetch_media,
             dry_run=dry_run,
             http_client=http_client,
+            uploads_dir=None if dry_run else uploads_dir,
+            media_url=media_url,
         )
         self.posts = PostImporter(
             self.report,
@@ -72,17 +87,22 @@ class WordPressImporter:
             media=self.media,
             tz=self.tz,
             now=self.now,
+            announce_past=announce_past,
         )
 
     def run(self, source):
-        if self.dry_run:
-            with transaction.atomic():
+        try:
+            if self.dry_run:
+                with transaction.atomic():
+                    self._run(source)
+                    # Every write above was real (slugs, suffixes, counts are exact);
+                    # none of it is kept.
+                    transaction.set_rollback(True)
+            else:
                 self._run(source)
-                # Every write above was real (slugs, suffixes, counts are exact);
-                # none of it is kept.
-                transaction.set_rollback(True)
-        else:
-            self._run(source)
+        finally:
+            if self.comments_out is not None:
+                self.comments_out.close()
         return self.report
 
     def _run(self, source):
@@ -157,6 +177,23 @@ class WordPressImporter:
             )
             return
         self.seen_ids.add(item.wp_id)
+        article = None
+        try:
+            if item.post_type == "post":
+                # Saved in a savepoint of its own, its failures reported (PostImporter).
+                article = self.posts.import_post(item, batch)
+            else:
+                # A savepoint: whatever goes wrong with one item leaves the batch usable.
+                with transaction.atomic():
+                    self._import_content(item, batch)
+        except Exception as exc:
+            # One line on the screen; the traceback goes to the log.
+            logger.exception("WordPress %s %s failed", what, item.wp_id)
+            self.report.fail("posts", what, item.wp_id, item.title, reason(exc))
+        self._keep_comments(item, article)
+
+    def _import_content(self, item, batch):
+        what = item.post_type or "item"
         if item.post_type == "attachment":
             self.media.record_attachment(item, batch.mapped.get(item.wp_id))
             return
@@ -167,5 +204,41 @@ class WordPressImporter:
                 else f"post type {item.post_type!r} is not imported"
             )
             self.report.skip("other items", what, item.wp_id, item.title, reason)
-            return
-        self.posts.import_post(item, batch)
+            return None
+        return self.posts.import_post(item, batch)
+
+    def _keep_comments(self, item, article):
+        """Write the item's comments to the comments file (JSON Lines), or count them."""
+        for comment in item.comments:
+            status = COMMENT_STATUSES.get(comment.approved, comment.approved or "unknown")
+            self.report.comments[status] += 1
+            if not self.comments_file:
+                continue
+            if self.comments_out is None:
+                self.comments_out = open(self.comments_file, "w", encoding="utf-8")  # noqa: SIM115
+                self.report.comments_file = str(self.comments_file)
+            row = {
+                "site": self.ledger.site,
+                "post_id": item.wp_id,
+                "post_type": item.post_type,
+                "post_title": item.title,
+                "post_url": item.link,
+                "article_id": article.pk if article is not None else None,
+                "article_url": (
+                    article.get_absolute_url()
+                    if article is not None and article.publish_at
+                    else None
+                ),
+                "comment_id": comment.wp_id,
+                "parent_id": comment.parent or None,
+                "type": comment.comment_type,
+                "status": status,
+                "author": comment.author,
+                "author_email": comment.author_email,
+                "author_url": comment.author_url,
+                "user_id": comment.user_id or None,
+                "date": comment.date,
+                "date_gmt": comment.date_gmt,
+                "content": comment.content,
+            }
+            self.comments_out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -11,7 +11,7 @@ articles and their body <img> at those images.
 
 import re
 from io import BytesIO
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -53,6 +53,46 @@ def fetch_image(client, url, *, max_bytes, max_pixels):
     """The bytes and file extension of the image at `url`; MediaError says why not."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise MediaError("not an http(s) URL")
+    return checked_image(_download(client, url, max_bytes=max_bytes), max_pixels=max_pixels)
+
+
+def read_upload(uploads_dir, url, *, max_bytes, max_pixels):
+    """The bytes and file extension of `url`'s file in a copy of wp-content/uploads.
+
+    WordPress stores an upload at uploads/<yyyy>/<mm>/<name> and links it as
+    <site>/wp-content/uploads/<yyyy>/<mm>/<name>: the part after "uploads/" is the
+    file's place in the copy. A resized copy (photo-300x200.jpg) missing from the copy
+    is read from its original (photo.jpg)."""
+    relative = upload_path(url)
+    if relative is None:
+        raise MediaError("not an address under wp-content/uploads/")
+    root = Path(uploads_dir).resolve()
+    candidates = [relative]
+    original = upload_path(original_upload_url(url))
+    if original != relative:
+        candidates.append(original)
+    for candidate in candidates:
+        path = (root / candidate).resolve()
+        if not path.is_relative_to(root):
+            raise MediaError("its path leaves the uploads directory")
+        if path.is_file():
+            if path.stat().st_size > max_bytes:
+                raise MediaError(f"the file is larger than {max_bytes} bytes")
+            return checked_image(path.read_bytes(), max_pixels=max_pixels)
+    raise MediaError(f"missing from the uploads copy: {relative}")
+
+
+def upload_path(url):
+    """'2024/03/photo.jpg' for <site>/wp-content/uploads/2024/03/photo.jpg, else None."""
+    path = unquote(urlsplit(url).path)
+    marker = "/uploads/"
+    if marker not in path:
+        return None
+    relative = path.split(marker, 1)[1].strip("/")
+    return relative or None
+
+
+def _download(client, url, *, max_bytes):
     try:
         with client.stream("GET", url) as response:
             if response.status_code != 200:
@@ -69,6 +109,11 @@ def fetch_image(client, url, *, max_bytes, max_pixels):
         raise MediaError(f"no answer in time ({type(exc).__name__})") from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise MediaError(f"could not be fetched: {type(exc).__name__}: {exc}") from exc
+    return data
+
+
+def checked_image(data, *, max_pixels):
+    """(bytes, extension) of image file bytes that Pillow reads; MediaError says why not."""
     try:
         with Image.open(BytesIO(data)) as image:
             width, height = image.size
@@ -104,8 +149,22 @@ def original_upload_url(url):
 class MediaImporter:
     """The attachments of one import run and the pictures the imported posts want."""
 
-    def __init__(self, report, ledger, *, fetch_media=True, dry_run=False, http_client=None):
+    def __init__(
+        self,
+        report,
+        ledger,
+        *,
+        fetch_media=True,
+        dry_run=False,
+        http_client=None,
+        uploads_dir=None,
+        media_url=None,
+    ):
         self.report = report
+        # Where the old site's files answer now (its domain may already point here).
+        self.media_url = (media_url or "").rstrip("/")
+        # A copy of the old site's wp-content/uploads: pictures are read there, not fetched.
+        self.uploads_dir = uploads_dir
         self.ledger = ledger
         self.fetch_media = fetch_media
         self.dry_run = dry_run
@@ -124,6 +183,8 @@ class MediaImporter:
             "alt": item.meta.get("_wp_attachment_image_alt", "").strip()[:300],
             "caption": plain_text(item.excerpt)[:500],
             "credit": attachment_credit(item.meta),
+            # Its page (/?attachment_id=, .../attachment/<name>/) moves to this post's story.
+            "parent": item.post_parent or None,
         }
         source_hash = fingerprint(item)
         if mapping is not None and mapping.source_hash == source_hash:
@@ -170,7 +231,7 @@ class MediaImporter:
         if not featured and not bodies:
             return
         client = self.http_client
-        owns_client = client is None and self.fetch_media
+        owns_client = client is None and self.fetch_media and not self.uploads_dir
         if owns_client:
             client = httpx.Client(
                 timeout=settings.WORDPRESS_MEDIA_TIMEOUT,
@@ -222,14 +283,16 @@ class MediaImporter:
         image = self._linked_image(attachment)
         fetched = image is None
         if image is None:
-            if not self.fetch_media:
+            limits = {
+                "max_bytes": settings.WORDPRESS_MEDIA_MAX_BYTES,
+                "max_pixels": settings.IMAGE_MAX_PIXELS,
+            }
+            if self.uploads_dir:
+                content, extension = read_upload(self.uploads_dir, attachment.url, **limits)
+            elif not self.fetch_media:
                 raise _NotFetched
-            content, extension = fetch_image(
-                client,
-                attachment.url,
-                max_bytes=settings.WORDPRESS_MEDIA_MAX_BYTES,
-                max_pixels=settings.IMAGE_MAX_PIXELS,
-            )
+            else:
+                content, extension = fetch_image(client, self._fetch_url(attachment.url), **limits)
             try:
                 # The library's own checks: EXIF stripped, orientation applied, a safe name.
                 upload = validate_upload(
@@ -257,6 +320,16 @@ class MediaImporter:
                 ]
             )
         return image, fetched
+
+    def _fetch_url(self, url):
+        """`url` on the --media-url host: the old site's address replaced by it."""
+        if not self.media_url:
+            return url
+        site = self.ledger.site.rstrip("/")
+        if site and url.lower().startswith(site + "/"):
+            return self.media_url + url[len(site) :]
+        parts = urlsplit(url)
+        return self.media_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def _media_failed(self, attachment, exc):
         attachment.media_error = str(exc)[:500]
@@ -368,7 +441,8 @@ class MediaImporter:
                     "post",
                     post_id,
                     title,
-                    f"{what} {attachment.url} not fetched: {exc}",
+                    f"{what} {attachment.url} not "
+                    f"{'found' if self.uploads_dir else 'fetched'}: {exc}",
                     url=attachment.url,
                 )
             )

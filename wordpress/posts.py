@@ -26,6 +26,7 @@ from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEven
 
 from .models import ImportedItem
 from .report import reason
+from .shortcodes import expand_galleries
 from .wxr_values import (
     body_html,
     body_image_refs,
@@ -79,7 +80,7 @@ class PostBatch:
 class PostImporter:
     """Posts of one import run, given the run's authors, terms and media collaborators."""
 
-    def __init__(self, report, ledger, *, authors, terms, media, tz, now):
+    def __init__(self, report, ledger, *, authors, terms, media, tz, now, announce_past=False):
         self.report = report
         self.ledger = ledger
         self.authors = authors
@@ -87,6 +88,8 @@ class PostImporter:
         self.media = media
         self.tz = tz
         self.now = now
+        # Stories live on the old site were announced there: not shared again unless asked.
+        self.announce_past = announce_past
         self.article_ct = ContentType.objects.get_for_model(Article)
 
     def load_batch(self, items):
@@ -119,25 +122,36 @@ class PostImporter:
         return PostBatch(posts, articles, bylines, tags, redirects, slugs)
 
     def import_post(self, item, batch):
-        """Import one item of post type "post"; what goes wrong is reported, not raised."""
+        """Import one item of post type "post" and return its article, or None when it
+        was skipped or failed (reported, not raised)."""
         what = item.post_type or "item"
         if item.status in IGNORED_STATUSES:
             self.report.skip(
                 "posts", what, item.wp_id, item.title, f"status {item.status!r} is not imported"
             )
-            return
+            return None
         if item.status not in STATUSES:
             self.report.skip(
                 "posts", what, item.wp_id, item.title, f"unknown status {item.status!r}"
             )
-            return
+            return None
         try:
-            self._import_post(item, batch)
+            return self._import_post(item, batch)
+        except article_services.InTrash:
+            # Deleted here since an earlier run: its savepoint left it as it was.
+            self.report.skip(
+                "posts",
+                what,
+                item.wp_id,
+                item.title,
+                "in the trash here: left alone (restore it to import it again)",
+            )
         except ItemError as exc:
             self.report.fail("posts", what, item.wp_id, item.title, str(exc))
         except Exception as exc:
             logger.exception("WordPress post %s failed", item.wp_id)
             self.report.fail("posts", what, item.wp_id, item.title, reason(exc))
+        return None
 
     def _date(self, item, gmt_value, local_value, label, *, required):
         when, gmt_error = parse_wp_date(gmt_value)
@@ -163,18 +177,17 @@ class PostImporter:
         article = batch.articles.get(mapping.object_id) if mapping and mapping.object_id else None
         source_hash = fingerprint(item, str(self.tz))
         thumbnail = int_or_none(item.meta.get("_thumbnail_id"))
+        content, unresolved = expand_galleries(item.content, self.ledger.site)
         if article is not None and mapping.source_hash == source_hash:
             self.report.count("posts", "unchanged")
             if thumbnail and not article.featured_image_id:
                 self.media.want_featured_image(article.pk, thumbnail, item.wp_id, item.title)
             # Pictures that could not be fetched last time are tried again.
             shown = {attrs.get("src") for _m, attrs in bodyimages.img_tags(article.body)}
-            refs = {
-                src: wp_id for src, wp_id in body_image_refs(item.content).items() if src in shown
-            }
+            refs = {src: wp_id for src, wp_id in body_image_refs(content).items() if src in shown}
             if refs:
                 self.media.want_body_images(article.pk, refs, item.wp_id, item.title)
-            return
+            return article
 
         # Everything that can be refused is worked out before any write.
         status = STATUSES[item.status]
@@ -199,6 +212,10 @@ class PostImporter:
         elif len(title) > 255:
             title = title[:254] + "…"
             self.report.warn_item(item, "its title was longer than 255 characters and was cut")
+        if unresolved:
+            self.report.warn_item(
+                item, f"{unresolved} [gallery] without ids (the post's attached pictures) dropped"
+            )
         base = decode_slug(item.post_name, max_length=SLUG_MAX_LENGTH, fallback=title) or "article"
 
         category_id = self.terms.category_for_item(item)
@@ -218,7 +235,7 @@ class PostImporter:
             article.title = title
             article.slug = slug
             article.dek = plain_text(item.excerpt)
-            article.body = body_html(item.content)
+            article.body = body_html(content)
             article.category_id = category_id
             article.is_featured = item.is_sticky
             article.content_updated_at = (
@@ -232,6 +249,7 @@ class PostImporter:
                 publish_at=publish_at,
                 now=self.now,
                 events=events,
+                announce_past=self.announce_past,
                 detail=f"{'Imported' if is_new else 'Updated'} from WordPress "
                 f"({self.ledger.site}, post {item.wp_id})",
             )
@@ -291,10 +309,11 @@ class PostImporter:
         batch.articles[article.pk] = article
         if thumbnail:
             self.media.want_featured_image(article.pk, thumbnail, item.wp_id, title)
-        refs = body_image_refs(item.content)
+        refs = body_image_refs(content)
         if refs:
             self.media.want_body_images(article.pk, refs, item.wp_id, title)
         self.report.count("posts", "created" if is_new else "updated")
+        return article
 
     def _unique_slug(self, base, own_pk, batch, item):
         slug, n = base, 2

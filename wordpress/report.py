@@ -36,6 +36,9 @@ class ImportReport:
     warnings: list = field(default_factory=list)
     media_failures: list = field(default_factory=list)
     error: str = ""  # the file could not be read (any further)
+    repeated_terms: int = 0  # terms the export lists twice, imported once
+    comments: Counter = field(default_factory=Counter)  # per status: kept in the comments file
+    comments_file: str = ""
 
     def count(self, kind, outcome, n=1):
         self.counts[kind][outcome] += n

@@ -138,6 +138,37 @@ def _autoembed(m):
     return m.group(1) + _embed(url) + m.group(3)
 
 
+GALLERY = re.compile(r"(?<!\[)\[gallery(?![\w-])([^\]]*)\](?!\])", re.I)
+
+
+def expand_galleries(text, site):
+    """`[gallery ids="8,9"]` as one <figure> per picture, before `convert`.
+
+    A gallery names attachments by ID, and the export may list them after the
+    post: each picture becomes an <img> with WordPress's own `wp-image-<ID>`
+    class and the old site's `/?attachment_id=<ID>` address, which the media step
+    replaces with the library image (and which the old-link redirects answer).
+    Returns (text, number of galleries without ids, which cannot be expanded)."""
+    if not text or "[gallery" not in text.lower():
+        return text or "", 0
+    unresolved = 0
+
+    def figures(m):
+        nonlocal unresolved
+        ids = [i.strip() for i in parse_attributes(m.group(1)).get("ids", "").split(",")]
+        ids = [i for i in ids if i.isdigit()]
+        if not ids:
+            unresolved += 1
+            return m.group(0)
+        return "\n".join(
+            f'<figure class="image"><img class="wp-image-{i}" '
+            f'src="{escape(site)}/?attachment_id={i}" alt=""></figure>'
+            for i in ids
+        )
+
+    return GALLERY.sub(figures, text), unresolved
+
+
 def convert(text):
     """Expand the shortcodes of an exported post body into HTML (see the module's notes)."""
     if not text or "[" not in text and "http" not in text:

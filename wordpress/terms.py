@@ -22,6 +22,22 @@ logger = logging.getLogger(__name__)
 
 Kind = ImportedItem.Kind
 UNCATEGORIZED = ("uncategorized", "Uncategorized")
+# Polylang keeps a post's language and its translation group (and a term's) in these.
+POLYLANG_TAXONOMIES = {"language", "post_translations", "term_language", "term_translations"}
+
+
+def skipped_taxonomy_reason(taxonomy):
+    """Why the terms of `taxonomy` are not imported (said once per taxonomy in the summary)."""
+    if taxonomy in POLYLANG_TAXONOMIES:
+        return (
+            f"Polylang {taxonomy!r} terms: seen, not yet mapped to editions "
+            "(each post is imported once, without its language)"
+        )
+    if taxonomy == "post_format":
+        return "post formats are not kept (a story here has no format; the post is imported)"
+    if taxonomy == "nav_menu":
+        return "menus are not imported (set up the site's navigation here)"
+    return f"custom taxonomy {taxonomy!r} is not imported"
 
 
 class TermImporter:
@@ -33,6 +49,9 @@ class TermImporter:
         self.category_by_slug = {}
         self.tag_by_slug = {}
         self.uncategorized_id = None
+        # WordPress lists every category and tag twice (<wp:category>/<wp:tag>, then
+        # <wp:term> with the same term_id): a term is imported once per run.
+        self.seen_terms = set()
         self.category_ct = ContentType.objects.get_for_model(Category)
         self.tag_ct = ContentType.objects.get_for_model(Tag)
 
@@ -49,13 +68,18 @@ class TermImporter:
         parents = []
         for term in terms:
             name = unescape(term.name).strip()
+            key = term.wp_id if term.wp_id is not None else (term.taxonomy, term.slug)
+            if key in self.seen_terms:
+                self.report.repeated_terms += 1
+                continue
+            self.seen_terms.add(key)
             if term.taxonomy not in ("category", "post_tag"):
                 self.report.skip(
                     "other terms",
                     "term",
                     term.wp_id,
                     name,
-                    f"taxonomy {term.taxonomy!r} is not imported",
+                    skipped_taxonomy_reason(term.taxonomy),
                 )
                 continue
             what = "category" if term.taxonomy == "category" else "tag"

@@ -70,6 +70,23 @@ class TermRef:
 
 
 @dataclass
+class Comment:
+    """An <item>'s <wp:comment> (WordPress exports every comment but spam)."""
+
+    wp_id: int | None
+    author: str = ""
+    author_email: str = ""
+    author_url: str = ""
+    date_gmt: str = ""
+    date: str = ""
+    content: str = ""
+    approved: str = ""
+    comment_type: str = ""
+    parent: int = 0
+    user_id: int = 0
+
+
+@dataclass
 class Item:
     wp_id: int | None
     post_type: str
@@ -93,6 +110,7 @@ class Item:
     attachment_url: str = ""
     terms: list[TermRef] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    comments: list[Comment] = field(default_factory=list)
     line: int | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -251,9 +269,28 @@ def _item(element):
                 key = _text(meta.get(("wp", "meta_key")))
                 if key:
                     item.meta[key] = _raw_text(meta.get(("wp", "meta_value")))
+            case ("wp", "comment"):
+                item.comments.append(_comment(child, problems))
     if item.wp_id is None:
         problems.append("it has no wp:post_id")
     return item
+
+
+def _comment(element, problems):
+    c = _children(element)
+    return Comment(
+        wp_id=_int(_text(c.get(("wp", "comment_id"))), problems, "wp:comment_id"),
+        author=_text(c.get(("wp", "comment_author"))),
+        author_email=_text(c.get(("wp", "comment_author_email"))),
+        author_url=_text(c.get(("wp", "comment_author_url"))),
+        date=_text(c.get(("wp", "comment_date"))),
+        date_gmt=_text(c.get(("wp", "comment_date_gmt"))),
+        content=_raw_text(c.get(("wp", "comment_content"))),
+        approved=_text(c.get(("wp", "comment_approved"))),
+        comment_type=_text(c.get(("wp", "comment_type"))) or "comment",
+        parent=_int(_text(c.get(("wp", "comment_parent"))), problems, "wp:comment_parent") or 0,
+        user_id=_int(_text(c.get(("wp", "comment_user_id"))), problems, "wp:comment_user_id") or 0,
+    )
 
 
 class _CountingReader(io.RawIOBase):

@@ -22,7 +22,7 @@ from .shortcodes import convert as convert_shortcodes
 
 # Part of each item's fingerprint: raise it when the import of an unchanged
 # export should nonetheless rewrite what it wrote before.
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"  # 2: [gallery] pictures kept
 
 SLUG_OK = re.compile(r"^[-\w]+\Z")
 _RAW_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -106,7 +106,8 @@ def fingerprint(item, extra=""):
     data = {
         f.name: getattr(item, f.name)
         for f in dataclasses.fields(item)
-        if f.name not in ("line", "problems", "terms")
+        # Comments are kept apart (the comments file): they do not change the story.
+        if f.name not in ("line", "problems", "terms", "comments")
     }
     data["terms"] = [(t.taxonomy, t.slug, t.name) for t in getattr(item, "terms", ())]
     blob = json.dumps([IMPORTER_VERSION, extra, data], sort_keys=True, default=str)

@@ -381,6 +381,20 @@ def test_reimport_updates_and_never_duplicates(write_wxr):
     assert article.slug == first.slug
 
 
+def test_reimport_leaves_a_story_deleted_here_in_the_trash(write_wxr):
+    from articles import services
+
+    import_wxr(write_wxr(full_export()))
+    services.trash(Article.objects.get())
+    report = import_wxr(write_wxr(full_export(title="Council approves the amended budget")))
+    article = Article.objects.get()
+    assert article.trashed_at is not None
+    assert article.status != Article.Status.PUBLISHED
+    assert article.title != "Council approves the amended budget"
+    assert not report.failures
+    assert report.counts["posts"]["skipped"] == 1
+
+
 def test_reimport_of_a_renamed_slug_keeps_the_old_address(write_wxr, client):
     import_wxr(write_wxr(wxr(post(1, slug="first-name"))))
     import_wxr(write_wxr(wxr(post(1, slug="second-name"))))

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wordpress.importer import WordPressImporter
 from wordpress.report import OUTCOMES
+from wordpress.services import import_wxr
 
 KIND_ORDER = [
     "posts",
     "attachments",
     "featured images",
+    "body images",
     "categories",
     "tags",
     "authors",
@@ -50,6 +51,27 @@ class Command(BaseCommand):
             help="Do not fetch featured images from the old site (their URLs are kept).",
         )
         parser.add_argument(
+            "--uploads",
+            metavar="DIR",
+            default=None,
+            help="A copy of the old site's wp-content/uploads: featured and body images are "
+            "read there instead of being fetched from the old site (missing files are listed).",
+        )
+        parser.add_argument(
+            "--media-url",
+            metavar="URL",
+            default=None,
+            help="Fetch the pictures from this address instead of the old site's "
+            "(e.g. https://old.example.org once the domain points here); the path is kept.",
+        )
+        parser.add_argument(
+            "--comments-file",
+            metavar="PATH",
+            default=None,
+            help="Where the export's comments are written, one JSON object a line "
+            "(default: the export's path with .comments.jsonl added).",
+        )
+        parser.add_argument(
             "--timezone",
             default=None,
             help="The WordPress site's time zone (e.g. Asia/Yerevan), for items without a GMT "
@@ -71,16 +93,42 @@ class Command(BaseCommand):
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise CommandError(f"unknown time zone {options['timezone']!r}") from exc
 
+        uploads = options["uploads"]
+        if uploads is not None and not os.path.isdir(uploads):
+            raise CommandError(
+                f"--uploads {uploads}: no such directory (give the copy of wp-content/uploads)"
+            )
+        if options["media_url"] and not options["media_url"].startswith(("http://", "https://")):
+            raise CommandError(
+                "--media-url must be an http(s) address, e.g. https://old.example.org"
+            )
+        comments_file = options["comments_file"] or f"{path}.comments.jsonl"
+        if not options["dry_run"]:
+            # Refused before anything is imported, not halfway through.
+            try:
+                with open(comments_file, "a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise CommandError(
+                    f"{comments_file}: cannot write the export's comments there ({exc}); "
+                    "give another place with --comments-file"
+                ) from exc
+
         bar = self._progress_bar(path, options)
         try:
-            importer = WordPressImporter(
+            report = import_wxr(
+                path,
                 dry_run=options["dry_run"],
                 batch_size=options["batch_size"],
                 fetch_media=not options["no_media"],
                 time_zone=options["timezone"],
                 on_read=bar.update if bar else None,
+                uploads_dir=uploads,
+                media_url=options["media_url"],
+                comments_file=comments_file,
             )
-            report = importer.run(path)
+        except OSError as exc:
+            raise CommandError(f"{comments_file}: cannot write the comments: {exc}") from exc
         finally:
             if bar:
                 bar.close()
@@ -98,7 +146,7 @@ class Command(BaseCommand):
 
     def _progress_bar(self, path, options):
         # Only for a person watching: logs and cron mail get the summary alone.
-        if options["no_progress"] or not sys.stderr.isatty():
+        if options["no_progress"] or not (self.stdout.isatty() and sys.stderr.isatty()):
             return None
         from tqdm import tqdm
 
@@ -135,7 +183,7 @@ class Command(BaseCommand):
         if report.media_failures:
             out(
                 self.style.WARNING(
-                    f"Featured images not imported ({len(report.media_failures)}; "
+                    f"Pictures not imported ({len(report.media_failures)}; "
                     "the URL is kept with the attachment):"
                 )
             )
@@ -151,6 +199,18 @@ class Command(BaseCommand):
                 rest = len(problems) - SHOWN_IDS
                 more = f", ... {rest} more" if rest > 0 else ""
                 out(f"  {reason}: {len(problems)} (WordPress IDs {ids}{more})")
+        if report.repeated_terms:
+            out(
+                f"Terms listed twice by the export (<wp:category>/<wp:tag> and <wp:term>): "
+                f"{report.repeated_terms}, imported once"
+            )
+        if report.comments:
+            n = sum(report.comments.values())
+            statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.comments.items()))
+            if report.comments_file:
+                out(f"Comments: {n} ({statuses}) written to {report.comments_file}")
+            else:
+                out(f"Comments: {n} ({statuses}), not written (dry run)")
         if report.warnings:
             out(self.style.WARNING(f"Warnings ({len(report.warnings)}):"))
             for problem in report.warnings:
