@@ -79,6 +79,19 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _hook_columns():
+    return [column for hook in hooks.get_hooks(hooks.ARTICLE_LIST_COLUMNS) for column in hook()]
+
+
+def _hook_column(n, title):
+    @admin.display(description=title)
+    def column(obj):
+        return obj.__dict__.get("hook_columns", {}).get(n, "")
+
+    column.__name__ = f"hook_column_{n}"
+    return column
+
+
 @admin.register(Article)
 class ArticleAdmin(
     DeskAdminMixin, ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin, admin.ModelAdmin
@@ -218,6 +231,24 @@ class ArticleAdmin(
         if obj is not None and obj.is_featured:
             return "Yes: it leads the home page (an editor's choice)."
         return "No (editors choose the home page's lead story)."
+
+    # -- columns other apps add to the list (hooks.ARTICLE_LIST_COLUMNS) --------
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        for n, (title, _values) in enumerate(_hook_columns()):
+            columns.insert(len(columns) - 1, _hook_column(n, title))  # before "Quick edit"
+        return columns
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        ids = [row.pk for row in rows]
+        for n, (_title, values) in enumerate(_hook_columns()):
+            found = values(ids) if ids else {}
+            for row in rows:
+                row.__dict__.setdefault("hook_columns", {})[n] = found.get(row.pk, "")
+        return changelist
 
     def get_inlines(self, request, obj):
         extra = [

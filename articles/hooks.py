@@ -9,6 +9,9 @@ module globals. The hooks:
   the article admin's change page after the bylines and corrections.
 - ``role_permissions``: ``() -> {role name: ["app_label.codename", ...]}``
   added to the newsroom roles (`articles.roles`) on every `migrate`.
+- ``article_list_columns``: ``() -> [(title, values), ...]`` extra columns of the
+  article list; ``values(article_ids) -> {article id: text}`` is called once per
+  list page with the ids of its rows (one read for the page, not one per row).
 - ``home_layout``: ``() -> {"latest": int, "block_size": int}`` the home page's
   numbers of stories (its "Latest" list, and per section block); the last
   registered answer wins over the defaults in articles.views.
@@ -17,7 +20,8 @@ module globals. The hooks:
 ARTICLE_ADMIN_INLINES = "article_admin_inlines"
 ROLE_PERMISSIONS = "role_permissions"
 HOME_LAYOUT = "home_layout"
-NAMES = (ARTICLE_ADMIN_INLINES, ROLE_PERMISSIONS, HOME_LAYOUT)
+ARTICLE_LIST_COLUMNS = "article_list_columns"
+NAMES = (ARTICLE_ADMIN_INLINES, ROLE_PERMISSIONS, HOME_LAYOUT, ARTICLE_LIST_COLUMNS)
 
 _registered = {name: [] for name in NAMES}
 

@@ -53,6 +53,23 @@ def article_admin_inlines():
     return [ReadsInline]
 
 
+def article_list_columns():
+    """The article list's "reads" column: 24 hours · 7 days · all, one counter read a page."""
+
+    def values(article_ids):
+        return {
+            pk: format_html(
+                '<span class="reads" title="reads: 24 hours · 7 days · all">{} · {} · {}</span>',
+                f"{day:,}",
+                f"{week:,}",
+                f"{total:,}",
+            )
+            for pk, (day, week, total) in services.views_for(article_ids).items()
+        }
+
+    return [("reads 24 h · 7 d · all", values)]
+
+
 @admin.register(StoryReadership)
 class StoryReadershipAdmin(admin.ModelAdmin):
     """Every story with its reads; sorted by all-time reads, filtered like the articles."""

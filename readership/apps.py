@@ -11,6 +11,7 @@ class ReadershipConfig(AppConfig):
         from articles import hooks
 
         from . import tasks  # noqa: F401  (registered with Celery)
-        from .admin import article_admin_inlines
+        from .admin import article_admin_inlines, article_list_columns
 
         hooks.register(hooks.ARTICLE_ADMIN_INLINES, article_admin_inlines)
+        hooks.register(hooks.ARTICLE_LIST_COLUMNS, article_list_columns)

@@ -184,6 +184,9 @@ def test_admin_shows_reads_per_story_and_the_top_stories_chart(db, client, count
     assert '<td class="field-reads_24h">4</td>' in listing.content.decode()
     change = client.get(reverse("admin:articles_article_change", args=[article.pk]))
     assert "<strong>4</strong> in 24 hours" in change.content.decode()
+    articles = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "Reads 24 h · 7 d · all" in articles
+    assert '<span class="reads" title="reads: 24 hours · 7 days · all">4 · 4 · 4</span>' in articles
     top = client.get(reverse("admin:readership_top_stories"))
     body = top.content.decode()
     assert top.status_code == 200
@@ -217,3 +220,18 @@ def test_most_read_fragment_answers_in_constant_queries(
         services.record_read(story.pk)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(fragment).content.decode().count("most-read__item") == 6
+
+
+def test_the_article_lists_reads_cost_one_read_for_the_page(
+    db, client, counter, django_assert_max_num_queries
+):
+    client.force_login(StaffUserFactory(role="Editor"))
+    ArticleFactory()
+    client.get(reverse("admin:articles_article_changelist"))
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("admin:articles_article_changelist"))
+    for _ in range(10):
+        ArticleFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert page.count('class="reads"') == 11
