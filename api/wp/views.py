@@ -92,6 +92,26 @@ MODIFIED_BEFORE = Param(
     "Limit response to posts modified before a given ISO8601 compliant date.",
 )
 
+# Posts and media (WordPress's attachments controller extends the posts one) sort alike.
+POST_ORDERBY = Param(
+    "orderby",
+    "string",
+    "Sort collection by post attribute.",
+    "date",
+    enum=(
+        "author",
+        "date",
+        "id",
+        "include",
+        "modified",
+        "parent",
+        "relevance",
+        "slug",
+        "include_slugs",
+        "title",
+    ),
+)
+
 POST_PARAMS = (
     CONTEXT,
     PAGE,
@@ -109,24 +129,7 @@ POST_PARAMS = (
     INCLUDE,
     OFFSET,
     ORDER_DESC,
-    Param(
-        "orderby",
-        "string",
-        "Sort collection by post attribute.",
-        "date",
-        enum=(
-            "author",
-            "date",
-            "id",
-            "include",
-            "modified",
-            "parent",
-            "relevance",
-            "slug",
-            "include_slugs",
-            "title",
-        ),
-    ),
+    POST_ORDERBY,
     SLUG,
     Param(
         "status",
@@ -229,24 +232,7 @@ MEDIA_PARAMS = (
     INCLUDE,
     OFFSET,
     ORDER_DESC,
-    Param(
-        "orderby",
-        "string",
-        "Sort collection by post attribute.",
-        "date",
-        enum=(
-            "author",
-            "date",
-            "id",
-            "include",
-            "modified",
-            "parent",
-            "relevance",
-            "slug",
-            "include_slugs",
-            "title",
-        ),
-    ),
+    POST_ORDERBY,
     Param("parent", "array", "Limit result set to items with particular parent IDs."),
     SLUG,
     Param(
