@@ -1,5 +1,6 @@
 """A small newsroom for the backup tests: every story state, revisions, corrections,
-library images with renditions, sharing records, a banner; and ways to compare two copies."""
+library images with renditions, sharing records, newsletter subscribers and an edition
+sent to them, read counts, a banner; and ways to compare two copies."""
 
 import hashlib
 import re
@@ -11,6 +12,8 @@ from django.utils import timezone
 from articles import services
 from articles.models import Article
 from images import renditions
+from newsletters.models import Delivery, Edition, Subscriber
+from readership.models import DailyViews
 from sharing.models import ShareChannel, ShareDelivery
 from tests.factories import (
     ArticleFactory,
@@ -77,6 +80,28 @@ def build_site():
             external_id=f"post-{article.pk}",
             external_url=f"https://social.example.com/post-{article.pk}",
         )
+    subscribers = [
+        Subscriber.objects.create(
+            email=f"reader{n}@example.com",
+            status=Subscriber.Status.ACTIVE if n < 3 else Subscriber.Status.PENDING,
+            weekly=n % 2 == 0,
+            consent_source="/newsletter/",
+        )
+        for n in range(4)
+    ]
+    subscribers[0].sections.add(world)
+    edition = Edition.objects.create(
+        kind=Edition.Kind.DAILY,
+        key="daily:drill",
+        subject="Drill daily digest",
+        article_ids=[article.pk for article in live[:3]],
+        status=Edition.Status.DONE,
+    )
+    for subscriber in subscribers[:3]:
+        Delivery.objects.create(
+            edition=edition, subscriber=subscriber, status=Delivery.Status.SENT, sent_at=day
+        )
+    DailyViews.objects.create(article=live[0], day=day.date(), views=42)
     BreakingNewsFactory(text="Drill: polls close at eight")
     assert Article.objects.live().count() == len(live)
     return live
