@@ -52,6 +52,7 @@ def test_the_desk_shows_the_last_backup_to_those_who_look_after_the_site(client,
     client.force_login(StaffUserFactory(is_superuser=True))
     page = client.get("/admin/").content.decode()
     assert "No good backup yet" in page
+    assert "✔" not in page  # no backup is nothing to tick, even when none is due
     assert 'href="/admin/backups/backuprecord/"' in page
     client.force_login(StaffUserFactory(role="Editor"))
     page = client.get("/admin/").content.decode()
