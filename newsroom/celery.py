@@ -103,5 +103,9 @@ def readers_schedule(schedule):
     }
 
 
-# The configuration (Django's settings) is loaded by now: app.conf was read above.
-readers_schedule(app.conf.beat_schedule)
+@app.on_after_finalize.connect
+def _add_readers_schedule(sender, **kwargs):
+    # Beat (and a worker with -B) finalizes the app before it reads its schedule; by then
+    # Django's settings are whole, also under a settings module that star-imports
+    # newsroom.settings (bench.settings), which is half-imported while this module loads.
+    readers_schedule(sender.conf.beat_schedule)

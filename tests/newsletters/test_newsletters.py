@@ -406,6 +406,7 @@ def test_resume_marks_the_row_in_flight_unknown_and_sends_the_rest(
 def test_beat_sends_the_digests_at_their_hours_in_the_newsroom_time_zone(settings):
     from newsroom.celery import app
 
+    app.finalize()  # as beat does before it reads its schedule
     schedule = app.conf.beat_schedule
     daily, weekly = schedule["newsletter-daily"], schedule["newsletter-weekly"]
     assert daily["task"] == weekly["task"] == "newsletters.tasks.send_digest"
