@@ -27,6 +27,7 @@ from images.models import Image
 from . import bodyimages, editions, tasks
 from .html import clean_html
 from .models import (
+    SLUG_MAX_LENGTH,
     Article,
     ArticleAuthor,
     ArticleBodyImage,
@@ -1069,6 +1070,10 @@ def translate(article, language, user=None):
         language=language,
         translation_group=source.translation_group,
     )
+    # An address of its own to start from ("<source's slug>-hy"); the translator may
+    # give it one in its language before it is published.
+    suffix = f"-{language}"
+    draft.slug = draft._unique_slug(source.slug[: SLUG_MAX_LENGTH - len(suffix)] + suffix)
     tags = list(source.tags.all())
     try:
         with transaction.atomic():  # a savepoint: a racing translator's row wins

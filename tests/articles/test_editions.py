@@ -133,7 +133,7 @@ def test_translate_opens_a_linked_draft_owned_by_the_translator(two_editions, ed
         source.body,
         source.category_id,
     )
-    assert draft.slug != source.slug
+    assert draft.slug == f"{source.slug}-hy"
     assert list(draft.tags.names()) == ["lachin"]
     assert not draft.bylines.exists()  # the translation's bylines are its own
     assert draft.events.get().action == "created"
