@@ -119,7 +119,8 @@ class ArticleEditionsMixin:
             return HttpResponseRedirect(self._url("change", article.pk))
         messages.success(
             request,
-            f"A {draft.get_language_display()} translation of “{article.title}” was started: "
+            f"The translation of “{article.title}” into {draft.get_language_display()} was "
+            "started: "
             "write it over the source text below.",
         )
         return HttpResponseRedirect(self._url("change", draft.pk))

@@ -1005,7 +1005,7 @@ class TranslationExists(ValidationError):
     def __init__(self, existing):
         self.existing = existing
         super().__init__(
-            f"This story already has a {existing.get_language_display()} translation: "
+            f"This story already has a translation in {existing.get_language_display()}: "
             f"“{existing.title}”.",
             code="translation_exists",
         )

@@ -145,7 +145,7 @@ def test_translate_refuses_a_second_translation_and_bad_editions(two_editions, e
     with pytest.raises(services.TranslationExists) as refused:
         services.translate(source, "hy", user=editor)
     assert refused.value.existing == first
-    assert "already has a Armenian translation" in refused.value.messages[0]
+    assert "already has a translation in Armenian" in refused.value.messages[0]
     # From the translation back into English: the source is that.
     with pytest.raises(services.TranslationExists):
         services.translate(first, "en", user=editor)
@@ -297,7 +297,7 @@ def test_admin_translate_opens_the_linked_draft(two_editions, client, editor):
     # The second time it opens the one there is, with a warning.
     response = client.post(action, follow=True)
     assert response.redirect_chain[-1][0] == f"/admin/articles/article/{draft.pk}/change/"
-    assert "already has a Armenian translation" in response.content.decode()
+    assert "already has a translation in Armenian" in response.content.decode()
     assert Article.objects.count() == 2
     # Now the source links its translation instead of offering to translate.
     doc = page(client, change)
