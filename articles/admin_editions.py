@@ -119,8 +119,7 @@ class ArticleEditionsMixin:
             return HttpResponseRedirect(self._url("change", article.pk))
         messages.success(
             request,
-            f"The translation of “{article.title}” into {draft.get_language_display()} was "
-            "started: "
-            "write it over the source text below.",
+            f"The translation of “{article.title}” into {draft.get_language_display()} "
+            "was started: write it over the source text below.",
         )
         return HttpResponseRedirect(self._url("change", draft.pk))

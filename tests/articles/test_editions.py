@@ -9,14 +9,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from lxml import html as lxml_html
 
-from articles import services
+from articles import cache_keys, services
 from articles.models import Article
 from caching import schedule
 from tests.caching.support import warm
@@ -275,6 +277,16 @@ def test_a_translation_going_live_purges_the_source_page(two_editions, client, e
     response = client.get(source.get_absolute_url())
     assert response.get("X-Cache") == "miss"
     assert hreflangs(lxml_html.fromstring(response.content))["hy"] == absolute(draft)
+
+
+def test_a_scheduled_translation_ends_the_source_page_at_its_time(two_editions, editor):
+    source = ArticleFactory()
+    draft = translated(source, editor, live=False)
+    when = timezone.now() + timedelta(hours=3)
+    services.schedule(draft, when, user=editor)
+    group = Article.objects.get(pk=source.pk).translation_group
+    changes = dict(cache_keys.scheduled_changes())
+    assert cache_keys.translations(group) in changes[when]
 
 
 # -- the admin ----------------------------------------------------------------------
