@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import hooks, search, services
 from .admin_desk import DeskAdminMixin
+from .admin_editions import ArticleEditionsMixin
 from .admin_merge import ArticleMergeMixin
 from .admin_trash import ArticleTrashMixin
 from .admin_views import ArticleAdminViewsMixin
@@ -94,7 +95,12 @@ def _hook_column(n, title):
 
 @admin.register(Article)
 class ArticleAdmin(
-    DeskAdminMixin, ArticleTrashMixin, ArticleMergeMixin, ArticleAdminViewsMixin, admin.ModelAdmin
+    ArticleEditionsMixin,
+    DeskAdminMixin,
+    ArticleTrashMixin,
+    ArticleMergeMixin,
+    ArticleAdminViewsMixin,
+    admin.ModelAdmin,
 ):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -6,8 +6,10 @@ feed entries and related-story links); `section:<id>`, `tag:<id>`,
 card's label or byline, a picture); lists of stories: `section:<id>:list`,
 `tag:<id>:list`, `author:<id>:list`, `home`, `feed`, `recent` (Recent Posts),
 `sitemap`, `search`, `archive:<yyyy>` and `archive:<yyyy-mm>`; `sections` (the
-navigation) and `404`. A story entering a section purges the section's list,
-not every card labelled with the section.
+navigation) and `404`; `translations:<group>` (a story's links to its
+translations: any change of a story in the group purges its siblings' pages).
+A story entering a section purges the section's list, not every card labelled
+with the section.
 
 An edit that leaves a story where it was (title, body, pictures) purges
 `article:<id>`: the story's page and every page that shows its card or link.
@@ -63,6 +65,18 @@ def author(pk):
     return Author.cache_key_for(pk)
 
 
+def translations(group):
+    """A story's translation group: its pages link the group's other live stories."""
+    return f"translations:{group}"
+
+
+def _group_key(story):
+    """translations() of a story's group, or None (also when the field was not loaded:
+    reading it would cost a query on every save)."""
+    group = story.__dict__.get("translation_group")
+    return translations(group) if group is not None else None
+
+
 def image(pk):
     return f"image:{pk}"
 
@@ -113,12 +127,16 @@ def _facts(ids):
 
 
 def story_list_keys(story):
-    """list_keys() of a saved story, reading its tags, bylines and section's parent."""
+    """list_keys() of a saved story, reading its tags, bylines and section's parent, and
+    its translation group (its translations' pages link it once it is live)."""
     tag_ids, author_ids = _facts([story.pk])[story.pk]
     parent_id = (
         Category.objects.filter(pk=story.category_id).values_list("parent_id", flat=True).first()
     )
-    return list_keys(story.pk, story.publish_at, story.category_id, parent_id, tag_ids, author_ids)
+    keys = list_keys(story.pk, story.publish_at, story.category_id, parent_id, tag_ids, author_ids)
+    if _group_key(story):
+        keys.add(_group_key(story))
+    return keys
 
 
 def scheduled_changes():
@@ -126,17 +144,21 @@ def scheduled_changes():
     rows = list(
         Article.objects.scheduled()
         .order_by("publish_at")
-        .values_list("pk", "publish_at", "category_id")[: SCHEDULE_LIMIT + 1]
+        .values_list("pk", "publish_at", "category_id", "translation_group")[: SCHEDULE_LIMIT + 1]
     )
     if not rows:
         return []
-    facts = _facts([pk for pk, _, _ in rows])
+    facts = _facts([pk for pk, *_ in rows])
     parents = dict(
-        Category.objects.filter(pk__in={c for _, _, c in rows}).values_list("pk", "parent_id")
+        Category.objects.filter(pk__in={c for _, _, c, _ in rows}).values_list("pk", "parent_id")
     )
     return [
-        (when, list_keys(pk, when, category_id, parents.get(category_id), *facts[pk]))
-        for pk, when, category_id in rows
+        (
+            when,
+            list_keys(pk, when, category_id, parents.get(category_id), *facts[pk])
+            | ({translations(group)} if group is not None else set()),
+        )
+        for pk, when, category_id, group in rows
     ]
 
 
@@ -160,6 +182,8 @@ def _scheduled(status, publish_at):
 
 def article_saved(story, deleted):
     keys = {article(story.pk), SEARCH, SITEMAP}
+    if _group_key(story):
+        keys.add(_group_key(story))
     created = not hasattr(story, "_loaded_placement")  # not read from the database
     before = getattr(story, "_loaded_placement", None)
     now = placement(story)

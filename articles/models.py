@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
+from . import editions
 from .html import clean_html, plain_text
 from .querysets import ArticleManager, Status, is_live
 
@@ -74,6 +75,18 @@ class Article(models.Model):
         blank=True,
         help_text="For syndicated pieces: the original article's address.",
     )
+
+    language = models.CharField(
+        "edition",
+        max_length=12,
+        choices=editions.choices,
+        default=editions.default,
+        db_index=True,
+        help_text="The edition (language) the story is published in.",
+    )
+    # The story's translations share a group (articles.services.translate); none
+    # until the first translation is made.
+    translation_group = models.UUIDField(null=True, blank=True, editable=False)
 
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -163,6 +176,12 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(publish_at__isnull=False),
                 name="article_published_has_time",
+            ),
+            # One story per language in a translation group.
+            models.UniqueConstraint(
+                fields=["translation_group", "language"],
+                name="article_one_per_language_in_group",
+                violation_error_message="This story already has a translation in that edition.",
             ),
         ]
         # Role rules (articles.services.can_*) read these; groups get them in a data migration.

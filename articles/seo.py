@@ -18,6 +18,8 @@ from django.utils.text import Truncator
 
 from images.renditions import og_image
 
+from . import editions
+
 DESCRIPTION_LENGTH = 200
 SCHEMA = "https://schema.org"
 
@@ -135,7 +137,7 @@ def news_article(article):
         "publisher": publisher(),
         "articleSection": article.category.name,
         "keywords": article.tag_names,
-        "inLanguage": settings.SITE_LANGUAGE,
+        "inLanguage": article_language(article),
         "isAccessibleForFree": True,
     }
     if image:
@@ -143,6 +145,48 @@ def news_article(article):
     if article.dateline:
         data["dateline"] = article.dateline
     return data
+
+
+def article_language(article):
+    """The language tag of an article: the site's (SITE_LANGUAGE, e.g. "en-us") for the
+    default edition, the edition's code for the others."""
+    if article.language == editions.default():
+        return settings.SITE_LANGUAGE
+    return article.language
+
+
+def original_of(article, translations):
+    """The story the others translate: the group's first (lowest id) story."""
+    return min([article, *translations], key=lambda story: story.pk)
+
+
+def translation_entities(article, translations):
+    """schema.org links between an article and its live translations: the original
+    lists its `workTranslation`s, a translation names its `translationOfWork`."""
+
+    def entity(story):
+        return {
+            "@type": "NewsArticle",
+            "@id": absolute_url(story.get_absolute_url()),
+            "url": absolute_url(story.get_absolute_url()),
+            "inLanguage": article_language(story),
+            "headline": story.title,
+        }
+
+    original = original_of(article, translations)
+    if original is article:
+        return {"workTranslation": [entity(story) for story in translations]}
+    return {"translationOfWork": entity(original)}
+
+
+def hreflang_alternates(article, translations):
+    """[(hreflang, absolute url)] of the story in every edition it is in, itself
+    included (search engines want the list on every page of the group, the same
+    on each), then x-default: the default edition's story, or the first edition's."""
+    order = {code: n for n, code in enumerate(editions.codes())}
+    stories = sorted([article, *translations], key=lambda s: order.get(s.language, len(order)))
+    links = [(story.language, absolute_url(story.get_absolute_url())) for story in stories]
+    return [*links, ("x-default", links[0][1])]
 
 
 def breadcrumb_list(trail):
@@ -224,9 +268,14 @@ def page_meta(*, title, description, url, image=None, noindex=False, feeds=(), j
     }
 
 
-def article_meta(article):
-    """Metadata of an article page: og:type article, its times, section and tags."""
+def article_meta(article, translations=()):
+    """Metadata of an article page: og:type article, its times, section and tags; with
+    `translations` (its live translations, on a site of several editions) the
+    hreflang alternates, og:locale:alternate and the JSON-LD translation links."""
     url = absolute_url(article.get_absolute_url())
+    story = news_article(article)
+    if translations:
+        story.update(translation_entities(article, translations))
     meta = page_meta(
         title=article.title,
         description=article.excerpt,
@@ -234,8 +283,12 @@ def article_meta(article):
         image=featured_image(article),
         # Previews of drafts and scheduled stories must never be indexed.
         noindex=not article.is_live,
-        json_ld=[news_article(article), article_breadcrumbs(article)],
+        json_ld=[story, article_breadcrumbs(article)],
     )
+    meta["locale"] = og_locale(article_language(article))
+    if translations:
+        meta["hreflang"] = hreflang_alternates(article, translations)
+        meta["locale_alternates"] = [og_locale(article_language(t)) for t in translations]
     meta.update(
         type="article",
         # A syndicated piece points search engines at the original.

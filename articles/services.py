@@ -7,6 +7,7 @@ user (tasks, commands) acts as the system.
 """
 
 import secrets
+import uuid
 from datetime import timedelta
 from functools import partial
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import reversion
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,9 +24,10 @@ from reversion.models import Version
 
 from images.models import Image
 
-from . import bodyimages, tasks
+from . import bodyimages, editions, tasks
 from .html import clean_html
 from .models import (
+    SLUG_MAX_LENGTH,
     Article,
     ArticleAuthor,
     ArticleBodyImage,
@@ -992,3 +994,100 @@ def reschedule_to_day(article, day, *, user=None, base_version=None):
             code="in_the_past",
         )
     return publish(current, when=when, user=user)
+
+
+# -- editions (translations) ------------------------------------------------------
+
+
+class TranslationExists(ValidationError):
+    """The story already has a translation in that edition: open it instead."""
+
+    def __init__(self, existing):
+        self.existing = existing
+        super().__init__(
+            f"This story already has a translation in {existing.get_language_display()}: "
+            f"“{existing.title}”.",
+            code="translation_exists",
+        )
+
+
+def can_translate(user, article):
+    """Translating writes a new story: whoever may write one and may see the source."""
+    return (
+        _staff(user)
+        and user.has_perm("articles.add_article")
+        and can_view(user, article)
+        and article.trashed_at is None
+    )
+
+
+@transaction.atomic
+def translate(article, language, user=None):
+    """A new draft of `article` in the `language` edition, linked to it (and to its other
+    translations) by their translation group, and owned by `user`.
+
+    The draft starts from the source's text, section, picture, dateline and tags for
+    the translator to write over; its bylines, slug, schedule and workflow are its
+    own. Refused with TranslationExists when the group has a story in that edition
+    already, and with a ValidationError for a language that is not an edition or is
+    the story's own.
+    """
+    if user is not None:
+        _require(can_translate(user, article), "You may not translate this article.")
+    if language not in editions.codes():
+        raise ValidationError(
+            f"“{language}” is not an edition of this site (editions: "
+            f"{', '.join(editions.codes())}).",
+            code="not_an_edition",
+        )
+    source = _locked(article)
+    if source.trashed_at is not None:
+        raise InTrash(source)
+    if language == source.language:
+        raise ValidationError(
+            f"The story is in the {source.get_language_display()} edition already.",
+            code="same_edition",
+        )
+    if source.translation_group is None:
+        source.translation_group = uuid.uuid4()
+        Article.objects.filter(pk=source.pk).update(translation_group=source.translation_group)
+        # A queryset update sends no save signal: purge the story's page here.
+        _changed(source, "translated")
+    article.translation_group = source.translation_group
+    existing = Article.objects.filter(
+        translation_group=source.translation_group, language=language
+    ).first()
+    if existing is not None:
+        raise TranslationExists(existing)
+    draft = Article(
+        title=source.title,
+        dek=source.dek,
+        body=source.body,
+        dateline=source.dateline,
+        category_id=source.category_id,
+        featured_image_id=source.featured_image_id,
+        featured_image_caption=source.featured_image_caption,
+        language=language,
+        translation_group=source.translation_group,
+    )
+    # An address of its own to start from ("<source's slug>-hy"); the translator may
+    # give it one in its language before it is published.
+    suffix = f"-{language}"
+    draft.slug = draft._unique_slug(source.slug[: SLUG_MAX_LENGTH - len(suffix)] + suffix)
+    tags = list(source.tags.all())
+    try:
+        with transaction.atomic():  # a savepoint: a racing translator's row wins
+            save_article(
+                draft,
+                user=user,
+                save_relations=lambda: draft.tags.set(tags),
+                comment=f"Translated from “{source.title}” ({source.get_language_display()})",
+            )
+    except IntegrityError:
+        existing = Article.objects.filter(
+            translation_group=source.translation_group, language=language
+        ).first()
+        if existing is None:
+            raise
+        raise TranslationExists(existing) from None
+    return draft

@@ -24,7 +24,7 @@ from caching import fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
 
-from . import bodyimages, cache_keys, hooks, search, seo
+from . import bodyimages, cache_keys, editions, hooks, search, seo
 from .cards import Cards
 from .models import Article, ArticleBodyImage, ArticleRedirect
 from .preview import can_preview
@@ -187,9 +187,14 @@ class ArticleDetailView(DetailView):
             images = self.prepare(article)
             body = bodyimages.render(article.body, images)
             shown = self.story_keys([image.pk for image in images])
-            html["meta"] = seo_tags.render_meta(seo.article_meta(article))
+            translations = self.translations()
+            if article.translation_group is not None:
+                shown.add(cache_keys.translations(article.translation_group))
+            html["meta"] = seo_tags.render_meta(seo.article_meta(article, translations))
             html["main"] = render_to_string(
-                self.MAIN_TEMPLATE, {"article": article, "body": body}, request=self.request
+                self.MAIN_TEMPLATE,
+                {"article": article, "body": body, "editions": self.switcher(translations)},
+                request=self.request,
             )
             built[names["meta"]] = (html["meta"], shown)
             built[names["main"]] = (html["main"], shown)
@@ -206,6 +211,31 @@ class ArticleDetailView(DetailView):
                 keys.record_all(shown)
         # Each part is the output of an autoescaping template.
         return {f"{part}_html": mark_safe(value) for part, value in html.items()}  # noqa: S308 # nosec B308 B703
+
+    def translations(self):
+        """The story's live translations into the site's other editions (one query, and
+        only for a story that has been translated): [] on a one-edition site."""
+        article = self.object
+        if article.translation_group is None or not editions.is_multilingual():
+            return []
+        return list(
+            Article.objects.live()
+            .filter(translation_group=article.translation_group, language__in=editions.codes())
+            .exclude(pk=article.pk)
+            .only("pk", "title", "slug", "publish_at", "language")
+        )
+
+    def switcher(self, translations):
+        """[(code, name in itself, story, is this one)] in edition order, or [] when the
+        story is in one edition only."""
+        if not translations:
+            return []
+        order = {code: n for n, code in enumerate(editions.codes())}
+        stories = sorted([self.object, *translations], key=lambda s: order[s.language])
+        return [
+            (s.language, editions.local_name(s.language), s, s.pk == self.object.pk)
+            for s in stories
+        ]
 
     def story_keys(self, image_ids):
         """What the story's own fragments show (articles.cache_keys)."""

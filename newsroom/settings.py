@@ -28,6 +28,14 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
 
+
+def _language_name(code):
+    """The English name Django knows for a language code ("hy" -> "Armenian")."""
+    from django.conf.locale import LANG_INFO
+
+    return LANG_INFO.get(code.lower(), {}).get("name", code)
+
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -307,7 +315,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-us")
+# The site's editions (issue 22): one language code each, the first the default
+# edition unless LANGUAGE_CODE names another. A site with one edition looks and
+# works as a one-language site: no language switcher, no alternates.
+EDITIONS = env.list("EDITIONS", default=["en", "hy"])
+LANGUAGES = [(code, _language_name(code)) for code in EDITIONS]
+LANGUAGE_CODE = env("LANGUAGE_CODE", default=EDITIONS[0])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
