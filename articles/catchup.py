@@ -14,6 +14,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class DueWorkMiddleware:
     """Runs sweep_if_due() before each request's view (see the module's docstring)."""
 
     def __init__(self, get_response):
+        # Off (a worker and beat run the sweep): out of the stack, not a check per request.
+        if getattr(settings, "ARTICLE_INPROCESS_SWEEP_INTERVAL", 0) <= 0:
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request):

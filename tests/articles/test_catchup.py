@@ -62,3 +62,13 @@ def test_the_warning_sits_above_the_title_not_over_the_list_tools(client, settin
     # Django's list tools ("Add article") float beside the title inside #content;
     # the warning comes before #content, with the messages.
     assert page.index(WARNING) < page.index('id="content"') < page.index('class="object-tools"')
+
+
+def test_off_the_middleware_leaves_the_stack(settings):
+    from django.core.exceptions import MiddlewareNotUsed
+
+    settings.ARTICLE_INPROCESS_SWEEP_INTERVAL = 0
+    with pytest.raises(MiddlewareNotUsed):
+        catchup.DueWorkMiddleware(lambda request: None)
+    settings.ARTICLE_INPROCESS_SWEEP_INTERVAL = 30
+    assert catchup.DueWorkMiddleware(lambda request: None) is not None
