@@ -30,7 +30,7 @@ from categories.models import Category
 from . import cache_keys
 from .html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from .models import Article, load_tag_names
-from .seo import absolute_url
+from .seo import absolute_url, edition_language, edition_site_name
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -221,13 +221,14 @@ class ArticleFeed(Feed):
 
     @property
     def language(self):
-        return settings.SITE_LANGUAGE
+        # The edition's (RSS <language>, Atom xml:lang): SITE_LANGUAGE for the default.
+        return edition_language()
 
     def get_object(self, request, *args, **kwargs):
         return None
 
     def title(self, obj):
-        return settings.SITE_NAME
+        return edition_site_name()
 
     def link(self, obj):
         return absolute_url(reverse("articles:home"))
@@ -258,10 +259,15 @@ class ArticleFeed(Feed):
         return f"© {timezone.localtime().year} {settings.PUBLISHER_NAME}"
 
     def articles(self, obj):
-        """Live articles this feed is about; the site feed leaves out the excluded sections."""
-        return Article.objects.live().exclude(
-            Q(category__exclude_from_main_feed=True)
-            | Q(category__parent__exclude_from_main_feed=True)
+        """Live articles of the edition this feed is about; the site feed leaves out the
+        excluded sections."""
+        return (
+            Article.objects.live()
+            .in_edition()
+            .exclude(
+                Q(category__exclude_from_main_feed=True)
+                | Q(category__parent__exclude_from_main_feed=True)
+            )
         )
 
     def content_mode(self, obj):
@@ -390,7 +396,7 @@ class SectionFeedMixin:
         return {"slug": obj.slug}
 
     def title(self, obj):
-        return f"{settings.SITE_NAME} – {obj.name}"
+        return f"{edition_site_name()} – {obj.name}"
 
     def link(self, obj):
         return absolute_url(self.page_url(obj))
@@ -420,7 +426,7 @@ class CategoryFeed(SectionFeedMixin, ArticleFeed):
 
     def articles(self, obj):
         ids = [obj.pk, *(child.pk for child in obj.children.all())]
-        return Article.objects.live().filter(category_id__in=ids)
+        return Article.objects.live().in_edition().filter(category_id__in=ids)
 
     def content_mode(self, obj):
         return obj.feed_content or super().content_mode(obj)
@@ -450,7 +456,7 @@ class TagFeed(SectionFeedMixin, ArticleFeed):
         return [key, cache_keys.listing(key)]
 
     def articles(self, obj):
-        return Article.objects.live().filter(tags=obj)
+        return Article.objects.live().in_edition().filter(tags=obj)
 
 
 class TagAtomFeed(TagFeed):
@@ -473,7 +479,7 @@ class AuthorFeed(SectionFeedMixin, ArticleFeed):
         return [key, cache_keys.listing(key)]
 
     def articles(self, obj):
-        return Article.objects.live().filter(bylines__author=obj)
+        return Article.objects.live().in_edition().filter(bylines__author=obj)
 
 
 class AuthorAtomFeed(AuthorFeed):

@@ -1,10 +1,14 @@
-"""Old article addresses (changed slugs and dates, imported permalinks) answer 301."""
+"""Old article addresses (changed slugs and dates, imported permalinks) answer 301; the
+edition of a request is activated from its host or address."""
 
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponsePermanentRedirect
+from django.http.request import split_domain_port
+from django.utils import translation
 
 from caching import keys
 
-from . import cache_keys
+from . import cache_keys, editions
 from .models import ArticleRedirect
 
 
@@ -36,3 +40,43 @@ class ArticleRedirectFallbackMiddleware:
         if request.META.get("QUERY_STRING"):
             target = f"{target}?{request.META['QUERY_STRING']}"
         return HttpResponsePermanentRedirect(target)
+
+
+class EditionMiddleware:
+    """Activate the edition of the request: its host's (EDITION_HOSTS), else the one its
+    path's prefix names (`/hy/...`), else the default edition.
+
+    Not Django's LocaleMiddleware: no Accept-Language guessing and no `Vary:
+    Accept-Language`, so a cached page depends on its address alone. Outside the page
+    cache: a hit is answered in the edition's language too, and carries its
+    Content-Language. Not in the stack of a one-edition site.
+    """
+
+    def __init__(self, get_response):
+        if not editions.is_multilingual():
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        hosted = None
+        if editions.hosts():
+            hosted = editions.for_host(split_domain_port(request.get_host())[0])
+        if hosted is None:
+            code = editions.path_edition(request.path_info) or editions.default()
+            if code in editions.hosts() and request.method in ("GET", "HEAD"):
+                # This edition lives on its own host: its prefixed addresses move there.
+                path = request.get_full_path()[len(code) + 1 :]
+                return HttpResponsePermanentRedirect(editions.origin(code) + path)
+        else:
+            code = hosted
+            request.urlconf = editions.host_urlconf(hosted)
+        request.LANGUAGE_CODE = code
+        previous = translation.get_language()
+        translation.activate(code)
+        try:
+            with editions.on_host(hosted):
+                response = self.get_response(request)
+        finally:
+            translation.activate(previous) if previous else translation.deactivate()
+        response.headers.setdefault("Content-Language", code)
+        return response

@@ -5,6 +5,7 @@ in services.py."""
 
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import reversion
 from django.conf import settings
@@ -15,7 +16,6 @@ from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.encoding import uri_to_iri
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
@@ -226,12 +226,22 @@ class Article(models.Model):
         return timezone.localtime(self.publish_at) if self.publish_at else None
 
     def get_absolute_url(self):
-        return _address(self.slug, self.publish_at)
+        """The story's address in its own edition, whatever the active language: a hy
+        story is /hy/... (or on the hy host) from an English page too."""
+        return _address(self.slug, self.publish_at, self.edition)
+
+    @property
+    def edition(self):
+        """The story's edition code, or None on a one-edition site (its addresses carry
+        no prefix; the field is not even read there, so `.only()` rows need not load it)."""
+        if not editions.is_multilingual():
+            return None
+        return self.language
 
     @property
     def path(self):
         """The address as `request.path` spells it (decoded, for Unicode slugs)."""
-        return uri_to_iri(self.get_absolute_url())
+        return uri_to_iri(urlsplit(self.get_absolute_url()).path)
 
     # -- derived values ----------------------------------------------------
 
@@ -339,7 +349,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = self._unique_slug(slugify(self.title, allow_unicode=True))
+            self.slug = self._unique_slug(editions.slug_for(self.title, self.language))
         self.body = clean_html(self.body)
         super().save(*args, **kwargs)
         self._keep_old_address()
@@ -354,7 +364,7 @@ class Article(models.Model):
         old_slug, old_publish_at = loaded
         if not (old_slug and old_publish_at and self.publish_at):
             return  # there was no address yet, or there is none now
-        old_path = uri_to_iri(_address(old_slug, old_publish_at))
+        old_path = uri_to_iri(_address(old_slug, old_publish_at, self.edition))
         new_path = self.path
         if old_path == new_path:
             return
@@ -401,17 +411,29 @@ def load_tag_names(articles):
         article._tag_ids = ids[article.pk]
 
 
-def _address(slug, publish_at):
-    """/<yyyy>/<mm>/<slug>/ with the local month of `publish_at` (today for undated drafts)."""
+def _address(slug, publish_at, edition=None):
+    """/<yyyy>/<mm>/<slug>/ with the local month of `publish_at` (today for undated drafts),
+    in `edition` (None: a one-edition site, no prefix)."""
     when = timezone.localtime(publish_at) if publish_at else timezone.localtime()
-    return _reversed_address(slug, when.year, when.month, get_script_prefix(), get_urlconf())
+    return _reversed_address(
+        slug,
+        when.year,
+        when.month,
+        edition,
+        editions.host_edition() if edition else None,
+        get_script_prefix(),
+        get_urlconf(),
+    )
 
 
 @lru_cache(maxsize=20_000)
-def _reversed_address(slug, year, month, _prefix, _urlconf):
+def _reversed_address(slug, year, month, edition, _host, _prefix, _urlconf):
     # A page names the same stories many times (links, metadata, share buttons):
     # reverse() each address once per process (keyed by what reverse() reads).
-    return reverse("articles:detail", kwargs={"year": year, "month": f"{month:02d}", "slug": slug})
+    kwargs = {"year": year, "month": f"{month:02d}", "slug": slug}
+    if edition is None:
+        return reverse("articles:detail", kwargs=kwargs)
+    return editions.url_in(edition, lambda: reverse("articles:detail", kwargs=kwargs))
 
 
 class ArticleAuthor(models.Model):

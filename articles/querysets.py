@@ -23,6 +23,7 @@ from taggit.models import TaggedItem
 
 from images.renditions import with_renditions
 
+from . import editions
 from .cards import CardBatch, Cards
 
 # The crops cards show (templates/articles/includes/article_card.html).
@@ -54,16 +55,27 @@ def live_q(prefix="", *, now=None):
     )
 
 
-def live_sql(alias="", *, exclude=None):
+def live_sql(alias="", *, exclude=None, edition=None):
     """live_q() as a WHERE fragment with its parameters, for the few statements written
-    in SQL (the statements below); tests compare it with live() on both databases."""
+    in SQL (the statements below), in `edition` when given (in_edition()); tests
+    compare it with live() on both databases."""
     prefix = f"{alias}." if alias else ""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = f"{prefix}status = %s AND {prefix}publish_at <= %s"
     params = [Status.PUBLISHED, now]
     if exclude is not None:
         sql, params = f"{sql} AND {prefix}id <> %s", [*params, exclude]
+    if edition is not None:
+        sql, params = f"{sql} AND {prefix}language = %s", [*params, edition]
     return sql, params
+
+
+def listed_edition(edition=None):
+    """The edition a listing shows: `edition`, else the page's (editions.current()); None
+    on a one-edition site, where listings are not filtered at all."""
+    if not editions.is_multilingual():
+        return None
+    return edition or editions.current()
 
 
 def is_live(status, publish_at, *, now=None):
@@ -79,6 +91,13 @@ class ArticleQuerySet(models.QuerySet):
     def live(self):
         """Articles a reader may see now: published, and due (the one rule: live_q())."""
         return self.filter(live_q())
+
+    def in_edition(self, edition=None):
+        """Only the stories of `edition` (default: the page's, editions.current()); every
+        public listing, feed, sitemap and widget reads live().in_edition(). A no-op on
+        a one-edition site."""
+        code = listed_edition(edition)
+        return self if code is None else self.filter(language=code)
 
     def scheduled(self):
         """Published articles whose time has not come yet."""
@@ -133,10 +152,11 @@ class ArticleQuerySet(models.QuerySet):
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def lead_and_latest(self, count):
-        """(id of the newest live featured story or None, ids of the `count` newest live)."""
+    def lead_and_latest(self, count, *, edition=None):
+        """(id of the newest live featured story or None, ids of the `count` newest live),
+        of the page's edition (in_edition())."""
         articles = self.model._meta.db_table
-        live, live_params = live_sql()
+        live, live_params = live_sql(edition=listed_edition(edition))
         sql = (
             f"SELECT * FROM (SELECT id, 1 AS lead FROM {articles} WHERE is_featured = %s "  # nosec B608 # noqa: S608
             f"AND {live} {NEWEST_FIRST} LIMIT 1) AS featured UNION ALL "
@@ -147,12 +167,13 @@ class ArticleQuerySet(models.QuerySet):
         featured = next((pk for pk, lead in rows if lead), None)
         return featured, [pk for pk, lead in rows if not lead]
 
-    def newest_per_category(self, category_ids, per_category, *, exclude=None):
-        """{category id: [ids of its newest `per_category` live stories]}, newest first."""
+    def newest_per_category(self, category_ids, per_category, *, exclude=None, edition=None):
+        """{category id: [ids of its newest `per_category` live stories]}, newest first, of
+        the page's edition (in_edition())."""
         if not category_ids:
             return {}
         articles = self.model._meta.db_table
-        live, live_params = live_sql(exclude=exclude)
+        live, live_params = live_sql(exclude=exclude, edition=listed_edition(edition))
         parts, params = [], []
         for n, category_id in enumerate(category_ids):
             parts.append(
@@ -180,7 +201,9 @@ class ArticleQuerySet(models.QuerySet):
         tagged = TaggedItem._meta.db_table
         categories = category_model._meta.db_table
         content_type = ContentType.objects.get_for_model(self.model).pk
-        live, live_params = live_sql(exclude=article.pk)
+        # The story's own edition: related stories are read in the same language.
+        edition = listed_edition(article.language)
+        live, live_params = live_sql(exclude=article.pk, edition=edition)
         sources = [
             f"SELECT id, 0 AS shared FROM (SELECT id FROM {articles} WHERE category_id = %s "  # nosec B608 # noqa: S608
             f"AND {live} {NEWEST_FIRST} LIMIT {RELATED_CANDIDATES}) AS same_section"
@@ -195,7 +218,7 @@ class ArticleQuerySet(models.QuerySet):
             )
             params += [content_type, tag_id]
         # Tagged candidates may be drafts, scheduled or the story itself: filter again.
-        live_a, live_a_params = live_sql("a", exclude=article.pk)
+        live_a, live_a_params = live_sql("a", exclude=article.pk, edition=edition)
         candidates = (
             f"(SELECT id, SUM(shared) AS shared FROM ({' UNION ALL '.join(sources)}) AS u "  # nosec B608 # noqa: S608
             f"GROUP BY id) AS candidates"
@@ -213,7 +236,7 @@ class ArticleQuerySet(models.QuerySet):
         else:
             stories_of = f"JOIN {articles} a ON a.id = candidates.id"
         sql = (
-            f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, "  # nosec B608 # noqa: S608
+            f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, a.language, "  # nosec B608 # noqa: S608
             f"c.name AS category_name, c.slug AS category_slug "
             f"FROM {candidates} {stories_of} "
             f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "

@@ -46,10 +46,11 @@ def json_ld(data):
 
 
 def absolute_url(url):
-    """`url` (a path, or already absolute) on the public site address settings.SITE_URL."""
+    """`url` (a path, or already absolute) on the public site address settings.SITE_URL
+    (on an edition's own host, that host: editions.origin())."""
     if not url:
         return ""
-    return urljoin(settings.SITE_URL + "/", url)
+    return urljoin(editions.origin() + "/", url)
 
 
 def home_url():
@@ -150,9 +151,25 @@ def news_article(article):
 def article_language(article):
     """The language tag of an article: the site's (SITE_LANGUAGE, e.g. "en-us") for the
     default edition, the edition's code for the others."""
-    if article.language == editions.default():
+    return edition_language(article.language)
+
+
+def edition_language(code=None):
+    """The language tag of edition `code` (default: the page's): SITE_LANGUAGE for the
+    default edition, the edition's code for the others."""
+    code = code or editions.current()
+    if code == editions.default():
         return settings.SITE_LANGUAGE
-    return article.language
+    return code
+
+
+def edition_site_name(code=None):
+    """The site's name for edition `code` (default: the page's): SITE_NAME, followed by
+    the language's own name in the other editions ("Newsroom – Հայերեն")."""
+    code = code or editions.current()
+    if code == editions.default():
+        return settings.SITE_NAME
+    return f"{settings.SITE_NAME} – {editions.local_name(code)}"
 
 
 def original_of(article, translations):

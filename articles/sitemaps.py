@@ -1,6 +1,11 @@
 """Sitemaps for crawlers: an index of articles by month, categories, tags and authors,
 a Google News sitemap of the last 48 hours, and robots.txt naming both.
 
+Each edition has its own (/sitemap.xml, /hy/sitemap.xml, /hy/news-sitemap.xml), of its
+stories only; robots.txt names every edition's. A story with live translations lists
+them as <xhtml:link rel="alternate" hreflang> (itself included, and x-default), the same
+list on every story of the group, as its page's <head> does.
+
 The `Sitemap` classes say what is listed (items, location, lastmod) and page
 through it; the views write the XML themselves so that every address is on
 settings.SITE_URL (not the Host of the request) and every lastmod carries the
@@ -9,14 +14,14 @@ time of day: a correction at 15:00 must change it, not only a new date.
 
 import math
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import partial, wraps
 from io import StringIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import EmptyPage, InvalidPage
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -29,12 +34,13 @@ from caching import keys
 from caching.pages import page
 from categories.models import Category
 
-from . import cache_keys
+from . import cache_keys, editions, seo
 from .models import Article
-from .querysets import live_q
+from .querysets import listed_edition, live_q
 from .seo import absolute_url
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 # Google News reads stories of the last two days, at most 1,000 per sitemap.
@@ -57,11 +63,18 @@ class _SiteDomain:
         self.domain = domain
 
 
+def edition_live_q(prefix=""):
+    """live_q() of the page's edition (ArticleQuerySet.in_edition()), through `prefix`."""
+    live = live_q(prefix)
+    code = listed_edition()
+    return live if code is None else live & Q(**{f"{prefix}language": code})
+
+
 class SiteSitemap(Sitemap):
-    """A Sitemap whose addresses are on settings.SITE_URL."""
+    """A Sitemap whose addresses are on settings.SITE_URL (or the edition's own host)."""
 
     def get_urls(self, page=1, site=None, protocol=None):
-        parts = urlsplit(settings.SITE_URL)
+        parts = urlsplit(editions.origin())
         site = _SiteDomain(parts.netloc + parts.path.rstrip("/"))
         return super().get_urls(page=page, site=site, protocol=parts.scheme or "https")
 
@@ -82,22 +95,49 @@ class ArticleMonthSitemap(SiteSitemap):
             self.end = timezone.make_aware(datetime(year + (month == 12), month % 12 + 1, 1))
 
     def items(self):
-        articles = Article.objects.live().filter(publish_at__gte=self.start)
+        articles = Article.objects.live().in_edition().filter(publish_at__gte=self.start)
         if self.end is not None:
             articles = articles.filter(publish_at__lt=self.end)
-        return articles.only("id", "slug", "publish_at", "content_updated_at").order_by(
-            "publish_at", "id"
-        )
+        fields = ["id", "slug", "publish_at", "content_updated_at"]
+        if editions.is_multilingual():
+            fields += ["language", "translation_group"]
+        return articles.only(*fields).order_by("publish_at", "id")
 
     def lastmod(self, item):
         return item.modified_at
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        if editions.is_multilingual():
+            add_alternates(urls)
+        return urls
+
+
+def add_alternates(urls):
+    """Give each url of a story with live translations its hreflang alternates (one
+    query for the page, only when a story on it has a translation group)."""
+    groups = {url["item"].translation_group for url in urls} - {None}
+    if not groups:
+        return
+    by_group = {}
+    for story in (
+        Article.objects.live()
+        .filter(translation_group__in=groups, language__in=editions.codes())
+        .only("id", "slug", "publish_at", "language", "translation_group")
+    ):
+        by_group.setdefault(story.translation_group, []).append(story)
+    for url in urls:
+        story = url["item"]
+        others = [s for s in by_group.get(story.translation_group, ()) if s.pk != story.pk]
+        if others:
+            url["alternates"] = seo.hreflang_alternates(story, others)
 
 
 class CategorySitemap(SiteSitemap):
     """Categories with at least one live article."""
 
     def items(self):
-        live = live_q("articles__")
+        live = edition_live_q("articles__")
         return (
             Category.objects.annotate(last_modified=Max(modified("articles__"), filter=live))
             .filter(last_modified__isnull=False)
@@ -115,6 +155,7 @@ class TagSitemap(SiteSitemap):
     def items(self):
         return (
             Article.objects.live()
+            .in_edition()
             .filter(tags__isnull=False)
             .values("tags__slug")
             .annotate(last_modified=Max(modified()))
@@ -134,6 +175,7 @@ class AuthorSitemap(SiteSitemap):
     def items(self):
         return (
             Article.objects.live()
+            .in_edition()
             .filter(bylines__isnull=False)
             .values("bylines__author__slug")
             .annotate(last_modified=Max(modified()))
@@ -168,12 +210,19 @@ def _xml_response(write):
 
 def _urlset_response(urls):
     def write(handler):
-        handler.startElement("urlset", {"xmlns": SITEMAP_NS})
+        namespaces = {"xmlns": SITEMAP_NS}
+        if any(url.get("alternates") for url in urls):
+            namespaces["xmlns:xhtml"] = XHTML_NS
+        handler.startElement("urlset", namespaces)
         for url in urls:
             handler.startElement("url", {})
             handler.addQuickElement("loc", url["location"])
             if url.get("lastmod"):
                 handler.addQuickElement("lastmod", w3c(url["lastmod"]))
+            for hreflang, href in url.get("alternates", ()):
+                handler.addQuickElement(
+                    "xhtml:link", None, {"rel": "alternate", "hreflang": hreflang, "href": href}
+                )
             handler.endElement("url")
         handler.endElement("urlset")
 
@@ -219,6 +268,7 @@ def sitemap_index(request):
     entries = []
     months = (
         Article.objects.live()
+        .in_edition()
         .annotate(month=TruncMonth("publish_at"))
         .values("month")
         .annotate(last_modified=Max(modified()), count=Count("id"))
@@ -234,17 +284,19 @@ def sitemap_index(request):
         )
         for loc in _paged(url, _section_pages(row["count"])):
             entries.append((loc, row["last_modified"]))
-    live = live_q("articles__")
+    live = edition_live_q("articles__")
     category_stats = Category.objects.filter(live).aggregate(
         last_modified=Max(modified("articles__")), count=Count("id", distinct=True)
     )
     tag_stats = (
         Article.objects.live()
+        .in_edition()
         .filter(tags__isnull=False)
         .aggregate(last_modified=Max(modified()), count=Count("tags", distinct=True))
     )
     author_stats = (
         Article.objects.live()
+        .in_edition()
         .filter(bylines__isnull=False)
         .aggregate(last_modified=Max(modified()), count=Count("bylines__author", distinct=True))
     )
@@ -310,15 +362,20 @@ def news_language(language=None):
 
 @sitemap_view()
 def news_sitemap(request):
-    """/news-sitemap.xml: Google News sitemap of live stories from the last 48 hours."""
+    """/news-sitemap.xml: Google News sitemap of the edition's live stories from the last
+    48 hours, each in its own language (<news:language>)."""
     since = timezone.now() - NEWS_WINDOW
+    fields = ["id", "slug", "title", "publish_at"]
+    if editions.is_multilingual():
+        fields.append("language")
     articles = (
         Article.objects.live()
+        .in_edition()
         .filter(publish_at__gte=since)
-        .only("id", "slug", "title", "publish_at")
+        .only(*fields)
         .latest_first()[:NEWS_LIMIT]
     )
-    name, language = settings.PUBLISHER_NAME, news_language()
+    name = settings.PUBLISHER_NAME
 
     def write(handler):
         handler.startElement("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
@@ -328,7 +385,9 @@ def news_sitemap(request):
             handler.startElement("news:news", {})
             handler.startElement("news:publication", {})
             handler.addQuickElement("news:name", name)
-            handler.addQuickElement("news:language", language)
+            handler.addQuickElement(
+                "news:language", news_language(seo.edition_language(article.edition))
+            )
             handler.endElement("news:publication")
             handler.addQuickElement("news:publication_date", w3c(article.publish_at))
             handler.addQuickElement("news:title", article.title)
@@ -341,16 +400,18 @@ def news_sitemap(request):
 
 @require_safe
 def robots_txt(request):
-    """/robots.txt: keep crawlers out of the admin and search, point them at the sitemaps."""
+    """/robots.txt: keep crawlers out of the admin and search, point them at the sitemaps
+    of every edition (an edition on a host of its own: at that host's)."""
+    sitemaps, searches = [], []
+    for code in editions.codes():
+        for name in ("articles:sitemap-index", "articles:news-sitemap"):
+            sitemaps.append(absolute_url(editions.url_in(code, partial(reverse, name))))
+        search = editions.url_in(code, partial(reverse, "articles:search"))
+        if search.startswith("/"):  # served on this host
+            searches.append(search)
     return render(
         request,
         "robots.txt",
-        {
-            "sitemaps": [
-                absolute_url(reverse("articles:sitemap-index")),
-                absolute_url(reverse("articles:news-sitemap")),
-            ],
-            "disallow": [reverse("admin:index"), reverse("articles:search")],
-        },
+        {"sitemaps": sitemaps, "disallow": [reverse("admin:index"), *searches]},
         content_type="text/plain; charset=utf-8",
     )

@@ -1,4 +1,6 @@
-"""Public addresses of articles: home, stories, tags, archives, feeds, sitemaps, search."""
+"""Public addresses of articles: home, stories, tags, archives, feeds, sitemaps, search;
+per edition (newsroom.urls puts them under the edition prefix). robots.txt is the
+site's, once, outside any prefix (newsroom.urls)."""
 
 from django.conf import settings
 from django.urls import path, re_path
@@ -51,7 +53,6 @@ feed_patterns = [
         name="sitemap-section",
     ),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
-    path("robots.txt", sitemaps.robots_txt, name="robots"),
 ]
 
 urlpatterns = feed_patterns + [

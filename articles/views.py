@@ -63,7 +63,7 @@ class CardListingMixin(ListingMixin):
     def live_articles(self):
         # Whole rows, lazily: date archives read their first and last row for the
         # month links; only the page itself is taken as ids.
-        return Article.objects.live().latest_first()
+        return Article.objects.live().in_edition().latest_first()
 
     def paginate_queryset(self, queryset, page_size):
         # Pages of ids (cards load rows only when not cached), at most
@@ -99,6 +99,7 @@ class HomeView(TemplateView):
     def category_blocks(self, batch, block_size, exclude=None):
         """The newest few stories of each home-page category, in one query."""
         categories = list(Category.objects.filter(show_on_home=True))
+        # Of the page's edition (in_edition()), as lead_and_latest().
         newest = Article.objects.newest_per_category(
             [c.pk for c in categories], block_size, exclude=exclude
         )
@@ -154,6 +155,13 @@ class ArticleDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
+        if self.object.edition not in (None, editions.current()):
+            # Asked under another edition's prefix (an old link, a hand-made address):
+            # the story answers in its own edition only.
+            target = self.object.get_absolute_url()
+            if request.META.get("QUERY_STRING"):
+                target = f"{target}?{request.META['QUERY_STRING']}"
+            return redirect(target, permanent=True)
         when = self.object.local_publish_at
         # A live article answers at one address only; others move permanently.
         if self.object.is_live and (

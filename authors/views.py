@@ -26,7 +26,7 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         # Reached through the reverse relation: authors does not import articles.
-        return self.author.articles.live().latest_first()
+        return self.author.articles.live().in_edition().latest_first()
 
     def paginate_queryset(self, queryset, page_size):
         # Pages of ids (cards load rows only when not cached), at most

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 
 from . import keys, pages, registry, schedule, store
 
@@ -45,13 +46,21 @@ def inline():
     return _holes_as(False)
 
 
-# {(name, script prefix, URLconf): the fragment's path}: reversed once per process.
+# {(name, script prefix, URLconf, language, host): the fragment's path}: reversed once
+# per process. The path carries the page's language prefix (/hy/_fragment/...), so a
+# page and its holes are of one edition, at the edge and in the store.
 _paths = {}
 
 
 def address(name, values):
     """The fragment's address for a hole with these parameter values."""
-    made_of = (name, get_script_prefix(), get_urlconf())
+    made_of = (
+        name,
+        get_script_prefix(),
+        get_urlconf(),
+        translation.get_language(),
+        pages.current_host(),
+    )
     path = _paths.get(made_of)
     if path is None:
         if len(_paths) > 64:
@@ -60,9 +69,13 @@ def address(name, values):
     return pages.fragment_path(path, values)
 
 
-@lru_cache(maxsize=8192)
 def cache_key(src):
     """The store's key of the fragment at `src` (the same as its page's)."""
+    return _cache_key(src, pages.current_host())
+
+
+@lru_cache(maxsize=8192)
+def _cache_key(src, _host):
     path, _, query = src.partition("?")
     return pages.cache_key(path, pages.query_pairs(query))
 
@@ -142,10 +155,13 @@ def parse(src):
 
 
 def render_isolated(src):
-    """(html, keys) of the fragment at `src`, rendered here and now."""
-    parsed = parse(src)
-    if parsed is None:
-        return "", set()
-    with keys.collecting(isolated=True) as shown:
-        html = render(*parsed)
+    """(html, keys) of the fragment at `src`, rendered here and now, in the language its
+    address names (/hy/_fragment/...), as the fragment's own request would be."""
+    language = translation.get_language_from_path(urlsplit(src).path)
+    with translation.override(language or translation.get_language()):
+        parsed = parse(src)
+        if parsed is None:
+            return "", set()
+        with keys.collecting(isolated=True) as shown:
+            html = render(*parsed)
     return html, shown

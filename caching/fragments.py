@@ -7,10 +7,19 @@ purged with it. A cache that fails means the piece is built again, not an error.
 """
 
 from django.conf import settings
+from django.utils import translation
 
 from . import keys, schedule, store
 
 PREFIX = "caching:frag:"
+
+
+def _prefix():
+    # A site of several languages keeps each language's pieces apart: a card
+    # links its section and bylines at the edition's addresses, in its words.
+    if len(settings.LANGUAGES) > 1:
+        return f"{PREFIX}{translation.get_language()}:"
+    return PREFIX
 
 
 class Pieces(dict):
@@ -26,10 +35,11 @@ def get_many(names):
     if not names:
         pieces.since = store.sequence()
         return pieces
-    found = store.get_many([PREFIX + name for name in names])
+    prefix = _prefix()
+    found = store.get_many([prefix + name for name in names])
     pieces.since, pieces.failed = found.seq, found.failed
     for cache_key, (value, shown) in found.items():
-        pieces[cache_key[len(PREFIX) :]] = value
+        pieces[cache_key[len(prefix) :]] = value
         keys.record_all(shown)
     return pieces
 
@@ -43,8 +53,9 @@ def set_many(items, *, since, seconds=None):
     if not items:
         return
     maximum = seconds or settings.PAGE_CACHE_SECONDS
+    prefix = _prefix()
     stored = {}
     for name, (value, shown) in items.items():
         keys.record_all(shown)
-        stored[PREFIX + name] = (value, frozenset(shown), schedule.deadline(shown, maximum))
+        stored[prefix + name] = (value, frozenset(shown), schedule.deadline(shown, maximum))
     store.set_many(stored, since=since)

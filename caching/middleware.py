@@ -227,6 +227,13 @@ class PageCacheMiddleware:
             or request.path.startswith(tuple(settings.PAGE_CACHE_EXCLUDE_PREFIXES))
         ):
             return self.get_response(request)
+        if not getattr(settings, "PAGE_CACHE_VARY_HOST", False):
+            return self._answer(request)
+        # Each host is a site of its own (an edition's host): its keys include it.
+        with pages.on_host(request.get_host()):
+            return self._answer(request)
+
+    def _answer(self, request):
         if _private(request):
             return self._private(request)
         # Refuse hosts outside ALLOWED_HOSTS before anything is served (DisallowedHost).

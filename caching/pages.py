@@ -7,10 +7,15 @@ middleware reads (registry.query_params), and every other parameter
 page again nor fill the cache. A repeated parameter counts once, with its last
 value, as `request.GET[name]` reads it. The Host is not part of the key:
 Django has already refused hosts outside ALLOWED_HOSTS, and pages build their
-absolute links from SITE_URL.
+absolute links from SITE_URL; except with PAGE_CACHE_VARY_HOST (a site whose
+editions have hosts of their own, where `/` is another page on each host): then
+the page cache sets the request's host (`on_host()`) and every key made inside
+includes it, the holes' too.
 """
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
@@ -62,8 +67,29 @@ def query_pairs(query_string, allowed=None):
     return sorted(last.items())
 
 
+_host = ContextVar("caching_page_host", default="")
+
+
+@contextmanager
+def on_host(host):
+    """Within the block, page and fragment keys are made for `host` ("": any host)."""
+    token = _host.set(host)
+    try:
+        yield
+    finally:
+        _host.reset(token)
+
+
+def current_host():
+    """The host keys are made for ("" unless PAGE_CACHE_VARY_HOST)."""
+    return _host.get()
+
+
 def cache_key(path, pairs):
     address = f"{path}?{urlencode(pairs)}" if pairs else path
+    host = _host.get()
+    if host:
+        address = f"//{host}{address}"
     return PAGE_PREFIX + hashlib.sha256(address.encode()).hexdigest()
 
 

@@ -31,7 +31,7 @@ class CategoryDetailView(ListView):
         # Reached through the reverse relation: categories does not import articles.
         articles = self.category.articles.model.objects
         category_ids = [self.category.pk, *(c.pk for c in self.category.children.all())]
-        return articles.live().filter(category_id__in=category_ids).latest_first()
+        return articles.live().in_edition().filter(category_id__in=category_ids).latest_first()
 
     def paginate_queryset(self, queryset, page_size):
         # Pages of ids (cards load rows only when not cached), at most

@@ -321,6 +321,18 @@ AUTH_PASSWORD_VALIDATORS = [
 EDITIONS = env.list("EDITIONS", default=["en", "hy"])
 LANGUAGES = [(code, _language_name(code)) for code in EDITIONS]
 LANGUAGE_CODE = env("LANGUAGE_CODE", default=EDITIONS[0])
+# Editions in addresses: the default edition unprefixed, the others under /<code>/,
+# or unprefixed on a host of their own (EDITION_HOSTS=hy=hy.example.com).
+# EditionMiddleware activates the request's edition, outside the page cache (whose
+# key then includes the Host); it leaves the stack of a one-edition site.
+EDITION_HOSTS = env.dict("EDITION_HOSTS", default={})
+PAGE_CACHE_VARY_HOST = bool(EDITION_HOSTS)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("caching.middleware.PageCacheMiddleware"),
+    "articles.middleware.EditionMiddleware",
+)
+# Editions whose new slugs are written in Latin letters (anyascii), e.g. "hy".
+EDITION_ASCII_SLUGS = env.list("EDITION_ASCII_SLUGS", default=[])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

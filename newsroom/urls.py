@@ -7,6 +7,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, reverse_lazy
 from django.views.generic import RedirectView
 
+from articles import sitemaps
+from articles.editions import edition_patterns
+
 from . import health, security
 
 # An unreachable database answers 503 with a page that says so (newsroom/db_router.py).
@@ -41,13 +44,19 @@ urlpatterns = [
     path("wp-login.php", RedirectView.as_view(url=reverse_lazy("admin:login"))),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),
-    path("", include("caching.urls")),
     path("", include("readership.urls")),
     path("newsletter/", include("newsletters.urls")),
+    # The site's, once: it names every edition's sitemaps.
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+]
+# The public pages of each edition: the default edition's unprefixed, the others'
+# under /<code>/ (/hy/2026/12/<slug>/, /hy/feed/), or unprefixed on their own host.
+urlpatterns += edition_patterns(
+    path("", include("caching.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),
     path("", include("articles.urls")),
-]
+)
 # Read APIs: /wp-json/ (WordPress's) and /api/v1/ (the project's own).
 urlpatterns += [path("", include("api.urls"))]
 

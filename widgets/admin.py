@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import editions
+
 from . import selectors
 from .models import BreakingNews, WidgetSettings
 
@@ -18,6 +20,15 @@ class BreakingNewsAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("text", "url")
     date_hierarchy = "starts_at"
+
+    def get_exclude(self, request, obj=None):
+        # A one-edition site has no edition to choose.
+        exclude = list(super().get_exclude(request, obj) or ())
+        return exclude if editions.is_multilingual() else [*exclude, "language"]
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        return (*filters, "language") if editions.is_multilingual() else filters
 
     @admin.display(boolean=True, description="showing now")
     def is_showing(self, obj):

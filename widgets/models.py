@@ -5,12 +5,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from articles import editions
+
 
 class BreakingNewsQuerySet(models.QuerySet):
     def current(self):
-        """Banners switched on whose time window includes now."""
+        """Banners switched on whose time window includes now, of the page's edition."""
         now = timezone.now()
-        return self.filter(is_active=True, starts_at__lte=now, expires_at__gt=now)
+        banners = self.filter(is_active=True, starts_at__lte=now, expires_at__gt=now)
+        if editions.is_multilingual():
+            banners = banners.filter(language=editions.current())
+        return banners
 
 
 class BreakingNews(models.Model):
@@ -22,6 +27,14 @@ class BreakingNews(models.Model):
         max_length=500,
         blank=True,
         help_text="An address on this site (/2026/11/story/) or a full https:// URL.",
+    )
+    # Each edition has its own banner, in its language.
+    language = models.CharField(
+        "edition",
+        max_length=12,
+        choices=editions.choices,
+        default=editions.default,
+        help_text="The edition whose pages show the banner.",
     )
     is_active = models.BooleanField("switched on", default=True)
     starts_at = models.DateTimeField(default=timezone.now)

@@ -17,8 +17,9 @@ SETTINGS_CACHE_KEY = "widgets:settings:v1"
 
 
 def recent_posts(*, exclude=None, limit):
-    """The newest live articles, without `exclude` (the article being read, or its id)."""
-    articles = Article.objects.live().select_related("category").latest_first()
+    """The newest live articles of the page's edition, without `exclude` (the article
+    being read, or its id)."""
+    articles = Article.objects.live().in_edition().select_related("category").latest_first()
     exclude_pk = getattr(exclude, "pk", exclude)
     if exclude_pk:
         articles = articles.exclude(pk=exclude_pk)
@@ -68,5 +69,7 @@ def forget_widget_settings():
 
 
 def most_read(*, limit, hours=24):
-    """The live stories read most in the last `hours` hours, most read first."""
-    return [article for article, _ in readership.most_read(limit, hours=hours)]
+    """The live stories of the page's edition read most in the last `hours` hours, most
+    read first."""
+    ranked = readership.most_read(limit, hours=hours, articles=Article.objects.in_edition())
+    return [article for article, _ in ranked]
