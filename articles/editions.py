@@ -195,9 +195,17 @@ def url_in(code, make_path):
     return (origin(code_host) if code_host else settings.SITE_URL) + path
 
 
+# Armenian's "ու" is one sound, "u" in BGN/PCGN and ISO 9985; anyascii writes it
+# letter by letter ("ow"): Շուշի would be "showshi".
+_DIGRAPHS = (("\u0548\u0552", "U"), ("\u0548\u0582", "U"), ("\u0578\u0582", "u"))
+
+
 def slug_for(title, language):
     """A slug made from `title`: Unicode as written, or in Latin letters for the editions
-    in EDITION_ASCII_SLUGS ("Երևան" -> "erevan"), transliterated by anyascii."""
+    in EDITION_ASCII_SLUGS ("Շուշի" -> "shushi"): anyascii, which romanises any script
+    (Armenian close to BGN/PCGN), with Armenian "ու" as one letter, "u"."""
     if language in getattr(settings, "EDITION_ASCII_SLUGS", ()):
+        for digraph, latin in _DIGRAPHS:
+            title = title.replace(digraph, latin)
         return slugify(anyascii(title))
     return slugify(title, allow_unicode=True)

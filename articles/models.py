@@ -11,9 +11,11 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.dispatch import receiver
+from django.urls import clear_url_caches, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.encoding import uri_to_iri
 from taggit.managers import TaggableManager
@@ -434,6 +436,15 @@ def _reversed_address(slug, year, month, edition, _host, _prefix, _urlconf):
     if edition is None:
         return reverse("articles:detail", kwargs=kwargs)
     return editions.url_in(edition, lambda: reverse("articles:detail", kwargs=kwargs))
+
+
+@receiver(setting_changed)
+def _editions_changed(*, setting, **kwargs):
+    # Tests change the editions (and so the prefixes) of the site as they go; Django's
+    # resolver keeps reversed prefixes per language.
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "EDITION_HOSTS"):
+        clear_url_caches()
+        _reversed_address.cache_clear()
 
 
 class ArticleAuthor(models.Model):

@@ -18,6 +18,8 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 
@@ -50,6 +52,15 @@ def inline():
 # per process. The path carries the page's language prefix (/hy/_fragment/...), so a
 # page and its holes are of one edition, at the edge and in the store.
 _paths = {}
+
+
+@receiver(setting_changed)
+def _addresses_changed(*, setting, **kwargs):
+    # Tests change the languages (and so the prefixes) of the site as they go.
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "EDITION_HOSTS", "ROOT_URLCONF"):
+        _paths.clear()
+        _cache_key.cache_clear()
+        pages.declared_params.cache_clear()
 
 
 def address(name, values):
