@@ -123,13 +123,21 @@ def unprefixed(code):
     return code == default() or code == host_edition()
 
 
-class EditionPrefixPattern(LocalePrefixPattern):
+class EditionPrefixPattern:
     """i18n_patterns' prefix, by edition: none for the default edition (and for an
     edition on its own host), `<code>/` for the others. Compared as editions, so that
-    LANGUAGE_CODE "en-us" still means an unprefixed "en"."""
+    LANGUAGE_CODE "en-us" still means an unprefixed "en". Django's LocalePrefixPattern
+    in all but its class, which include() refuses (test URLconfs include the project's)."""
+
+    regex = LocalePrefixPattern.regex
+    match = LocalePrefixPattern.match
+    check = LocalePrefixPattern.check
+    describe = LocalePrefixPattern.describe
+    __str__ = LocalePrefixPattern.__str__
 
     def __init__(self):
-        super().__init__(prefix_default_language=False)
+        self.prefix_default_language = False
+        self.converters = {}
 
     @property
     def language_prefix(self):

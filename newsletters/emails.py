@@ -19,6 +19,8 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=
 
 
 def absolute(path):
+    if path.startswith(("http://", "https://")):
+        return path  # an edition on a host of its own
     return f"{settings.SITE_URL}{path}"
 
 

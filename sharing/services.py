@@ -13,14 +13,18 @@ for an editor to check and retry by hand.
 import logging
 import random
 from datetime import timedelta
+from functools import partial
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from articles import editions
 from articles.models import Article
+from articles.seo import absolute_url
 
 from . import clients
 from .models import ArticleShareSetting, HubPing, ShareChannel, ShareDelivery
@@ -38,16 +42,21 @@ MAX_AGE = timedelta(hours=24)
 
 
 def article_url(article):
-    return f"{settings.SITE_URL}{article.get_absolute_url()}"
+    # A story's address may already be absolute (an edition on a host of its own).
+    return absolute_url(article.get_absolute_url())
 
 
 def feed_urls(article):
-    """The feeds listing `article`: the site's RSS and Atom feeds and its category's feed."""
-    site = settings.SITE_URL
+    """The feeds listing `article`: its edition's RSS and Atom feeds and its category's feed."""
+    edition = article.edition or editions.default()
+    names = [
+        ("articles:feed", {}),
+        ("articles:feed-atom", {}),
+        ("articles:category-feed", {"slug": article.category.slug}),
+    ]
     return [
-        f"{site}/feed/",
-        f"{site}/feed/atom/",
-        f"{site}{article.category.get_absolute_url()}feed/",
+        absolute_url(editions.url_in(edition, partial(reverse, name, kwargs=kwargs)))
+        for name, kwargs in names
     ]
 
 
