@@ -448,3 +448,15 @@ def test_slugs_stay_unicode_unless_the_edition_asks_for_latin(two_editions):
     assert ArticleFactory(title=title, language="hy").slug == "gyumrii-poghotsnery"
     # Other editions keep their letters; an address of any script works too.
     assert ArticleFactory(title="Café in Gyumri", language="en").slug == "café-in-gyumri"
+
+
+def test_websub_pings_name_the_feeds_of_the_storys_edition(site):
+    from sharing.services import article_url, feed_urls
+
+    assert feed_urls(site["hy"]) == [
+        "http://testserver/hy/feed/",
+        "http://testserver/hy/feed/atom/",
+        "http://testserver/hy/category/politics/feed/",
+    ]
+    assert feed_urls(site["en"])[0] == "http://testserver/feed/"
+    assert article_url(site["hy"]) == f"http://testserver{site['hy'].get_absolute_url()}"
