@@ -1,7 +1,6 @@
 """Old article addresses (changed slugs and dates, imported permalinks) answer 301; the
 edition of a request is activated from its host or address."""
 
-from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponsePermanentRedirect
 from django.http.request import split_domain_port
 from django.utils import translation
@@ -49,15 +48,17 @@ class EditionMiddleware:
     Not Django's LocaleMiddleware: no Accept-Language guessing and no `Vary:
     Accept-Language`, so a cached page depends on its address alone. Outside the page
     cache: a hit is answered in the edition's language too, and carries its
-    Content-Language. Not in the stack of a one-edition site.
+    Content-Language. On a one-edition site it passes requests through untouched
+    (checked per request, not by leaving the stack: a server started as a one-edition
+    site, as tests' live server is, must follow a change of LANGUAGES).
     """
 
     def __init__(self, get_response):
-        if not editions.is_multilingual():
-            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request):
+        if not editions.is_multilingual():
+            return self.get_response(request)
         hosted = None
         if editions.hosts():
             hosted = editions.for_host(split_domain_port(request.get_host())[0])

@@ -324,7 +324,7 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default=EDITIONS[0])
 # Editions in addresses: the default edition unprefixed, the others under /<code>/,
 # or unprefixed on a host of their own (EDITION_HOSTS=hy=hy.example.com).
 # EditionMiddleware activates the request's edition, outside the page cache (whose
-# key then includes the Host); it leaves the stack of a one-edition site.
+# key then includes the Host); it does nothing on a one-edition site.
 EDITION_HOSTS = env.dict("EDITION_HOSTS", default={})
 PAGE_CACHE_VARY_HOST = bool(EDITION_HOSTS)
 MIDDLEWARE.insert(
