@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
-from articles.search import highlight, languages, query
+from articles.search import checks, highlight, languages, query
 from articles.views import SearchView
 from caching import schedule
 from tests.factories import ArticleFactory, AuthorFactory
@@ -245,6 +245,19 @@ def test_armenian_trigrams_work_on_this_database(db):
         trigrams, lower = cursor.fetchone()
     assert len(trigrams) >= 5
     assert lower == "արցախ"
+
+
+def test_a_database_that_reads_only_ascii_letters_is_warned_about():
+    (warning,) = checks.ctype_warnings("C", "default")
+    assert warning.id == "articles.W001"
+    assert "createdb --locale=C.UTF-8" in warning.hint
+    assert checks.ctype_warnings("C.UTF-8", "default") == []
+    assert checks.ctype_warnings("en_US.UTF-8", "default") == []
+
+
+@postgres_only
+def test_this_database_passes_the_ctype_check(db):
+    assert checks.check_database_ctype(databases=["default"]) == []
 
 
 @postgres_only
