@@ -373,3 +373,31 @@ def test_armenian_search_page_queries_are_constant(
     with django_assert_max_num_queries(12):
         response = search_view(q, "hy")
     assert response.status_code == 200
+
+
+@postgres_only
+def test_a_very_common_word_is_capped_within_the_edition(two_editions, indexed, monkeypatch):
+    from articles.search import ranking
+
+    monkeypatch.setattr(ranking, "RANK_LIMIT", 3)
+    monkeypatch.setattr(ranking, "RECENT_LIMIT", 2)
+    for n in range(5):
+        indexed(title=f"Ընտրություններ {n}", publish_at=timezone.now() - n * DAY, language="hy")
+    for n in range(5):
+        indexed(title=f"Ընտրություններ {n}", publish_at=timezone.now() - n * DAY, language="en")
+    page = query.search_page("ընտրություն", per_page=20, edition="hy")
+    assert (page.count, page.more_than) == (2, 2)
+    assert {a.language for a in page.results} == {"hy"}
+
+
+@postgres_only
+def test_admin_search_reads_each_edition_as_it_is_read(two_editions, indexed, client):
+    from tests.articles.test_admin_support import login
+    from tests.articles.test_search import admin_titles
+
+    login(client, "Editor")
+    armenian = indexed(title="Արցախի նախագահը", draft=True, language="hy")
+    english = indexed(title="Corridors reopened", language="en")
+    indexed(title="Weather", language="hy")
+    assert admin_titles(client, "Արցախում") == [armenian.title]
+    assert admin_titles(client, "corridor") == [english.title]
