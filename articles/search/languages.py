@@ -43,6 +43,13 @@ ARMENIAN_ENDINGS = tuple(
         reverse=True,
     )
 )
+# Words that say nothing in a query ("and", "or", "is", "that", "this", "a"): `simple`
+# keeps every word, so "Արցախ և Հայաստան" would need "և" where the story says "ու".
+# They are left out of queries (not out of quoted phrases).
+ARMENIAN_STOP_WORDS = frozenset(
+    ("և", "եւ", "ու", "ի", "է", "եմ", "ես", "ենք", "եք", "են", "էր", "էին")
+    + ("որ", "թե", "կամ", "էլ", "այս", "այդ", "այն", "մի", "իր", "նաև", "բայց")
+)
 # A query word keeps at least this many letters, and matches as a prefix only from
 # this length: shorter prefixes (հայ:*) would find too many unrelated words.
 MIN_PREFIX = 4
@@ -84,8 +91,20 @@ def stem(word):
     return word
 
 
+def _without_stop_words(text):
+    kept = [w for w in text.split(" ") if w.lower() not in ARMENIAN_STOP_WORDS]
+    return " ".join(kept)
+
+
 def stem_query(query):
-    """`query` with each Armenian word replaced by its stem (operators and quotes kept)."""
+    """`query` with each Armenian word replaced by its stem (operators and quotes kept),
+    and Armenian stop words outside quotes left out, unless nothing else is left."""
+    # Outside quotes are the even pieces between double quotes.
+    pieces = query.split('"')
+    pieces[::2] = [_without_stop_words(piece) for piece in pieces[::2]]
+    lighter = '"'.join(pieces)
+    if re.search(r"\w", lighter):
+        query = lighter
     return ARMENIAN_WORD.sub(lambda match: stem(match.group()), query)
 
 
@@ -98,8 +117,9 @@ def search_words(words, edition):
     """The query words as matched in `edition`: Armenian stems in the Armenian edition."""
     if edition != ARMENIAN:
         return words
+    meaningful = [w for w in words if w.lower() not in ARMENIAN_STOP_WORDS] or words
     found = []
-    for word in words:
+    for word in meaningful:
         stemmed = stem(word)
         if stemmed not in found:
             found.append(stemmed)

@@ -159,8 +159,8 @@ def search_page(
     `edition` is the edition searched (by default the active language's,
     languages.current()): on a site of several editions only its stories are
     found, and it decides how the query is read. `category` and `author` are
-    instances, the dates `datetime.date`s in the
-    site's time zone (both ends included). An empty query with no filter finds
+    instances, the dates `datetime.date`s in the site's time zone (both ends
+    included). An empty query with no filter finds
     nothing; with filters it lists their articles, newest first. Raises
     django.core.paginator.EmptyPage for a page past the last (the first page
     is there even when empty).

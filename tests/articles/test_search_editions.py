@@ -204,6 +204,28 @@ def test_armenian_forms_and_case_on_any_database(forms):
     assert sorted(found("ՀԱՅԱՍՏԱՆԻ", "hy")) == sorted(FORMS[key] for key in ARMENIA)
 
 
+def test_armenian_stop_words_are_left_out_of_queries(two_editions, indexed):
+    hit = indexed(title="Արցախն ու Հայաստանը", body="<p>Լուրեր։</p>", language="hy")
+    indexed(title="Երևանի լուրեր", body="<p>Լուրեր։</p>", language="hy")
+    assert found("Արցախ և Հայաստան", "hy") == [hit.title]
+    article = query.search_page("Արցախ և Հայաստան", per_page=20, edition="hy").results[0]
+    assert str(article.title_html) == "<mark>Արցախն</mark> ու <mark>Հայաստանը</mark>"
+
+
+@pytest.mark.parametrize(
+    ("q", "read_as"),
+    [
+        ("Արցախում և Հայաստանի", "արցախ հայաստան"),
+        ('"Արցախ և Հայաստան" ու', '"արցախ և հայաստան"'),  # phrases keep every word
+        ("Pashinyan և Aliyev", "Pashinyan Aliyev"),
+        ("և", "և"),  # nothing else: kept
+        ("Արցախ -Հայաստանում", "արցախ -հայաստան"),
+    ],
+)
+def test_armenian_query_as_read(q, read_as):
+    assert languages.stem_query(q) == read_as
+
+
 def test_russian_and_armenian_match_in_any_case(indexed):
     hit = indexed(title="Переговоры в Москве Ստեփանակերտ")
     assert found("москве", "en") == [hit.title]
