@@ -22,8 +22,9 @@ from ..models import Article, ArticleAuthor
 from . import sqlite
 from .index import refresh_vectors, refresh_vectors_where, uses_index
 
-# The article fields the vector is made of; saving only others refreshes nothing.
-INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id"}
+# The article fields the vector is made of (the language picks its configuration);
+# saving only others refreshes nothing.
+INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id", "language"}
 
 
 def _refresh_and_bump(article_ids, using):

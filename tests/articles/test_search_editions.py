@@ -367,6 +367,19 @@ def test_armenian_stories_are_indexed_with_hy_simple(two_editions, indexed):
 
 
 @postgres_only
+def test_a_story_moved_to_another_edition_is_reindexed(
+    two_editions, indexed, django_capture_on_commit_callbacks
+):
+    article = indexed(title="Corridors reopened", language="en")
+    article.language = "hy"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save(update_fields=["language"])
+    # No English stemming any more: "corridor" is only spelt like the title.
+    assert query.search_page("corridor", per_page=20, edition="hy").typo_fallback is True
+    assert found("corridors", "hy") == [article.title]
+
+
+@postgres_only
 def test_armenian_search_uses_the_gin_index(two_editions, indexed):
     indexed(title="Արցախ", language="hy")
     with connection.cursor() as cursor:
