@@ -194,12 +194,27 @@ def table_names(connection):
 
 
 def drop_everything(connection):
-    """Drop every table of the target (restore --force)."""
+    """Drop every table of the target (restore --force), and on PostgreSQL its own text
+    search configurations (the dump creates them again; extensions it creates only if
+    missing)."""
     tables = table_names(connection)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {_quote(table)} CASCADE")
+            cursor.execute(
+                """
+                SELECT c.cfgname FROM pg_ts_config c
+                  JOIN pg_namespace n ON n.oid = c.cfgnamespace
+                 WHERE n.nspname = current_schema()
+                   AND NOT EXISTS (
+                       SELECT 1 FROM pg_depend d
+                        WHERE d.classid = 'pg_ts_config'::regclass
+                          AND d.objid = c.oid AND d.deptype = 'e')
+                """
+            )
+            for (config,) in cursor.fetchall():
+                cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {_quote(config)}")
     # SQLite: the backup API replaces the whole file, nothing to drop first.
 
 

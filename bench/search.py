@@ -16,6 +16,11 @@ Word frequencies follow Zipf's law over a generated vocabulary whose commonest
 words are English stop words, as in real prose. Query words are drawn the way
 readers search (names and content words, not "the"), log-uniformly over
 vocabulary ranks 100 to 20,000; the commonest words are timed separately.
+
+`--armenian N` (by default a tenth of --articles) adds N Armenian stories
+(language "hy", indexed with hy_simple) whose words of an Armenian-letter
+vocabulary carry case and plural endings; their queries, one word in some
+form with its ending, are timed on the Armenian edition (prefix matching).
 """
 
 import argparse
@@ -57,14 +62,17 @@ STOP_WORDS = (  # noqa: SIM905 -- 130 words read better as prose
     "very make world still own see men work long get here between both life being under"
 ).split()
 SYLLABLES = [c + v for c in "bdfghklmnprstvzy" for v in ("a", "e", "i", "o", "u", "ar", "an")]
+ARMENIAN_SYLLABLES = [c + v for c in "բգդզթլխծկհղճմյնշչպջռսվտրցփքֆ" for v in "աեէըիո"]
+# Endings Armenian words get in the generated prose (none, most often).
+ARMENIAN_ENDINGS = ("", "", "", "ի", "ում", "ից", "ը", "ով", "ներ", "ների", "ները")
 VOCABULARY_SIZE = 20_000
 SEED = 8
 
 
-def vocabulary(rng):
-    words, seen = list(STOP_WORDS), set(STOP_WORDS)
+def vocabulary(rng, syllables=SYLLABLES, stop_words=STOP_WORDS):
+    words, seen = list(stop_words), set(stop_words)
     while len(words) < VOCABULARY_SIZE:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
         if word not in seen:
             seen.add(word)
             words.append(word)
@@ -74,21 +82,25 @@ def vocabulary(rng):
 class Prose:
     """Words drawn by Zipf's law (s = 1) over the vocabulary."""
 
-    def __init__(self, rng, words):
-        self.rng, self.words = rng, words
+    def __init__(self, rng, words, endings=("",)):
+        self.rng, self.words, self.endings = rng, words, endings
         self.cumulative = list(accumulate(1 / rank for rank in range(1, len(words) + 1)))
 
     def words_(self, n):
         total = self.cumulative[-1]
-        return [self.words[bisect(self.cumulative, self.rng.random() * total)] for _ in range(n)]
+        return [
+            self.words[bisect(self.cumulative, self.rng.random() * total)]
+            + self.rng.choice(self.endings)
+            for _ in range(n)
+        ]
 
     def sentence(self, n):
         text = " ".join(self.words_(n))
         return text[:1].upper() + text[1:] + "."
 
 
-def generate(count, rng, words):
-    prose = Prose(rng, words)
+def generate(count, rng, words, *, language="en", prefix="bench-", endings=("",), fill=True):
+    prose = Prose(rng, words, endings)
     sections = [
         Category.objects.get_or_create(slug=f"bench-{n}", defaults={"name": f"Bench {n}"})[0]
         for n in range(10)
@@ -113,7 +125,8 @@ def generate(count, rng, words):
             batch.append(
                 Article(
                     title=prose.sentence(rng.randint(5, 10))[:-1],
-                    slug=f"bench-{n}",
+                    slug=f"{prefix}{n}",
+                    language=language,
                     dek=prose.sentence(rng.randint(14, 24)),
                     body=paragraphs,
                     category=sections[n % len(sections)],
@@ -128,7 +141,8 @@ def generate(count, rng, words):
             )
         print(f"\r  inserted {min(offset + batch_size, count)}/{count}", end="", flush=True)
     print(f"  ({time.perf_counter() - start:.1f} s)")
-    fill_vectors()
+    if fill:
+        fill_vectors()
 
 
 def fill_vectors():
@@ -176,13 +190,17 @@ def create_database():
     call_command("migrate", verbosity=0)
 
 
+ARMENIAN_PREFIX = "bench-hy-"
+
+
 def remove_bench_articles():
     Article.objects.filter(slug__startswith="bench-").delete()
 
 
-def timed(query):
+def timed(query, edition="en"):
     start = time.perf_counter()
-    page = search.search_page(query, page=1, per_page=20)  # as SearchView asks
+    # As SearchView asks, for the edition of its address.
+    page = search.search_page(query, page=1, per_page=20, edition=edition)
     return (time.perf_counter() - start) * 1000, page.count
 
 
@@ -204,6 +222,9 @@ def load():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument(
+        "--armenian", type=int, default=None, help="Armenian articles (a tenth of --articles)"
+    )
     parser.add_argument("--queries", type=int, default=200, help="per kind (one word, two words)")
     parser.add_argument("--regenerate", action="store_true", help="drop and regenerate articles")
     parser.add_argument("--clean", action="store_true", help="remove the bench articles and exit")
@@ -227,17 +248,36 @@ def main(argv=None):
         )
     rng = random.Random(SEED)  # noqa: S311 -- reproducible data, not secrets
     words = vocabulary(rng)
-    existing = Article.objects.filter(slug__startswith="bench-").count()
+    armenian_words = vocabulary(random.Random(SEED + 2), ARMENIAN_SYLLABLES, ())  # noqa: S311
+    armenian = args.articles // 10 if args.armenian is None else args.armenian
+    bench = Article.objects.filter(slug__startswith="bench-")
+    existing = bench.exclude(slug__startswith=ARMENIAN_PREFIX).count()
+    existing_armenian = bench.filter(slug__startswith=ARMENIAN_PREFIX).count()
     if args.regenerate or existing != args.articles:
-        if existing:
-            print(f"Removing {existing} bench articles…", flush=True)
+        if existing or existing_armenian:
+            print(f"Removing {existing + existing_armenian} bench articles…", flush=True)
             remove_bench_articles()
+        existing_armenian = 0
         print(f"Generating {args.articles} articles…")
-        generate(args.articles, rng, words)
+        generate(args.articles, rng, words, fill=False)
     else:
         print(f"Reusing {existing} bench articles.")
-        if args.refill:
-            fill_vectors()
+    if existing_armenian and existing_armenian == armenian:
+        print(f"Reusing {existing_armenian} Armenian bench articles.")
+    if existing_armenian != armenian:
+        bench.filter(slug__startswith=ARMENIAN_PREFIX).delete()
+        print(f"Generating {armenian} Armenian articles…")
+        generate(
+            armenian,
+            random.Random(SEED + 3),  # noqa: S311
+            armenian_words,
+            language="hy",
+            prefix=ARMENIAN_PREFIX,
+            endings=ARMENIAN_ENDINGS,
+            fill=False,
+        )
+    if args.regenerate or existing != args.articles or existing_armenian != armenian or args.refill:
+        fill_vectors()
     analyze()
     total = Article.objects.count()
     print(f"{total} articles in the database; PostgreSQL {connection.pg_version}")
@@ -250,6 +290,12 @@ def main(argv=None):
         return words[min(rank, len(words) - 1)]
 
     one = [content_word() for _ in range(args.queries)]
+    # Armenian words with an ending, as readers type them: the stem is then a prefix.
+    armenian_one = [
+        armenian_words[min(int(10 ** query_rng.uniform(2, 4.3)), len(armenian_words) - 1)]
+        + query_rng.choice(ARMENIAN_ENDINGS)
+        for _ in range(args.queries if armenian else 0)
+    ]
     two = [f"{content_word()} {content_word()}" for _ in range(args.queries)]
     common = [words[rank] for rank in range(100, 110)]
     for query in one[:5]:
@@ -266,6 +312,10 @@ def main(argv=None):
         medians.setdefault("typo (fallback)", []).append(
             report("typo (fallback)", [timed(q[:-1] + "x" + q[-1]) for q in one[:50]])
         )
+        if armenian_one:
+            medians.setdefault("Armenian word, hy", []).append(
+                report("Armenian word, hy", [timed(q, "hy") for q in armenian_one])
+            )
     print(f"Done, {load()}")
     if args.runs > 1:
         print("Median of the runs' medians:")

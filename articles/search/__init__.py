@@ -4,6 +4,7 @@ Full text with a stored index on PostgreSQL, substring matching elsewhere;
 README.md, "Search", explains the design.
 """
 
+from . import checks  # noqa: F401 -- registers the database check
 from .admin import filter_for_admin
 from .forms import SearchForm
 from .index import rebuild_index

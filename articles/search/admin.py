@@ -3,7 +3,8 @@
 from django.db.models import Q
 
 from .index import uses_index
-from .query import _tsquery, clean_query, query_words, substring_match
+from .languages import any_edition_tsquery
+from .query import clean_query, query_words, substring_match
 from .typos import similar_article_ids
 
 
@@ -12,6 +13,7 @@ def filter_for_admin(queryset, term):
 
     Returns (queryset, may_have_duplicates) as ModelAdmin.get_search_results does.
     An editor may also paste a slug. A misspelt title still finds its article.
+    Every edition's stories are searched, each as its edition reads the query.
     """
     query, _ = clean_query(term)
     if not query:
@@ -21,7 +23,7 @@ def filter_for_admin(queryset, term):
         if not words:
             return queryset.filter(slug=query), False
         return substring_match(queryset, words) | queryset.filter(slug=query), False
-    matched = queryset.filter(Q(search_vector=_tsquery(query)) | Q(slug=query))
+    matched = queryset.filter(Q(search_vector=any_edition_tsquery(query)) | Q(slug=query))
     if matched.exists():
         return matched, False
     return queryset.filter(pk__in=similar_article_ids(query, using=queryset.db)), False

@@ -13,21 +13,40 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .index import MAX_INDEXED_CHARS
+from .languages import is_prefix
 
 # Private-use characters mark matches in ts_headline output, so that the text
 # can be HTML-escaped before <mark> tags go in.
 _START, _STOP = "\ue000", "\ue001"
 
 
-def highlight(text, words):
-    """`text` HTML-escaped, with each occurrence of the words (any case) in <mark>."""
+def _pattern(words, prefixes):
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    if not prefixes:
+        return re.compile(alternatives, re.IGNORECASE)
+    # As the Armenian edition matches (languages.py): a word starting with a
+    # stem long enough to be a prefix is marked whole, a shorter word only alone.
+    long = [re.escape(w) for w in words if is_prefix(w)]
+    short = [re.escape(w) for w in words if not is_prefix(w)]
+    parts = []
+    if long:
+        parts.append(f"(?:{'|'.join(long)})\\w*")
+    if short:
+        parts.append(f"(?:{'|'.join(short)})(?!\\w)")
+    return re.compile(f"(?<!\\w)(?:{'|'.join(parts)})", re.IGNORECASE)
+
+
+def highlight(text, words, *, prefixes=False):
+    """`text` HTML-escaped, with each occurrence of the words (any case) in <mark>.
+
+    With `prefixes`, whole words that start with a word of languages.is_prefix()
+    are marked, and other words only where they stand alone.
+    """
     text = text or ""
     words = [w for w in words if w]
     if not words:
         return escape(text)
-    pattern = re.compile(
-        "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE
-    )
+    pattern = _pattern(words, prefixes)
     parts, pos = [], 0
     for match in pattern.finditer(text):
         parts.append(escape(text[pos : match.start()]))
@@ -59,9 +78,10 @@ class _PlainBody(Func):
     template = f"left(regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g'), {MAX_INDEXED_CHARS})"
 
 
-def headlines(tsquery):
-    """Annotations of the passages of body and dek that match `tsquery` (PostgreSQL)."""
-    options = {"config": "english", "start_sel": _START, "stop_sel": _STOP}
+def headlines(tsquery, *, config="english"):
+    """Annotations of the passages of body and dek that match `tsquery` (PostgreSQL),
+    read with the text search configuration `config`."""
+    options = {"config": config, "start_sel": _START, "stop_sel": _STOP}
     return {
         "body_headline": SearchHeadline(
             _PlainBody("body"),
@@ -77,13 +97,13 @@ def headlines(tsquery):
     }
 
 
-def add_snippets(articles, words):
+def add_snippets(articles, words, *, prefixes=False):
     """Set each article's `title_html` and `snippet`, from its headlines if it has them."""
     for article in articles:
-        article.title_html = highlight(article.title, words)
+        article.title_html = highlight(article.title, words, prefixes=prefixes)
         if _START in (getattr(article, "body_headline", None) or ""):
             article.snippet = _marked(article.body_headline, unescape=True)
         elif _START in (getattr(article, "dek_headline", None) or ""):
             article.snippet = _marked(article.dek_headline)
         else:
-            article.snippet = highlight(article.excerpt, words)
+            article.snippet = highlight(article.excerpt, words, prefixes=prefixes)

@@ -10,6 +10,7 @@ from caching.purges import purge
 
 from .. import cache_keys
 from ..models import Article, ArticleAuthor
+from .languages import ARMENIAN, ARMENIAN_CONFIG
 
 # What is indexed of a body: a news story is far shorter; a pasted book would
 # otherwise overflow tsvector's 1 MB.
@@ -22,7 +23,11 @@ def uses_index(using="default"):
 
 
 def vector_sql(where):
-    """UPDATE filling search_vector of the articles whose row `x` matches `where`."""
+    """UPDATE filling search_vector of the articles whose row `x` matches `where`.
+
+    Each story by its language (languages.py): Armenian ones with ARMENIAN_CONFIG,
+    the others with `english` and `simple`.
+    """
     article = Article._meta.db_table
     byline = ArticleAuthor._meta.db_table
     author = ArticleAuthor._meta.get_field("author").related_model._meta.db_table
@@ -30,11 +35,17 @@ def vector_sql(where):
     tag_field = Article._meta.get_field("tags")
     tagged = tag_field.remote_field.through._meta.db_table
     tag = tag_field.remote_field.model._meta.db_table
+    columns = (("title", "A"), ("dek", "B"), ("meta", "B"), ("body", "C"))
     parts = []
-    for column, weight in (("title", "A"), ("dek", "B"), ("meta", "B"), ("body", "C")):
+    for column, weight in columns:
         for config in ("english",) if column == "body" else ("english", "simple"):
             parts.append(f"setweight(to_tsvector('{config}'::regconfig, s.{column}), '{weight}')")
-    vector = " || ".join(parts)
+    # Armenian stories: one configuration (no stemmer to pair it with), body included.
+    armenian = " || ".join(
+        f"setweight(to_tsvector('{ARMENIAN_CONFIG}'::regconfig, s.{column}), '{weight}')"
+        for column, weight in columns
+    )
+    vector = f"CASE WHEN s.language = '{ARMENIAN}' THEN {armenian} ELSE {' || '.join(parts)} END"
     # OFFSET 0 keeps the subquery from being merged into the UPDATE, which
     # would compute `meta` once per reference. The scalar subqueries go from
     # the article's own rows to the names by primary key, whatever the statistics.
@@ -42,6 +53,7 @@ def vector_sql(where):
         UPDATE {article} AS a SET search_vector = {vector}
         FROM (
             SELECT x.id,
+                   x.language,
                    coalesce(x.title, '') AS title,
                    coalesce(x.dek, '') AS dek,
                    concat_ws(' ',

@@ -1,7 +1,8 @@
 """Searching live articles: the query as searched, filters, and a page of results (SearchPage).
 
 On PostgreSQL hits are ranked (ranking.py), with the typo fallback (typos.py)
-when full text finds nothing; elsewhere search is substring matching.
+when full text finds nothing; elsewhere search is substring matching. Each
+edition searches its own stories (languages.py).
 """
 
 import math
@@ -9,15 +10,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
 from django.utils import timezone
 
 from ..models import Article, ArticleAuthor, load_bylines
-from . import ranking, typos
+from . import languages, ranking, typos
 from .highlight import add_snippets, headlines
 from .index import uses_index
+from .sqlite import folded_contains
 
 # Longer queries are cut (at a word) before any database sees them: a reader
 # never needs more, and a 10,000-character query must cost no more than a short one.
@@ -51,15 +52,17 @@ def query_words(query):
     return words[:MAX_WORDS]
 
 
-def _tsquery(query):
-    """`query` as websearch_to_tsquery reads it, under both configurations of the index, OR-ed."""
-    return SearchQuery(query, config="english", search_type="websearch") | SearchQuery(
-        query, config="simple", search_type="websearch"
-    )
+def _tsquery(query, edition=None):
+    """`query` as websearch_to_tsquery reads it for `edition`'s index (languages.tsquery):
+    by default under both configurations of the index, OR-ed."""
+    return languages.tsquery(query, edition)
 
 
-def filtered(queryset, *, category=None, author=None, date_from=None, date_to=None):
-    """`queryset` in this category, by this author, published between these days (included)."""
+def filtered(queryset, *, category=None, author=None, date_from=None, date_to=None, language=None):
+    """`queryset` in this category, by this author, published between these days (included),
+    in this language."""
+    if language is not None:
+        queryset = queryset.filter(language=language)
     if category is not None:
         queryset = queryset.filter(category=category)
     if author is not None:
@@ -76,19 +79,24 @@ def filtered(queryset, *, category=None, author=None, date_from=None, date_to=No
 
 
 def substring_match(queryset, words):
-    """Each word in the title, dek, body, category, a byline or a tag (SQLite)."""
+    """Each word in the title, dek, body, category, a byline or a tag, in any case (SQLite)."""
     tag_through = Article._meta.get_field("tags").remote_field.through
+    db = queryset.db
     for word in words:
         queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(dek__icontains=word)
-            | Q(body__icontains=word)
-            | Q(category__name__icontains=word)
+            folded_contains("title", word, db)
+            | folded_contains("dek", word, db)
+            | folded_contains("body", word, db)
+            | folded_contains("category__name", word, db)
             | Exists(
-                ArticleAuthor.objects.filter(article=OuterRef("pk"), author__name__icontains=word)
+                ArticleAuthor.objects.filter(
+                    folded_contains("author__name", word, db), article=OuterRef("pk")
+                )
             )
             | Exists(
-                tag_through.objects.filter(object_id=OuterRef("pk"), tag__name__icontains=word)
+                tag_through.objects.filter(
+                    folded_contains("tag__name", word, db), object_id=OuterRef("pk")
+                )
             )
         )
     return queryset
@@ -144,17 +152,22 @@ def search_page(
     date_from=None,
     date_to=None,
     base=None,
+    edition=None,
 ):
     """Page `page` (a number from 1, or LAST_PAGE) of the live articles matching `query`.
 
-    `category` and `author` are instances, the dates `datetime.date`s in the
-    site's time zone (both ends included). An empty query with no filter finds
+    `edition` is the edition searched (by default the active language's,
+    languages.current()): on a site of several editions only its stories are
+    found, and it decides how the query is read. `category` and `author` are
+    instances, the dates `datetime.date`s in the site's time zone (both ends
+    included). An empty query with no filter finds
     nothing; with filters it lists their articles, newest first. Raises
     django.core.paginator.EmptyPage for a page past the last (the first page
     is there even when empty).
     """
     query, _ = clean_query(query)
-    words = query_words(query)
+    edition = edition or languages.current()
+    words = languages.search_words(query_words(query), edition)
     queryset = base if base is not None else Article.objects.live()
     queryset = filtered(
         queryset.for_listing().defer("search_vector"),
@@ -162,6 +175,7 @@ def search_page(
         author=author,
         date_from=date_from,
         date_to=date_to,
+        language=languages.language_filter(edition),
     )
     if not query:
         if category is None and author is None and date_from is None and date_to is None:
@@ -172,7 +186,7 @@ def search_page(
             return _listed_page(queryset.none(), words, page, per_page)
         title_hit = Q()
         for word in words:
-            title_hit &= Q(title__icontains=word)
+            title_hit &= folded_contains("title", word, queryset.db)
         queryset = (
             substring_match(queryset, words)
             .annotate(
@@ -180,26 +194,26 @@ def search_page(
             )
             .order_by("-title_hit", "-publish_at", "-id")
         )
-        return _listed_page(queryset, words, page, per_page)
-    return _ranked_page(query, words, queryset, page, per_page)
+        return _listed_page(queryset, words, page, per_page, edition)
+    return _ranked_page(query, words, queryset, page, per_page, edition)
 
 
-def _listed_page(queryset, words, number, per_page):
+def _listed_page(queryset, words, number, per_page, edition=None):
     """A page of an ordered queryset, counted and sliced by Django's Paginator."""
     paginator = Paginator(queryset, per_page)
     page = paginator.page(paginator.num_pages if number == LAST_PAGE else number)
     articles = list(page.object_list)
-    add_snippets(articles, words)
+    add_snippets(articles, words, prefixes=edition == languages.ARMENIAN)
     return SearchPage(articles, page.number, per_page, paginator.count)
 
 
-def _ranked_page(query, words, candidates, number, per_page):
+def _ranked_page(query, words, candidates, number, per_page, edition):
     """A page of full-text hits (or, when there are none, of titles and bylines spelt alike).
 
     Ranking, counting and loading the page run in one time-limited transaction;
     only the page's rows get snippets (ts_headline is costly).
     """
-    hits = ranking.ranked(candidates, _tsquery(query))
+    hits = ranking.ranked(candidates, _tsquery(query, edition))
     last = number == LAST_PAGE
     # The last page's number is known once the hits are counted.
     index = slice(0, 0) if last else _page_slice(number, per_page)
@@ -208,7 +222,9 @@ def _ranked_page(query, words, candidates, number, per_page):
         with ranking._time_limited(candidates.db, [typos.THRESHOLD_SETTING]):
             total, ids, more_than = ranking.rank(hits, index)
             if not total:
-                similar = typos.typo_ids(candidates, query)
+                similar = typos.typo_ids(
+                    candidates, query, language=languages.language_filter(edition)
+                )
                 total = len(similar)
             if last:
                 number = max(1, math.ceil(total / per_page))
@@ -217,7 +233,7 @@ def _ranked_page(query, words, candidates, number, per_page):
                     ids = ranking.rank(hits, index)[1]
             if similar is not None:
                 ids = similar[index]
-            articles = _load(ids, query, words, passages=similar is None)
+            articles = _load(ids, query, words, edition, passages=similar is None)
     except ranking.SearchTimeout:
         # Nothing to show, as on an empty first page.
         return _existing(SearchPage([], 1 if last else number, per_page, 0, timed_out=True))
@@ -239,16 +255,18 @@ def _existing(page):
     return page
 
 
-def _load(ids, query, words, *, passages):
+def _load(ids, query, words, edition, *, passages):
     """The articles `ids`, in that order, with what a result shows (snippets, bylines)."""
     if not ids:
         return []
     rows = Article.objects.select_related("category")
     rows = rows.defer("search_vector").filter(pk__in=ids)
     if passages:
-        rows = rows.annotate(**headlines(_tsquery(query)))
+        rows = rows.annotate(
+            **headlines(_tsquery(query, edition), config=languages.headline_config(edition))
+        )
     rows = rows.in_bulk()
     articles = [rows[pk] for pk in ids if pk in rows]
     load_bylines(articles)
-    add_snippets(articles, words)
+    add_snippets(articles, words, prefixes=edition == languages.ARMENIAN)
     return articles

@@ -19,10 +19,12 @@ from categories.models import Category
 
 from .. import cache_keys
 from ..models import Article, ArticleAuthor
+from . import sqlite
 from .index import refresh_vectors, refresh_vectors_where, uses_index
 
-# The article fields the vector is made of; saving only others refreshes nothing.
-INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id"}
+# The article fields the vector is made of (the language picks its configuration);
+# saving only others refreshes nothing.
+INDEXED_FIELDS = {"title", "dek", "body", "category", "category_id", "language"}
 
 
 def _refresh_and_bump(article_ids, using):
@@ -80,6 +82,7 @@ def _related_renamed(where, sender, instance, created=False, raw=False, using="d
 
 def connect_signals():
     """Keep search vectors current; called from ArticlesConfig.ready()."""
+    sqlite.connect()  # SQLite's search matches in any case (sqlite.py)
     byline = ArticleAuthor._meta.db_table
     tagged = Article._meta.get_field("tags").remote_field.through
     post_save.connect(article_saved, sender=Article, dispatch_uid="search-article-saved")

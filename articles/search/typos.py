@@ -28,6 +28,17 @@ _SIMILAR_SQL = f"""
          ON au.id = b.author_id
       WHERE %s <%% au.name LIMIT %s)
 """  # noqa: S608 -- table names come from the models
+# The same, of one edition's stories: its limits count only that edition's.
+_SIMILAR_IN_LANGUAGE_SQL = f"""
+    (SELECT id FROM {Article._meta.db_table} WHERE %s <%% title AND language = %s LIMIT %s)
+    UNION
+    (SELECT b.article_id
+       FROM {ArticleAuthor._meta.db_table} b
+       JOIN {ArticleAuthor._meta.get_field("author").related_model._meta.db_table} au
+         ON au.id = b.author_id
+       JOIN {Article._meta.db_table} a ON a.id = b.article_id
+      WHERE %s <%% au.name AND a.language = %s LIMIT %s)
+"""  # noqa: S608 -- table names come from the models
 
 
 def similar_article_ids(query, *, using="default", limit=1000):
@@ -65,14 +76,18 @@ def _typo_queryset(queryset, query):
     ).order_by("-similarity", "-publish_at", "-id")
 
 
-def typo_ids(candidates, query):
+def typo_ids(candidates, query, *, language=None):
     """Ids of the `candidates` whose title or a byline is like the query, most alike first.
 
-    Run where THRESHOLD_SETTING is set for the transaction.
+    `language`: the candidates are all of that language (one edition's). Run
+    where THRESHOLD_SETTING is set for the transaction.
     """
-    params = [query, TYPO_LIMIT * 20] * 2
+    if language is None:
+        sql, params = _SIMILAR_SQL, [query, TYPO_LIMIT * 20] * 2
+    else:
+        sql, params = _SIMILAR_IN_LANGUAGE_SQL, [query, language, TYPO_LIMIT * 20] * 2
     # Fixed SQL (table names from the models), the query a parameter.
-    similar = RawSQL(_SIMILAR_SQL, params)  # nosec B611 # noqa: S611
+    similar = RawSQL(sql, params)  # nosec B611 # noqa: S611
     return list(
         _typo_queryset(candidates, query)
         .filter(pk__in=similar)
