@@ -84,11 +84,20 @@ class ArticleEditionsMixin:
 
     @property
     def media(self):
+        media = super().media
+        if not editions.is_multilingual():
+            return media
         # The source panel folds away by itself on narrow screens (no inline script: CSP).
-        return super().media + forms.Media(
+        return media + forms.Media(
             css={"all": ["newsroom-admin/translation.css"]},
             js=["newsroom-admin/translation.js"],
         )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if editions.is_multilingual():
+            extra_context["missing_translations_url"] = self._url("missing_translations")
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -178,9 +187,13 @@ class ArticleEditionsMixin:
         codes = editions.codes()
         into = request.GET.get("into", "")
         into = into if into in codes else ""
+        language = request.GET.get("language", "")
+        language = language if language in codes else ""
         category = request.GET.get("category", "")
         stories = translations.missing([into] if into else None).select_related("category")
         stories = visible_to(stories, request.user)
+        if language:
+            stories = stories.filter(language=language)
         if category.isdigit():
             stories = stories.filter(category_id=int(category))
         page = Paginator(stories, MISSING_PER_PAGE).get_page(request.GET.get("page"))
@@ -203,6 +216,7 @@ class ArticleEditionsMixin:
             "page_obj": page,
             "editions": editions.choices(),
             "into": into,
+            "language": language,
             "sections": Category.objects.order_by("name").values_list("pk", "name"),
             "category": category,
         }

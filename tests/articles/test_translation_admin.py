@@ -270,6 +270,8 @@ def test_missing_translations_lists_live_stories_without_one(two_editions, clien
         ("Older story", ["Translate into Armenian"]),
     ]
     assert listed(into="en") == [("Հայերեն լուր", ["Translate into English"])]
+    assert listed(language="hy") == [("Հայերեն լուր", ["Translate into English"])]
+    assert [title for title, _ in listed(language="en")] == ["Newer story", "Older story"]
     assert listed(category=str(artsakh.pk)) == [
         ("Հայերեն լուր", ["Translate into English"]),
         ("Older story", ["Translate into Armenian"]),
@@ -305,12 +307,19 @@ def test_missing_translations_on_the_desk_only_when_multilingual(client, editor,
     client.force_login(editor)
     ArticleFactory.create_batch(3)
     assert not page(client, reverse("admin:index")).xpath('//*[@id="desk-missing-translations"]')
+    changelist = page(client, reverse("admin:articles_article_changelist"))
+    assert not changelist.xpath('//a[@class="article-missing-translations-link"]')
+    assert not changelist.xpath('//script[contains(@src, "translation.js")]')
     assert client.get(reverse(MISSING)).status_code == 404
     settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
     settings.LANGUAGE_CODE = "en"
     (link,) = page(client, reverse("admin:index")).xpath('//*[@id="desk-missing-translations"]')
     assert link.text_content() == "Missing translations (3)"
     assert link.get("href") == reverse(MISSING)
+    changelist = page(client, reverse("admin:articles_article_changelist"))
+    assert changelist.xpath('//a[@class="article-missing-translations-link"]/@href') == [
+        reverse(MISSING)
+    ]
 
 
 def test_missing_translations_are_for_staff_who_see_stories(two_editions, client):
