@@ -35,6 +35,27 @@ class EditionListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MissingTranslationsFilter(forms.Form):
+    """The missing-translations list's filters; a bad value filters nothing."""
+
+    into = forms.ChoiceField(label="Missing in", required=False)
+    language = forms.ChoiceField(label="Stories in", required=False)
+    category = forms.ModelChoiceField(
+        Category.objects.order_by("name"),
+        label="Section",
+        required=False,
+        empty_label="all sections",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("into", "language"):
+            self.fields[name].choices = [("", "any edition"), *editions.choices()]
+
+    def value(self, name):
+        return self.cleaned_data.get(name) if self.is_valid() else None
+
+
 class ArticleEditionsMixin:
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -184,18 +205,14 @@ class ArticleEditionsMixin:
             raise Http404("This site has one edition: nothing is translated.")
         if not self.has_view_permission(request):
             raise PermissionDenied
-        codes = editions.codes()
-        into = request.GET.get("into", "")
-        into = into if into in codes else ""
-        language = request.GET.get("language", "")
-        language = language if language in codes else ""
-        category = request.GET.get("category", "")
+        filters = MissingTranslationsFilter(request.GET)
+        into = filters.value("into")
         stories = translations.missing([into] if into else None).select_related("category")
         stories = visible_to(stories, request.user)
-        if language:
-            stories = stories.filter(language=language)
-        if category.isdigit():
-            stories = stories.filter(category_id=int(category))
+        if filters.value("language"):
+            stories = stories.filter(language=filters.value("language"))
+        if filters.value("category"):
+            stories = stories.filter(category=filters.value("category"))
         page = Paginator(stories, MISSING_PER_PAGE).get_page(request.GET.get("page"))
         may_translate = request.user.has_perm("articles.add_article")
         rows = [
@@ -214,11 +231,7 @@ class ArticleEditionsMixin:
             "title": "Missing translations",
             "rows": rows,
             "page_obj": page,
-            "editions": editions.choices(),
-            "into": into,
-            "language": language,
-            "sections": Category.objects.order_by("name").values_list("pk", "name"),
-            "category": category,
+            "filters": filters,
         }
         return TemplateResponse(
             request, "admin/articles/article/missing_translations.html", context

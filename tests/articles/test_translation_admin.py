@@ -326,3 +326,23 @@ def test_missing_translations_are_for_staff_who_see_stories(two_editions, client
     ArticleFactory()
     client.force_login(StaffUserFactory())  # staff without any right on stories
     assert client.get(reverse(MISSING)).status_code == 403
+
+
+def test_missing_translations_pages_keep_their_filters(two_editions, client, editor, monkeypatch):
+    from articles import admin_editions
+
+    monkeypatch.setattr(admin_editions, "MISSING_PER_PAGE", 2)
+    category = CategoryFactory()
+    ArticleFactory.create_batch(3, category=category)
+    ArticleFactory.create_batch(2)  # in other sections
+    client.force_login(editor)
+    doc = page(client, reverse(MISSING), into="hy", category=str(category.pk))
+    assert len(doc.xpath("//tbody/tr")) == 2
+    (older,) = doc.xpath('//p[@class="paginator"]/a/@href')
+    assert older == f"?into=hy&category={category.pk}&page=2"
+    doc = page(client, reverse(MISSING) + older)
+    assert len(doc.xpath("//tbody/tr")) == 1
+    # A value that is no edition or section filters nothing, and is no error.
+    doc = page(client, reverse(MISSING), into="xx", category="nope")
+    assert len(doc.xpath("//tbody/tr")) == 2
+    assert doc.xpath('//p[@class="missing-translations__count"]')[0].text == "5 stories"
