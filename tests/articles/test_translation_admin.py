@@ -16,6 +16,7 @@ from reversion.models import Version
 
 from articles import services, translations
 from articles.models import Article
+from tests.articles.test_admin_support import form_data
 from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +194,36 @@ def test_a_contributor_translates_but_may_not_publish(two_editions, editor):
     assert Article.objects.get(pk=draft.pk).status == "review"
     services.publish(Article.objects.get(pk=draft.pk), user=editor)
     assert Article.objects.get(pk=draft.pk).is_live
+
+
+def test_a_contributor_translates_in_the_admin_without_a_publish_button(two_editions, client):
+    source = lachin_story()
+    contributor = StaffUserFactory(role="Contributor")
+    client.force_login(contributor)
+    doc = page(client, change_url(source))
+    (action,) = doc.xpath('//form[@class="article-translate-form"]/@action')
+    response = client.post(action)
+    draft = Article.objects.get(language="hy")
+    assert response["Location"] == change_url(draft)
+    assert draft.created_by == contributor
+    doc = page(client, change_url(draft))
+    assert source_panel(doc) is not None
+    assert not doc.xpath('//input[@name="_publish"]')
+    # Refused on the server too, not only by a missing button.
+    data = form_data(client, change_url(draft))
+    data["title"] = "Լաչինի միջանցքը բացվեց"
+    data["_publish"] = "Save and publish"
+    response = client.post(change_url(draft), data)
+    assert response.status_code == 200  # the form again, with the refusal
+    assert "You may not publish, schedule or unpublish this article." in (response.content.decode())
+    assert Article.objects.get(pk=draft.pk).status == "draft"
+    del data["_publish"]
+    data["_submit_review"] = "Submit for review"
+    # A translation starts with no bylines: the admin asks before it goes out.
+    data["publish_without_byline"] = "on"
+    client.post(change_url(draft), data)
+    draft = Article.objects.get(pk=draft.pk)
+    assert (draft.title, draft.status) == ("Լաչինի միջանցքը բացվեց", "review")
 
 
 def test_translations_keep_revisions_and_bylines_of_their_own(two_editions, editor):
