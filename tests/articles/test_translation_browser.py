@@ -33,6 +33,7 @@ def test_editor_translates_with_the_source_beside_the_editor(
         admin_login(page)
         page.goto(missing)
         assert page.locator("#missing-translations tbody tr").count() == 1
+        page.screenshot(path=artifacts_dir / "translation-missing-list.png")
 
         page.goto(live_server.url + reverse("admin:articles_article_change", args=[source.pk]))
         page.click("button:has-text('Translate into Armenian')")
