@@ -1,15 +1,25 @@
 """The article admin's editions: the language column and filter, the edition field,
-and "Translate", which opens a new draft linked to the story in another edition
-(articles.services.translate). All of it only on a site of several editions."""
+"Translate", which opens a new draft linked to the story in another edition
+(articles.services.translate), the source story shown beside a translation's editor
+(articles.translations) and the list of live stories missing a translation. All of it
+only on a site of several editions."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path
 
-from . import editions, services
+from categories.models import Category
+
+from . import editions, services, translations
+from .desk import visible_to
 from .models import Article
+
+MISSING_PER_PAGE = 50
 
 
 class EditionListFilter(admin.SimpleListFilter):
@@ -25,10 +35,36 @@ class EditionListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MissingTranslationsFilter(forms.Form):
+    """The missing-translations list's filters; a bad value filters nothing."""
+
+    into = forms.ChoiceField(label="Missing in", required=False)
+    language = forms.ChoiceField(label="Stories in", required=False)
+    category = forms.ModelChoiceField(
+        Category.objects.order_by("name"),
+        label="Section",
+        required=False,
+        empty_label="all sections",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("into", "language"):
+            self.fields[name].choices = [("", "any edition"), *editions.choices()]
+
+    def value(self, name):
+        return self.cleaned_data.get(name) if self.is_valid() else None
+
+
 class ArticleEditionsMixin:
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         urls = [
+            path(
+                "missing-translations/",
+                self.admin_site.admin_view(self.missing_translations_view),
+                name=f"{prefix}_missing_translations",
+            ),
             path(
                 "<path:object_id>/translate/<str:language>/",
                 self.admin_site.admin_view(self.translate_view),
@@ -67,12 +103,48 @@ class ArticleEditionsMixin:
     def edition(self, obj):
         return obj.language
 
+    @property
+    def media(self):
+        media = super().media
+        if not editions.is_multilingual():
+            return media
+        # The source panel folds away by itself on narrow screens (no inline script: CSP).
+        return media + forms.Media(
+            css={"all": ["newsroom-admin/translation.css"]},
+            js=["newsroom-admin/translation.js"],
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if editions.is_multilingual():
+            extra_context["missing_translations_url"] = self._url("missing_translations")
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        article = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
-        if article is not None and editions.is_multilingual():
-            extra_context["editions"] = self.edition_links(request, article)
+        if editions.is_multilingual():
+            article = self.get_object(request, unquote(object_id))
+            if article is not None:
+                if request.method == "GET":
+                    extra_context["editions"] = self.edition_links(request, article)
+                extra_context["translation_source"] = self.translation_source(request, article)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def translation_source(self, request, article):
+        """What the source panel beside a translation's editor shows, or None."""
+        source = translations.source_for(article)
+        if source is None or not services.can_view(request.user, source.article):
+            return None
+        story = source.article
+        return {
+            "article": story,
+            "changed": source.changed,
+            "bylines": [byline.author.name for byline in story.bylines.select_related("author")],
+            "tags": list(story.tags.names()),
+            "url": self._url("change", story.pk),
+            "revisions_url": self._url("revisions", story.pk),
+            "language_name": story.get_language_display(),
+        }
 
     def edition_links(self, request, article):
         """[(name, url of the translation or None, url to translate into it or None)] of
@@ -123,3 +195,44 @@ class ArticleEditionsMixin:
             "was started: write it over the source text below.",
         )
         return HttpResponseRedirect(self._url("change", draft.pk))
+
+    # -- stories missing a translation -------------------------------------------------
+
+    def missing_translations_view(self, request):
+        """Live stories that lack a translation into an edition, newest first, with the
+        buttons to translate them: a fixed number of queries per page."""
+        if not editions.is_multilingual():
+            raise Http404("This site has one edition: nothing is translated.")
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        filters = MissingTranslationsFilter(request.GET)
+        into = filters.value("into")
+        stories = translations.missing([into] if into else None).select_related("category")
+        stories = visible_to(stories, request.user)
+        if filters.value("language"):
+            stories = stories.filter(language=filters.value("language"))
+        if filters.value("category"):
+            stories = stories.filter(category=filters.value("category"))
+        page = Paginator(stories, MISSING_PER_PAGE).get_page(request.GET.get("page"))
+        may_translate = request.user.has_perm("articles.add_article")
+        rows = [
+            (
+                story,
+                [
+                    (name, self._url("translate", story.pk, code) if may_translate else None)
+                    for code, name in translations.missing_editions(story, [into] if into else None)
+                ],
+            )
+            for story in page.object_list
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Missing translations",
+            "rows": rows,
+            "page_obj": page,
+            "filters": filters,
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/missing_translations.html", context
+        )

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import services
+from . import editions, services, translations
 from .models import Article, ArticleAuthor, ArticleEvent, ArticleLock
 from .querysets import live_q
 
@@ -47,6 +47,8 @@ class Desk:
     overdue: list = field(default_factory=list)
     locks: list = field(default_factory=list)
     in_review_count: int = 0
+    # Live stories lacking a translation (articles.translations); None on a one-edition site.
+    missing_translations: int | None = None
 
 
 def age_label(age):
@@ -130,7 +132,10 @@ def desk_for(user, *, now=None):
         .order_by("acquired_at", "pk")[:DESK_ROWS]
     )
 
+    missing = translations.missing().count() if editions.is_multilingual() else None
+
     return Desk(
+        missing_translations=missing,
         in_review=review,
         in_review_count=review_count,
         my_drafts=drafts,

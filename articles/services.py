@@ -1021,6 +1021,11 @@ def can_translate(user, article):
     )
 
 
+def _translation_in(group, language):
+    """The story of translation group `group` in the `language` edition, if any."""
+    return Article.objects.filter(translation_group=group, language=language).first()
+
+
 @transaction.atomic
 def translate(article, language, user=None):
     """A new draft of `article` in the `language` edition, linked to it (and to its other
@@ -1054,9 +1059,7 @@ def translate(article, language, user=None):
         # A queryset update sends no save signal: purge the story's page here.
         _changed(source, "translated")
     article.translation_group = source.translation_group
-    existing = Article.objects.filter(
-        translation_group=source.translation_group, language=language
-    ).first()
+    existing = _translation_in(source.translation_group, language)
     if existing is not None:
         raise TranslationExists(existing)
     draft = Article(
@@ -1084,9 +1087,8 @@ def translate(article, language, user=None):
                 comment=f"Translated from “{source.title}” ({source.get_language_display()})",
             )
     except IntegrityError:
-        existing = Article.objects.filter(
-            translation_group=source.translation_group, language=language
-        ).first()
+        # Another translator's story was saved since the check above.
+        existing = _translation_in(source.translation_group, language)
         if existing is None:
             raise
         raise TranslationExists(existing) from None

@@ -138,6 +138,7 @@ class WordPressImporter:
         if batch:
             self._import_batch(batch)
         self.media.run()
+        self.report.notes += self.terms.polylang.notes()
 
     def _start(self, site):
         self.site = site

@@ -24,6 +24,7 @@ from articles import services as article_services
 from articles.html import plain_text
 from articles.models import SLUG_MAX_LENGTH, Article, ArticleAuthor, ArticleEvent, ArticleRedirect
 
+from . import polylang
 from .models import ImportedItem
 from .report import reason
 from .shortcodes import expand_galleries
@@ -135,8 +136,20 @@ class PostImporter:
                 "posts", what, item.wp_id, item.title, f"unknown status {item.status!r}"
             )
             return None
+        edition, group, unlinked = self.terms.polylang.placement(item)
+        if edition is None:
+            self.report.skip(
+                "posts",
+                what,
+                item.wp_id,
+                item.title,
+                "its Polylang language is not an edition of this site",
+            )
+            return None
+        if unlinked:
+            self.report.warn_item(item, unlinked)
         try:
-            return self._import_post(item, batch)
+            return self._import_post(item, batch, edition=edition, group=group)
         except article_services.InTrash:
             # Deleted here since an earlier run: its savepoint left it as it was.
             self.report.skip(
@@ -170,12 +183,16 @@ class PostImporter:
             raise ItemError(f"invalid {label}: {'; '.join(errors)}")
         return None
 
-    def _import_post(self, item, batch):
+    def _import_post(self, item, batch, *, edition, group):
         mapping = batch.mapped.get(item.wp_id)
         if mapping is not None and mapping.kind != Kind.POST:
             raise ItemError(f"WordPress ID {item.wp_id} was imported before as an attachment")
         article = batch.articles.get(mapping.object_id) if mapping and mapping.object_id else None
-        source_hash = fingerprint(item, str(self.tz))
+        extra = str(self.tz)
+        if any(ref.taxonomy == polylang.LANGUAGE for ref in item.terms):
+            # Where a Polylang post lands depends on this site's editions too.
+            extra += f"|{edition}|{group or ''}"
+        source_hash = fingerprint(item, extra)
         thumbnail = int_or_none(item.meta.get("_thumbnail_id"))
         content, unresolved = expand_galleries(item.content, self.ledger.site)
         if article is not None and mapping.source_hash == source_hash:
@@ -234,6 +251,9 @@ class PostImporter:
             )
             article.title = title
             article.slug = slug
+            article.language = edition
+            article.translation_group = group
+            self.terms.polylang.check_group(article, item)
             article.dek = plain_text(item.excerpt)
             article.body = body_html(content)
             article.category_id = category_id

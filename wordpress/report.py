@@ -34,6 +34,7 @@ class ImportReport:
     failures: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # lines about the whole import (Polylang)
     media_failures: list = field(default_factory=list)
     error: str = ""  # the file could not be read (any further)
     repeated_terms: int = 0  # terms the export lists twice, imported once

@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from categories.models import Category
 
+from . import polylang
 from .models import ImportedItem
 from .report import reason
 from .wxr_values import decode_slug
@@ -22,16 +23,14 @@ logger = logging.getLogger(__name__)
 
 Kind = ImportedItem.Kind
 UNCATEGORIZED = ("uncategorized", "Uncategorized")
-# Polylang keeps a post's language and its translation group (and a term's) in these.
-POLYLANG_TAXONOMIES = {"language", "post_translations", "term_language", "term_translations"}
 
 
 def skipped_taxonomy_reason(taxonomy):
     """Why the terms of `taxonomy` are not imported (said once per taxonomy in the summary)."""
-    if taxonomy in POLYLANG_TAXONOMIES:
+    if taxonomy in polylang.TERM_TAXONOMIES:
         return (
-            f"Polylang {taxonomy!r} terms: seen, not yet mapped to editions "
-            "(each post is imported once, without its language)"
+            f"Polylang {taxonomy!r} terms: categories and tags Polylang translated are "
+            "imported as sections and tags of their own (one name each)"
         )
     if taxonomy == "post_format":
         return "post formats are not kept (a story here has no format; the post is imported)"
@@ -52,6 +51,8 @@ class TermImporter:
         # WordPress lists every category and tag twice (<wp:category>/<wp:tag>, then
         # <wp:term> with the same term_id): a term is imported once per run.
         self.seen_terms = set()
+        # Posts' languages and translation groups (wordpress.polylang).
+        self.polylang = polylang.Polylang(report, ledger)
         self.category_ct = ContentType.objects.get_for_model(Category)
         self.tag_ct = ContentType.objects.get_for_model(Tag)
 
@@ -73,6 +74,9 @@ class TermImporter:
                 self.report.repeated_terms += 1
                 continue
             self.seen_terms.add(key)
+            if term.taxonomy in (polylang.LANGUAGE, polylang.POST_TRANSLATIONS):
+                self.polylang.take_term(term)
+                continue
             if term.taxonomy not in ("category", "post_tag"):
                 self.report.skip(
                     "other terms",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
 
-from articles import services
+from articles import editions, services
 from articles.html import clean_html
 from articles.models import Article, ArticleAuthor, Correction
 from articles.signals import article_changed
@@ -26,7 +26,7 @@ from images import renditions
 from images.models import Image
 from widgets.models import BreakingNews
 
-from . import images, stories
+from . import images, stories, translations
 
 IMAGE_CREDIT = "Photo: Newsroom demo"
 # A demo picture is found again by its source line, one library image per demo story.
@@ -100,6 +100,9 @@ class ArticleSpec:
     is_featured: bool = False
     caption: str = DEFAULT_CAPTION
     correction: str = ""
+    language: str = ""  # the default edition when empty
+    # A translation: the slug of the demo story it translates (and shares a picture with).
+    translation_of: str = ""
 
 
 def paragraphs_html(paragraphs):
@@ -145,8 +148,10 @@ class DemoLoader:
         sources = [IMAGE_SOURCE.format(slug=spec.slug) for spec in specs]
         self.images = {image.source: image for image in Image.objects.filter(source__in=sources)}
         seed_article = None
+        loaded = {}
         for spec in specs:
-            article = self.upsert_article(spec, existing.get(spec.slug))
+            article = self.upsert_article(spec, existing.get(spec.slug), loaded)
+            loaded[spec.slug] = article
             if seed_article is None:
                 seed_article = article
         self.load_banner(seed_article)
@@ -273,11 +278,45 @@ class DemoLoader:
                     publish_at=None if story["age"] is None else self.now - story["age"],
                     caption=story["caption"] or DEFAULT_CAPTION,
                     correction=story.get("correction", ""),
+                    language=story.get("language", ""),
                 )
             )
-        return specs
+        return specs + self.translation_specs(specs)
 
-    def upsert_article(self, spec, article):
+    def translation_specs(self, specs):
+        """The demo's translations of `specs` into the site's other editions (none on a
+        one-edition site), each after its source."""
+        if not editions.is_multilingual():
+            return []
+        sources = {spec.slug: spec for spec in specs}
+        found = []
+        for story in translations.TRANSLATIONS:
+            source = sources.get(slugify(story["source"], allow_unicode=True))
+            language = story["language"]
+            if source is None or language not in editions.codes():
+                continue
+            if language == (source.language or editions.default()):
+                continue
+            found.append(
+                ArticleSpec(
+                    slug=slugify(story["title"], allow_unicode=True),
+                    title=story["title"],
+                    category=source.category,
+                    authors=source.authors,
+                    tags=story["tags"],
+                    body=paragraphs_html(story["paragraphs"]),
+                    dek=story["dek"],
+                    dateline=story["dateline"],
+                    publish_at=source.publish_at + translations.TRANSLATION_DELAY,
+                    is_featured=source.is_featured,
+                    caption=story["caption"],
+                    language=language,
+                    translation_of=source.slug,
+                )
+            )
+        return found
+
+    def upsert_article(self, spec, article, loaded=None):
         created = article is None
         values = {
             "title": spec.title,
@@ -287,7 +326,17 @@ class DemoLoader:
             "category_id": spec.category.pk,
             "is_featured": spec.is_featured,
         }
-        if created:
+        if spec.language in editions.codes() and not spec.translation_of:
+            values["language"] = spec.language
+        if created and spec.translation_of:
+            # Translated as an editor would: a draft linked to its source, then written over.
+            article = services.translate(loaded[spec.translation_of], spec.language)
+            article.slug = spec.slug
+            for name, value in values.items():
+                setattr(article, name, value)
+            article.save(update_fields=[*values, "slug", "updated_at"])
+            edited = False
+        elif created:
             article = Article(slug=spec.slug, status=Article.Status.DRAFT, **values)
             article.save()
             edited = False
@@ -352,6 +401,8 @@ class DemoLoader:
         """Give a non-draft story its demo picture, a library image; True when anything changed."""
         if spec.state == stories.DRAFT:
             return False
+        if spec.translation_of:
+            return self.set_translation_image(article, spec)
         source = IMAGE_SOURCE.format(slug=article.slug)
         image = self.images.get(source)
         values = {
@@ -392,6 +443,16 @@ class DemoLoader:
             article.save(update_fields=["featured_image", "featured_image_caption", "updated_at"])
             changed = True
         return changed
+
+    def set_translation_image(self, article, spec):
+        """A translation shows its source's picture, with a caption in its own language."""
+        image = self.images.get(IMAGE_SOURCE.format(slug=spec.translation_of))
+        wanted = (image.pk if image else None, spec.caption)
+        if (article.featured_image_id, article.featured_image_caption) == wanted:
+            return False
+        article.featured_image_id, article.featured_image_caption = wanted
+        article.save(update_fields=["featured_image", "featured_image_caption", "updated_at"])
+        return True
 
     def set_correction(self, article, spec):
         if not spec.correction:

@@ -233,6 +233,7 @@ STORIES = [
     },
     {
         "title": "Երևանում բացվեց նոր գրադարան",
+        "language": "hy",  # in the Armenian edition when the site has one
         "category": "culture",
         "authors": ["sona-karapetyan"],
         "age": timedelta(days=5, hours=2),

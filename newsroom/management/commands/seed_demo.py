@@ -11,7 +11,8 @@ from newsroom.demo import loader, seedfile
 class Command(BaseCommand):
     help = (
         "Load the demo content: the seed article and its Recent Posts, original stories in "
-        "every section, bylines, generated pictures and a breaking-news banner. Safe to run "
+        "every section, bylines, generated pictures, a breaking-news banner and, on a site "
+        "with an Armenian edition, Armenian translations of four stories. Safe to run "
         "on every start: demo rows are matched by slug, updated in place and moved up to the "
         "present; nothing is duplicated and no other content is touched."
     )

@@ -211,6 +211,10 @@ class Command(BaseCommand):
                 out(f"Comments: {n} ({statuses}) written to {report.comments_file}")
             else:
                 out(f"Comments: {n} ({statuses}), not written (dry run)")
+        if report.notes:
+            out("Languages:")
+            for line in report.notes:
+                out(f"  {line}")
         if report.warnings:
             out(self.style.WARNING(f"Warnings ({len(report.warnings)}):"))
             for problem in report.warnings:
