@@ -139,7 +139,8 @@ class ArticleDetailView(DetailView):
     def prepare(article):
         """Load what the story shows beyond the row: its body's library pictures (one
         query, only when the body has any), the renditions of those and of the lead
-        picture (one query), then the bylines, tags and corrections (three).
+        picture (one query), then the bylines, tags and corrections (two; three for a
+        story with corrections: articles.models.Article.load_for_reading).
         Returns the body's pictures."""
         images = []
         if bodyimages.file_names(article.body):

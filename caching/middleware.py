@@ -315,8 +315,8 @@ class PageCacheMiddleware:
             if not esi and has_holes:
                 # The holes are read below, within this prefetch.
                 read.extend(_hole_keys(Entry(parts=_split(response.content))))
-            _remember_reads(key, read)
             if not _storable(response):
+                _remember_reads(key, read)
                 if has_holes:
                     _fill_holes_in_place(response, esi)
                 return response
@@ -324,6 +324,8 @@ class PageCacheMiddleware:
                 shown.add("404")
             maximum = _maximum(request, response)
             expires = schedule.deadline(shown, maximum)
+            # With the schedule's reading: the next rendering has it in its prefetch.
+            _remember_reads(key, read)
             entry = _entry(response, expires)
             store_it = (
                 not bypass

@@ -197,8 +197,12 @@ class ThrottleMiddleware:
         who = hashlib.sha256(address.encode()).hexdigest()[:32]
         key = f"throttle:{rule}:{who}:{start}"
         try:
-            cache.add(key, 0, timeout=window + 1)
-            count = cache.incr(key)
+            # The window's counter exists but for its first request: one round trip
+            # (an increment) for every other one.
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
         except Exception:
             logger.warning(
                 "throttle counter unavailable; letting the request through", exc_info=True

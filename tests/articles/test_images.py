@@ -1,6 +1,7 @@
 """Articles and the image library: body images, the alt-text rule, <picture>, query budgets."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +11,7 @@ from reversion.models import Version
 
 from articles import bodyimages, services
 from articles.models import Article, ArticleBodyImage
-from caching import schedule
+from caching import fragments, schedule
 from caching.purges import purge
 from images import renditions
 from tests.factories import ArticleFactory, CategoryFactory, ImageFactory
@@ -282,3 +283,38 @@ def test_restoring_a_live_article_to_an_image_without_alt_text_is_refused_in_the
 
     assert "“Later unlabelled” has no alt text" in response.content.decode()
     assert Article.objects.get(pk=article.pk).featured_image_id != first.pk
+
+
+def forget_the_story_only(client, article, headers):
+    """Render the story's page, then drop its own fragments: what the page shares with
+    every other one (navigation, banner, Recent Posts, the schedule) stays warm, as it
+    is on a site that is being read."""
+    client.get(article.get_absolute_url(), headers=headers)
+    parts = ("meta", "main", "related")
+    cache.delete_many([f"{fragments.PREFIX}article-{part}:{article.pk}" for part in parts])
+
+
+def test_an_uncached_pictured_story_reads_six_statements_of_its_own(client, render_anyway):
+    """Its row, its body's pictures, their renditions and the lead picture's, bylines
+    (with whether there are corrections), tags, related stories."""
+    article = ArticleFactory(featured_image=small_image(), tags=["budget", "parliament"])
+    article.body = figure(small_image()) + "<p>Text</p>" + figure(small_image())
+    services.save_article(article, base_version=article.version)
+    forget_the_story_only(client, article, render_anyway)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(article.get_absolute_url(), headers=render_anyway)
+    assert response.content.decode().count("<picture>") == 3
+    assert len(captured) == 6, "\n".join(q["sql"][:150] for q in captured)
+
+
+def test_a_story_with_corrections_reads_them_in_a_statement_more(client, render_anyway):
+    from tests.factories import CorrectionFactory
+
+    article = ArticleFactory()
+    CorrectionFactory(article=article, text="An earlier version misspelt the name.")
+    forget_the_story_only(client, article, render_anyway)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(article.get_absolute_url(), headers=render_anyway)
+    assert "An earlier version misspelt the name." in response.content.decode()
+    # Its row, bylines (saying there are corrections), tags, corrections, related stories.
+    assert len(captured) == 5, "\n".join(q["sql"][:150] for q in captured)

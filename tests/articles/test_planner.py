@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
-from caching import schedule
+from caching import fragments, schedule
 from wordpress import bench as wxr_bench
 from wordpress import services as wordpress_services
 
@@ -25,12 +25,23 @@ pytestmark = [
 ]
 
 POSTS = 1200
-TABLES = ["articles_article", "taggit_taggeditem", "articles_articleauthor"]
+TABLES = [
+    "articles_article",
+    "taggit_taggeditem",
+    "articles_articleauthor",
+    "articles_articlebodyimage",
+    "images_image",
+    "images_rendition",
+]
 # More than a page needs, fewer than any of the imported tables holds.
 ROW_BOUND = 1000
-# The article page's own statements, a cold render (the story's row, its body's
-# pictures, their renditions, bylines, tags, corrections, related stories).
-STORY_STATEMENTS = 7
+# The article page's own statements, a cold render of a story with pictures and no
+# corrections (the story's row, its body's pictures, their renditions and the lead
+# picture's, bylines with whether there are corrections, tags, related stories).
+STORY_STATEMENTS = 6
+# Library pictures: every imported story shows one in its body, each with renditions.
+PICTURES = 300
+RENDITION_WIDTHS = (320, 640, 1024, 1600)
 
 
 def rows_examined(node):
@@ -52,6 +63,7 @@ def imported_without_statistics(tmp_path, monkeypatch):
     monkeypatch.setattr(wordpress_services, "analyze", lambda *models: None)
     report = wordpress_services.import_wxr(str(path), fetch_media=False)
     assert not report.error, report.error
+    _pictured_bodies()
     with connection.cursor() as cursor:
         # An ANALYZE of an earlier test is rolled back from pg_statistic but not from
         # pg_class's row counts (updated in place): make the tables look as a fresh
@@ -66,6 +78,47 @@ def imported_without_statistics(tmp_path, monkeypatch):
         (statistics,) = cursor.fetchone()
     if statistics:
         pytest.skip("autovacuum analysed the tables meanwhile: nothing to prove")
+
+
+def _pictured_bodies():
+    """A picture library as a site's: PICTURES images with their renditions, one in the
+    body of every story (rows made directly: the files are never read)."""
+    from articles.models import ArticleBodyImage
+    from images.models import Image, Rendition
+
+    images = Image.objects.bulk_create(
+        Image(file=f"images/planner/{n}.jpg", width=1600, height=900, title=f"Picture {n}")
+        for n in range(PICTURES)
+    )
+    Rendition.objects.bulk_create(
+        Rendition(
+            image=image,
+            ratio=ratio,
+            width=width,
+            height=width * 9 // 16,
+            format=fmt,
+            file=f"renditions/{image.pk}/{ratio.replace(':', 'x')}-{width}.{fmt}",
+            focal="0.500,0.500",
+        )
+        for image in images
+        for ratio in ("16:9", "original")
+        for width in RENDITION_WIDTHS
+        for fmt in ("webp", "jpeg")
+    )
+    stories = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    ArticleBodyImage.objects.bulk_create(
+        ArticleBodyImage(article_id=pk, image=images[n % PICTURES]) for n, pk in enumerate(stories)
+    )
+
+
+def _give_pictures(story):
+    """The story shows its body's picture and a lead picture."""
+    from articles.models import ArticleBodyImage
+
+    body_image = ArticleBodyImage.objects.select_related("image").get(article=story).image
+    lead = ArticleBodyImage.objects.exclude(image=body_image).first().image
+    figure = f'<figure class="image"><img src="{body_image.file.url}" alt="A picture"></figure>'
+    Article.objects.filter(pk=story.pk).update(body=figure + story.body, featured_image=lead)
 
 
 def assert_bounded(captured):
@@ -84,6 +137,7 @@ def test_an_uncached_article_page_reads_bounded_rows_without_statistics(
 ):
     render = render_anyway
     story = Article.objects.live().filter(tags__isnull=False).latest_first()[40]
+    _give_pictures(story)
     cache.clear()
     # The list of upcoming publications is read once per change of schedule for
     # the whole site (caching.schedule), not per page: read it first.
@@ -94,10 +148,16 @@ def test_an_uncached_article_page_reads_bounded_rows_without_statistics(
     with CaptureQueriesContext(connection) as shared:
         client.get(f"/_fragment/recent-posts/?exclude={story.pk}", headers=render)
     assert_bounded(shared)
+    # The page once, so that its holes are stored (Recent Posts, read above, is not:
+    # the rendering was asked for), then the story's own fragments dropped.
+    client.get(story.get_absolute_url(), headers=render)
+    parts = ("meta", "main", "related")
+    cache.delete_many([f"{fragments.PREFIX}article-{part}:{story.pk}" for part in parts])
     with CaptureQueriesContext(connection) as captured:
         response = client.get(story.get_absolute_url(), headers=render)
     assert response.status_code == 200
-    assert 0 < len(captured) <= STORY_STATEMENTS, [q["sql"] for q in captured]
+    assert response.content.decode().count("<picture>") == 2
+    assert len(captured) == STORY_STATEMENTS, "\n".join(q["sql"][:200] for q in captured)
     assert_bounded(captured)
 
 

@@ -177,6 +177,20 @@ def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(site, cl
     assert reads.call_count > 1
 
 
+def test_a_page_rendered_again_reads_the_store_in_one_round_trip(site, client, render_anyway):
+    url = site["article"].get_absolute_url()
+    # The first renderings store the fragments, holes and schedule the page reads.
+    for _ in range(2):
+        assert client.get(url, headers=render_anyway)["X-Cache"] == "bypass"
+    with _cache_reads() as reads:
+        response = client.get(url, headers=render_anyway)
+    assert response["X-Cache"] == "bypass"
+    # Fragments, holes and the schedule of upcoming moments, with the purge sequence.
+    (read,) = [call.args[0] for call in reads.call_args_list]
+    assert store.SEQUENCE in read
+    assert "caching:schedule" in read
+
+
 def test_a_copy_found_current_is_served_without_asking_for_a_moment(site, client, settings):
     settings.PAGE_CACHE_LOCAL_TRUST_SECONDS = 60
     url = site["article"].get_absolute_url()

@@ -175,3 +175,23 @@ def test_a_failing_cache_lets_renderings_through(db, client, tight):
 @pytest.mark.redis
 def test_throttle_counts_in_redis(db, client, tight):
     assert [search(client).status_code for _ in range(4)][-1] == 429
+
+
+def test_a_counted_request_asks_the_cache_once_but_the_first_of_its_window(db, client, tight):
+    from django.core.cache import cache
+
+    def throttle_calls(spy):
+        return [c for c in spy.call_args_list if str(c.args[0]).startswith("throttle:")]
+
+    with (
+        mock.patch.object(cache, "add", wraps=cache.add) as add,
+        mock.patch.object(cache, "incr", wraps=cache.incr) as incr,
+    ):
+        search(client)
+        assert len(throttle_calls(add)) == 1
+        add.reset_mock()
+        incr.reset_mock()
+        search(client)
+        assert len(throttle_calls(add)) == 0
+        assert len(throttle_calls(incr)) == 1
+    assert [search(client).status_code for _ in range(2)] == [200, 429]
