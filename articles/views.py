@@ -26,7 +26,7 @@ from images.renditions import with_renditions
 
 from . import bodyimages, cache_keys, editions, hooks, search, seo
 from .cards import Cards
-from .models import Article, ArticleBodyImage, ArticleRedirect
+from .models import Article, ArticleBodyImage, ArticleRedirect, with_local_name
 from .preview import can_preview
 from .querysets import RELATED_TAGS
 from .templatetags import seo as seo_tags
@@ -321,7 +321,8 @@ class TagView(CardListingMixin, ListView):
 
     @cached_property
     def tag(self):
-        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+        tags = Tag.objects.select_related("translation")
+        return with_local_name(get_object_or_404(tags, slug=self.kwargs["slug"]))
 
     def get_queryset(self):
         # Recorded before the page is counted, so that an empty tag's cached 404 ends
