@@ -4,15 +4,29 @@
 
   var MINUTE = 60e3, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
 
-  // "12 hours ago", "2 days ago"; null past a week (the printed date stays).
-  function relativeTime(then, now) {
+  // "12 hours ago", "2 days ago" in the page's language (<html lang>), worded by the
+  // browser (Intl.RelativeTimeFormat: "12 ժամ առաջ" on an Armenian page); null past
+  // a week, or without Intl (the printed date stays). Under a minute: the page's own
+  // words (<html data-just-now>), else the browser's "now".
+  function relativeTime(then, now, lang) {
     var diff = now - then;
     if (isNaN(diff) || diff < -MINUTE || diff >= 7 * DAY) return null;
-    if (diff < MINUTE) return "just now";
-    function ago(n, unit) { return n + " " + unit + (n === 1 ? "" : "s") + " ago"; }
-    if (diff < HOUR) return ago(Math.floor(diff / MINUTE), "minute");
-    if (diff < DAY) return ago(Math.floor(diff / HOUR), "hour");
-    return ago(Math.floor(diff / DAY), "day");
+    if (!window.Intl || !Intl.RelativeTimeFormat) return null;
+    var root = document.documentElement;
+    lang = lang || root.lang || undefined;
+    var format;
+    try {
+      format = new Intl.RelativeTimeFormat(lang, { numeric: "always" });
+    } catch (error) {
+      return null;  // a language tag the browser refuses
+    }
+    if (diff < MINUTE) {
+      return root.getAttribute("data-just-now") ||
+        new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(0, "second");
+    }
+    if (diff < HOUR) return format.format(-Math.floor(diff / MINUTE), "minute");
+    if (diff < DAY) return format.format(-Math.floor(diff / HOUR), "hour");
+    return format.format(-Math.floor(diff / DAY), "day");
   }
   window.newsroomRelativeTime = relativeTime;
 
