@@ -69,7 +69,8 @@ def translations_form(model, translated, base=TranslationsForm):
                 max_length=model_field.max_length,
                 widget=widget,
             )
-    meta = type("Meta", (), {"model": model, "exclude": ("translations",)})
+    # No model field of its own: the admin adds them (with its widgets and overrides).
+    meta = type("Meta", (), {"model": model, "fields": ()})
     return type(
         f"{model.__name__}TranslationsForm",
         (base,),
