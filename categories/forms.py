@@ -7,6 +7,7 @@ new edition needs no migration and no code.
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils.translation import get_supported_language_variant
 
 
@@ -56,6 +57,14 @@ class TranslationsForm(forms.ModelForm):
         return data
 
 
+def _formfield(model_field, **kwargs):
+    # The admin builds the fields again with its own overrides; this first build only
+    # must not use Django 5's deprecated default scheme of URL fields.
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
 def translations_form(model, translated, base=TranslationsForm):
     """A TranslationsForm class for `model` with an input per field of `translated`
     ({field: widget class}) and edition other than the default."""
@@ -69,8 +78,11 @@ def translations_form(model, translated, base=TranslationsForm):
                 max_length=model_field.max_length,
                 widget=widget,
             )
-    # No model field of its own: the admin adds them (with its widgets and overrides).
-    meta = type("Meta", (), {"model": model, "fields": ()})
+    meta = type(
+        "Meta",
+        (),
+        {"model": model, "exclude": ("translations",), "formfield_callback": _formfield},
+    )
     return type(
         f"{model.__name__}TranslationsForm",
         (base,),
