@@ -52,6 +52,7 @@ def newsroom(db, frozen):
     stories = [
         ArticleFactory(
             title=f"Story {n}",
+            dek="A short dek.",
             category=section,
             authors=[ani, aram],
             tags=["politics", "yerevan"],
@@ -59,7 +60,9 @@ def newsroom(db, frozen):
         )
         for n in range(5)
     ]
-    ArticleFactory(title="Elsewhere", category=plain, authors=[aram], tags=["politics"])
+    ArticleFactory(
+        title="Elsewhere", dek="Another dek.", category=plain, authors=[aram], tags=["politics"]
+    )
     TagTranslation.objects.create(
         tag=Tag.objects.get(slug="politics"), names={"hy": "Քաղաքականություն"}
     )
