@@ -277,7 +277,8 @@ class Article(models.Model):
 
     @property
     def tag_names(self):
-        """The tags' names in the order they were given (see `load_tag_names()`)."""
+        """The tags' names (in the active language) in the order they were given
+        (see `load_tag_names()`)."""
         if not hasattr(self, "_tag_names"):
             load_tag_names([self])
         return self._tag_names
