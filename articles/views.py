@@ -355,7 +355,7 @@ class SearchView(TemplateView):
         context = super().get_context_data(**kwargs)
         # The section menu of the form; the category filter is looked up in it.
         # Read once, when first needed (a QuerySet keeps its rows): not for a bad page.
-        categories = Category.objects.order_by("order", "name").only("name", "slug")
+        categories = Category.objects.order_by("order", "name").only("name", "slug", "translations")
         form = search.SearchForm(self.request.GET, categories=categories)
         form.is_valid()
         if form.has_error("page"):
