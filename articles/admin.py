@@ -17,6 +17,7 @@ from . import hooks, search, services
 from .admin_desk import DeskAdminMixin
 from .admin_editions import ArticleEditionsMixin
 from .admin_merge import ArticleMergeMixin
+from .admin_tags import TagAdmin  # noqa: F401 (registers the tag admin)
 from .admin_trash import ArticleTrashMixin
 from .admin_views import ArticleAdminViewsMixin
 from .forms import ArticleAdminForm, ScheduleForm

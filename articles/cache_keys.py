@@ -31,7 +31,7 @@ from categories.models import Category
 from images.models import Image
 from images.signals import renditions_changed
 
-from .models import Article, ArticleAuthor, ArticleRedirect, Correction
+from .models import Article, ArticleAuthor, ArticleRedirect, Correction, TagTranslation
 from .preview import PREVIEW_PARAM
 from .signals import article_changed, article_went_live
 
@@ -252,6 +252,8 @@ def register():
     )
     registry.watch(Author, lambda row, deleted: {author(row.pk), SITEMAP})
     registry.watch(Tag, lambda row, deleted: {tag(row.pk), SITEMAP})
+    # A tag's names in the other editions show wherever the tag does.
+    registry.watch(TagTranslation, lambda row, deleted: {tag(row.pk)})
     registry.watch(TaggedItem, tagged_item)
     registry.watch(Image, lambda row, deleted: {image(row.pk)})
     registry.watch_m2m(Article.tags.through, article_tags_changed)

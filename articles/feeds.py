@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from authors.models import Author
@@ -29,7 +30,7 @@ from categories.models import Category
 
 from . import cache_keys
 from .html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
-from .models import Article, load_tag_names
+from .models import Article, load_tag_names, with_local_name
 from .seo import absolute_url, edition_language, edition_site_name
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -334,12 +335,12 @@ class ArticleFeed(Feed):
             "description": escape(article.excerpt, quote=False),
             "pubdate": article.publish_at,
             "updateddate": article.modified_at,
-            "categories": [article.category.name, *article.tag_names],
+            "categories": [article.category.local_name, *article.tag_names],
             "enclosures": ([(media["url"], str(media["length"]), media["type"])] if media else []),
             "extra": {
                 "content_html": full_content(article, url) if mode == FULL else None,
                 "creators": [
-                    (author.name, absolute_url(author.get_absolute_url()))
+                    (author.local_name, absolute_url(author.get_absolute_url()))
                     for author in article.ordered_authors
                 ],
                 "media": media,
@@ -396,7 +397,7 @@ class SectionFeedMixin:
         return {"slug": obj.slug}
 
     def title(self, obj):
-        return f"{edition_site_name()} – {obj.name}"
+        return f"{edition_site_name()} – {obj.local_name}"
 
     def link(self, obj):
         return absolute_url(self.page_url(obj))
@@ -418,7 +419,9 @@ class CategoryFeed(SectionFeedMixin, ArticleFeed):
         return get_object_or_404(Category.objects.prefetch_related("children"), slug=slug)
 
     def description(self, obj):
-        return obj.description or f"{obj.name}: the latest stories from {settings.SITE_NAME}."
+        return obj.local_description or gettext(
+            "%(section)s: the latest stories from %(site)s."
+        ) % {"section": obj.local_name, "site": settings.SITE_NAME}
 
     def cache_keys(self, obj):
         key = cache_keys.section(obj.pk)
@@ -445,11 +448,20 @@ class TagFeed(SectionFeedMixin, ArticleFeed):
     url_name = "articles:tag-feed"
     slug_field_length = Tag._meta.get_field("slug").max_length
 
+    def get_object(self, request, slug):
+        if len(slug) > self.slug_field_length:
+            raise Tag.DoesNotExist
+        tags = Tag.objects.select_related("translation")
+        return with_local_name(get_object_or_404(tags, slug=slug))
+
     def page_url(self, obj):
         return reverse("articles:tag", kwargs={"slug": obj.slug})
 
     def description(self, obj):
-        return f"Stories tagged {obj.name} from {settings.SITE_NAME}."
+        return gettext("Stories tagged %(tag)s from %(site)s.") % {
+            "tag": obj.local_name,
+            "site": settings.SITE_NAME,
+        }
 
     def cache_keys(self, obj):
         key = cache_keys.tag(obj.pk)
@@ -472,7 +484,10 @@ class AuthorFeed(SectionFeedMixin, ArticleFeed):
     slug_field_length = Author._meta.get_field("slug").max_length
 
     def description(self, obj):
-        return f"Stories by {obj.name} from {settings.SITE_NAME}."
+        return gettext("Stories by %(author)s from %(site)s.") % {
+            "author": obj.local_name,
+            "site": settings.SITE_NAME,
+        }
 
     def cache_keys(self, obj):
         key = cache_keys.author(obj.pk)

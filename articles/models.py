@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import clear_url_caches, get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import uri_to_iri
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
@@ -289,7 +289,8 @@ class Article(models.Model):
 
     @property
     def tag_names(self):
-        """The tags' names in the order they were given (see `load_tag_names()`)."""
+        """The tags' names (in the active language) in the order they were given
+        (see `load_tag_names()`)."""
         if not hasattr(self, "_tag_names"):
             load_tag_names([self])
         return self._tag_names
@@ -312,7 +313,8 @@ class Article(models.Model):
     def tag_list(self):
         """The tags in the order they were given."""
         if not hasattr(self, "_tag_list"):
-            self._tag_list = list(self.tags.order_by("taggit_taggeditem_items__id"))
+            tags = self.tags.select_related("translation").order_by("taggit_taggeditem_items__id")
+            self._tag_list = [with_local_name(tag) for tag in tags]
         return self._tag_list
 
     @property
@@ -337,10 +339,12 @@ class Article(models.Model):
             content_type=ContentType.objects.get_for_model(Article), object_id=self.pk
         ).order_by("id")
         self._tag_list = [
-            Tag(pk=pk, name=name, slug=slug)
-            for pk, name, slug in tagged.values_list("tag_id", "tag__name", "tag__slug")
+            with_local_name(Tag(pk=pk, name=name, slug=slug), names)
+            for pk, name, slug, names in tagged.values_list(
+                "tag_id", "tag__name", "tag__slug", "tag__translation__names"
+            )
         ]
-        self._tag_names = [tag.name for tag in self._tag_list]
+        self._tag_names = [tag.local_name for tag in self._tag_list]
         if bylines and not bylines[0].corrected:
             self._correction_list = []
         else:
@@ -411,14 +415,52 @@ def load_tag_names(articles):
             content_type=ContentType.objects.get_for_model(Article), object_id__in=list(by_article)
         )
         .order_by("id")
-        .values_list("object_id", "tag__name", "tag_id")
+        .values_list("object_id", "tag__name", "tag_id", "tag__translation__names")
     )
-    for pk, name, tag_id in tagged:
-        by_article[pk].append(name)
+    for pk, name, tag_id, names in tagged:
+        by_article[pk].append(tag_name_in_language(name, names))
         ids[pk].append(tag_id)
     for article in articles:
         article._tag_names = by_article[article.pk]
         article._tag_ids = ids[article.pk]
+
+
+class TagTranslation(models.Model):
+    """A tag's names in the other editions (`{"hy": "Քաղաքականություն"}`).
+
+    taggit's Tag is not this project's model, so its names per language live beside
+    it, one row per translated tag: read in the same query as the tag (a join on the
+    primary key), never a query per tag. JSON rather than a row per language: the
+    editions come from the environment, and the schema must not depend on them.
+    """
+
+    tag = models.OneToOneField(
+        Tag, on_delete=models.CASCADE, primary_key=True, related_name="translation"
+    )
+    names = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return str(self.tag)
+
+
+def tag_name_in_language(name, names):
+    """`names[<active language>]`, else the tag's own `name`."""
+    language = translation.get_language()
+    if not (names and language):
+        return name
+    return names.get(language) or names.get(language.split("-")[0]) or name
+
+
+def with_local_name(tag, names=None):
+    """Set `tag.local_name`, the tag's name in the active language; `names` (the
+    TagTranslation's) when read with the tag, else its loaded `translation`."""
+    if names is None and Tag.translation.is_cached(tag):
+        try:
+            names = tag.translation.names
+        except TagTranslation.DoesNotExist:
+            names = None
+    tag.local_name = tag_name_in_language(tag.name, names)
+    return tag
 
 
 def _address(slug, publish_at, edition=None):

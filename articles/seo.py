@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from images.renditions import og_image
 
@@ -112,7 +113,11 @@ def publisher():
 def author_entity(author):
     """A byline as a schema.org Person or Organization (authors.Author.kind)."""
     kind = "Organization" if author.kind == author.Kind.ORGANIZATION else "Person"
-    entity = {"@type": kind, "name": author.name, "url": absolute_url(author.get_absolute_url())}
+    entity = {
+        "@type": kind,
+        "name": author.local_name,
+        "url": absolute_url(author.get_absolute_url()),
+    }
     same_as = [url for _label, url in author.social_links]
     if same_as:
         entity["sameAs"] = same_as
@@ -136,7 +141,7 @@ def news_article(article):
         # Without a byline the story is the publisher's own.
         "author": authors or [publisher()],
         "publisher": publisher(),
-        "articleSection": article.category.name,
+        "articleSection": article.category.local_name,
         "keywords": article.tag_names,
         "inLanguage": article_language(article),
         "isAccessibleForFree": True,
@@ -225,8 +230,8 @@ def article_breadcrumbs(article):
     # The parent is named only when the view loaded it: metadata never adds a query.
     parent_field = type(category)._meta.get_field("parent")
     if category.parent_id and parent_field.is_cached(category):
-        trail.append((category.parent.name, absolute_url(category.parent.get_absolute_url())))
-    trail.append((category.name, absolute_url(category.get_absolute_url())))
+        trail.append((category.parent.local_name, absolute_url(category.parent.get_absolute_url())))
+    trail.append((category.local_name, absolute_url(category.get_absolute_url())))
     trail.append((article.title, absolute_url(article.get_absolute_url())))
     return breadcrumb_list(trail)
 
@@ -312,7 +317,7 @@ def article_meta(article, translations=()):
         canonical=article.canonical_url or url,
         published_time=iso(article.publish_at),
         modified_time=iso(article.modified_at),
-        section=article.category.name,
+        section=article.category.local_name,
         tags=article.tag_names,
         authors=[absolute_url(a.get_absolute_url()) for a in article.ordered_authors],
     )
@@ -331,13 +336,15 @@ def home_meta():
 
 
 def category_meta(category, page=1):
+    name = category.local_name
     return page_meta(
-        title=category.name,
-        description=category.description or f"{category.name}: the latest stories.",
+        title=name,
+        description=category.local_description
+        or gettext("%(section)s: the latest stories.") % {"section": name},
         url=paged_url(category.get_absolute_url(), page),
         feeds=[
             _feed(
-                f"{settings.SITE_NAME} – {category.name}",
+                f"{settings.SITE_NAME} – {name}",
                 "articles:category-feed",
                 slug=category.slug,
             )
@@ -346,11 +353,12 @@ def category_meta(category, page=1):
 
 
 def tag_meta(tag, page=1):
+    name = getattr(tag, "local_name", tag.name)
     return page_meta(
-        title=tag.name,
-        description=f"Stories tagged {tag.name}.",
+        title=name,
+        description=gettext("Stories tagged %(tag)s.") % {"tag": name},
         url=paged_url(reverse("articles:tag", kwargs={"slug": tag.slug}), page),
-        feeds=[_feed(f"{settings.SITE_NAME} – {tag.name}", "articles:tag-feed", slug=tag.slug)],
+        feeds=[_feed(f"{settings.SITE_NAME} – {name}", "articles:tag-feed", slug=tag.slug)],
     )
 
 
@@ -361,15 +369,20 @@ def author_meta(author, page=1):
             "url": absolute_url(author.photo.url),
             "width": None,
             "height": None,
-            "alt": author.name,
+            "alt": author.local_name,
         }
     return page_meta(
-        title=author.name,
-        description=author.bio or f"Stories by {author.name}.",
+        title=author.local_name,
+        description=author.local_bio
+        or gettext("Stories by %(author)s.") % {"author": author.local_name},
         url=paged_url(author.get_absolute_url(), page),
         image=image,
         feeds=[
-            _feed(f"{settings.SITE_NAME} – {author.name}", "articles:author-feed", slug=author.slug)
+            _feed(
+                f"{settings.SITE_NAME} – {author.local_name}",
+                "articles:author-feed",
+                slug=author.slug,
+            )
         ],
         json_ld=[{"@context": SCHEMA, "@type": "ProfilePage", "mainEntity": author_entity(author)}],
     )

@@ -26,7 +26,7 @@ from images.renditions import with_renditions
 
 from . import bodyimages, cache_keys, editions, hooks, search, seo
 from .cards import Cards
-from .models import Article, ArticleBodyImage, ArticleRedirect
+from .models import Article, ArticleBodyImage, ArticleRedirect, with_local_name
 from .preview import can_preview
 from .querysets import RELATED_TAGS
 from .templatetags import seo as seo_tags
@@ -330,7 +330,8 @@ class TagView(CardListingMixin, ListView):
 
     @cached_property
     def tag(self):
-        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+        tags = Tag.objects.select_related("translation")
+        return with_local_name(get_object_or_404(tags, slug=self.kwargs["slug"]))
 
     def get_queryset(self):
         # Recorded before the page is counted, so that an empty tag's cached 404 ends
@@ -363,7 +364,7 @@ class SearchView(TemplateView):
         context = super().get_context_data(**kwargs)
         # The section menu of the form; the category filter is looked up in it.
         # Read once, when first needed (a QuerySet keeps its rows): not for a bad page.
-        categories = Category.objects.order_by("order", "name").only("name", "slug")
+        categories = Category.objects.order_by("order", "name").only("name", "slug", "translations")
         form = search.SearchForm(self.request.GET, categories=categories)
         form.is_valid()
         if form.has_error("page"):

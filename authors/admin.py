@@ -8,7 +8,10 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db import models
 from django.utils.text import slugify
 
+from .forms import translation_fieldsets, translations_form
 from .models import Author
+
+TRANSLATED = {"name": forms.TextInput, "bio": forms.Textarea}
 
 
 @admin.register(Author)
@@ -28,6 +31,7 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
+    exclude = ("translations",)
     fieldsets = [
         (None, {"fields": ("name", "slug", "kind", "bio", "photo", "user", "email")}),
         (
@@ -45,6 +49,14 @@ class AuthorAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # Built per request: the inputs follow the editions (settings.LANGUAGES).
+        kwargs["form"] = translations_form(Author, TRANSLATED)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return [*super().get_fieldsets(request, obj), *translation_fieldsets(TRANSLATED)]
 
 
 # -- the user admin: a login's byline -------------------------------------------

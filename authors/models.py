@@ -3,7 +3,23 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import slugify
+
+
+def in_language(translations, field, default):
+    """`translations[<active language>][field]`, else `default` (the default edition's).
+
+    Names per language live on the row as JSON (`{"hy": {"name": "Անի Հովհաննիսյան"}}`): the
+    editions come from the environment, so the schema must not depend on them (no
+    column per language), and a page that shows a hundred names reads no extra row
+    for them (no side table to join or prefetch).
+    """
+    language = translation.get_language()
+    if not (translations and language):
+        return default
+    entry = translations.get(language) or translations.get(language.split("-")[0]) or {}
+    return entry.get(field) or default
 
 
 class Author(models.Model):
@@ -44,11 +60,28 @@ class Author(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Name and bio in the other editions: {"hy": {"name": "…", "bio": "…"}}.',
+    )
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def local_name(self):
+        """The name in the active language (Armenian script on the Armenian edition),
+        else the default edition's name."""
+        return in_language(self.translations, "name", self.name)
+
+    @property
+    def local_bio(self):
+        """The bio in the active language, else the default edition's."""
+        return in_language(self.translations, "bio", self.bio)
 
     @staticmethod
     def cache_key_for(pk):

@@ -1,9 +1,13 @@
 """The categories admin: editors manage sections, their order and which the home page shows."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from .forms import translation_fieldsets, translations_form
 from .models import Category
+
+TRANSLATED = {"name": forms.TextInput, "description": forms.Textarea}
 
 
 @admin.register(Category)
@@ -14,6 +18,18 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
+    exclude = ("translations",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        # Built per request: the inputs follow the editions (settings.LANGUAGES).
+        kwargs["form"] = translations_form(Category, TRANSLATED)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        extra = translation_fieldsets(TRANSLATED)
+        shown_apart = {name for _, options in extra for name in options["fields"]}
+        fields = [name for name in self.get_fields(request, obj) if name not in shown_apart]
+        return [(None, {"fields": fields}), *extra]
 
     def get_queryset(self, request):
         return (

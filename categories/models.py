@@ -3,7 +3,23 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import slugify
+
+
+def in_language(translations, field, default):
+    """`translations[<active language>][field]`, else `default` (the default edition's).
+
+    Names per language live on the row as JSON (`{"hy": {"name": "Արցախ"}}`): the
+    editions come from the environment, so the schema must not depend on them (no
+    column per language), and a page that shows a hundred names reads no extra row
+    for them (no side table to join or prefetch).
+    """
+    language = translation.get_language()
+    if not (translations and language):
+        return default
+    entry = translations.get(language) or translations.get(language.split("-")[0]) or {}
+    return entry.get(field) or default
 
 
 class Category(models.Model):
@@ -49,12 +65,29 @@ class Category(models.Model):
         "They stay in this category's own feed.",
     )
 
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Name and description in the other editions: {"hy": {"name": "…", '
+        '"description": "…"}}.',
+    )
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
 
     def __str__(self):
         return self.name
+
+    @property
+    def local_name(self):
+        """The name in the active language, else the default edition's name."""
+        return in_language(self.translations, "name", self.name)
+
+    @property
+    def local_description(self):
+        """The description in the active language, else the default edition's."""
+        return in_language(self.translations, "description", self.description)
 
     @staticmethod
     def cache_key_for(pk):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from articles.models import Article
 
@@ -94,7 +95,7 @@ def confirmation(subscriber):
         "hours": settings.NEWSLETTER_CONFIRM_MAX_AGE // 3600,
     }
     return EmailMultiAlternatives(
-        subject=f"Confirm your subscription to {settings.SITE_NAME}",
+        subject=gettext("Confirm your subscription to %(site)s") % {"site": settings.SITE_NAME},
         body=render_to_string("newsletters/email/confirm.txt", context),
         from_email=settings.NEWSLETTER_FROM_EMAIL,
         to=[subscriber.email],
@@ -108,7 +109,7 @@ def already_subscribed(subscriber):
         "site_name": settings.SITE_NAME,
     }
     return EmailMultiAlternatives(
-        subject=f"Your {settings.SITE_NAME} newsletter subscription",
+        subject=gettext("Your %(site)s newsletter subscription") % {"site": settings.SITE_NAME},
         body=render_to_string("newsletters/email/already.txt", context),
         from_email=settings.NEWSLETTER_FROM_EMAIL,
         to=[subscriber.email],

@@ -339,6 +339,10 @@ EDITION_ASCII_SLUGS = env.list("EDITION_ASCII_SLUGS", default=[])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# The public interface's own catalogue (Armenian: locale/hy), and date formats per
+# language: Django ships none for Armenian (newsroom/formats/).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

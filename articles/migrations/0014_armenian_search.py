@@ -91,7 +91,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0012_article_language_translation_group"),
+        ("articles", "0013_tag_translation"),
     ]
 
     operations = [

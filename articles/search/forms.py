@@ -9,6 +9,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext_lazy
 
 from authors.models import Author
 
@@ -43,7 +44,9 @@ class DayField(forms.Field):
             return when
         except ValueError:
             raise ValidationError(
-                "“%(value)s” is not a date (use YYYY-MM-DD): the “%(label)s” date was ignored.",
+                gettext(
+                    "“%(value)s” is not a date (use YYYY-MM-DD): the “%(label)s” date was ignored."
+                ),
                 code="invalid",
                 params={"value": value[:40], "label": self.label},
             ) from None
@@ -60,9 +63,11 @@ class PageField(forms.Field):
         try:
             number = int(value)
         except ValueError:
-            raise ValidationError("That page number is not an integer", code="invalid") from None
+            raise ValidationError(
+                gettext("That page number is not an integer"), code="invalid"
+            ) from None
         if number < 1:
-            raise ValidationError("That page number is less than 1", code="min_page")
+            raise ValidationError(gettext("That page number is less than 1"), code="min_page")
         return number
 
 
@@ -83,8 +88,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword: these two cannot be declared above.
-        self.fields["from"] = DayField(required=False, label="from")
-        self.fields["to"] = DayField(required=False, label="to")
+        self.fields["from"] = DayField(required=False, label=pgettext_lazy("date range", "from"))
+        self.fields["to"] = DayField(required=False, label=pgettext_lazy("date range", "to"))
         self.order_fields(["q", *FILTERS, "page"])
         self.categories = categories
         self.query_was_cut = False
@@ -101,7 +106,7 @@ class SearchForm(forms.Form):
         found = next((category for category in self.categories if category.slug == slug), None)
         if found is None:
             raise ValidationError(
-                "There is no section “%(slug)s”: showing results from all.",
+                gettext("There is no section “%(slug)s”: showing results from all."),
                 code="unknown",
                 params={"slug": slug[:100]},
             )
@@ -114,7 +119,7 @@ class SearchForm(forms.Form):
         found = next((a for a in Author.objects.filter(slug=slug[:200]) if a.slug == slug), None)
         if found is None:
             raise ValidationError(
-                "There is no author “%(slug)s”: showing results from all.",
+                gettext("There is no author “%(slug)s”: showing results from all."),
                 code="unknown",
                 params={"slug": slug[:100]},
             )
@@ -145,10 +150,11 @@ class SearchForm(forms.Form):
         notes = []
         if self.query_was_cut:
             notes.append(
-                f"Your search was long: only its first {MAX_QUERY_LENGTH} characters were used."
+                gettext("Your search was long: only its first %(count)d characters were used.")
+                % {"count": MAX_QUERY_LENGTH}
             )
         for name in FILTERS:
             notes.extend(self.errors.get(name, []))
         if self.dates_swapped:
-            notes.append("The dates were the wrong way round: they were swapped.")
+            notes.append(gettext("The dates were the wrong way round: they were swapped."))
         return notes

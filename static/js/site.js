@@ -4,15 +4,44 @@
 
   var MINUTE = 60e3, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
 
-  // "12 hours ago", "2 days ago"; null past a week (the printed date stays).
-  function relativeTime(then, now) {
+  // The words of languages whose data a browser may lack (Chromium ships no Armenian
+  // in its Intl data and answers in English): CLDR's patterns, one form per unit
+  // (Armenian puts the singular after a number).
+  var WORDS = {
+    hy: { minute: "{n} րոպե առաջ", hour: "{n} ժամ առաջ", day: "{n} օր առաջ" }
+  };
+
+  function wording(lang) {
+    var base = (lang || "").toLowerCase().split("-")[0];
+    var supported = window.Intl && Intl.RelativeTimeFormat &&
+      Intl.RelativeTimeFormat.supportedLocalesOf([lang]).length > 0;
+    if (!supported && WORDS[base]) {
+      var words = WORDS[base];
+      return function (n, unit) { return words[unit].replace("{n}", n); };
+    }
+    if (!window.Intl || !Intl.RelativeTimeFormat) return null;
+    try {
+      var format = new Intl.RelativeTimeFormat(lang, { numeric: "always" });
+      return function (n, unit) { return format.format(-n, unit); };
+    } catch (error) {
+      return null;  // a language tag the browser refuses
+    }
+  }
+
+  // "12 hours ago", "2 days ago" in the page's language (<html lang>), worded by the
+  // browser (Intl.RelativeTimeFormat) or WORDS; null past a week, or when neither
+  // knows the language (the printed date stays). Under a minute: the page's own
+  // words (<html data-just-now>).
+  function relativeTime(then, now, lang) {
     var diff = now - then;
     if (isNaN(diff) || diff < -MINUTE || diff >= 7 * DAY) return null;
-    if (diff < MINUTE) return "just now";
-    function ago(n, unit) { return n + " " + unit + (n === 1 ? "" : "s") + " ago"; }
-    if (diff < HOUR) return ago(Math.floor(diff / MINUTE), "minute");
-    if (diff < DAY) return ago(Math.floor(diff / HOUR), "hour");
-    return ago(Math.floor(diff / DAY), "day");
+    var root = document.documentElement;
+    var say = wording(lang || root.lang || "en");
+    if (!say) return null;
+    if (diff < MINUTE) return root.getAttribute("data-just-now") || null;
+    if (diff < HOUR) return say(Math.floor(diff / MINUTE), "minute");
+    if (diff < DAY) return say(Math.floor(diff / HOUR), "hour");
+    return say(Math.floor(diff / DAY), "day");
   }
   window.newsroomRelativeTime = relativeTime;
 
@@ -32,7 +61,7 @@
       button.hidden = false;
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(button.dataset.copy).then(function () {
-          button.textContent = "Link copied";
+          button.textContent = button.dataset.copied || "Link copied";
         });
       });
     });
