@@ -237,15 +237,23 @@ class ArticleQuerySet(models.QuerySet):
             stories_of = f"JOIN {articles} a ON a.id = candidates.id"
         sql = (
             f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, a.language, "  # nosec B608 # noqa: S608
-            f"c.name AS category_name, c.slug AS category_slug "
+            f"c.name AS category_name, c.slug AS category_slug, "
+            f"c.translations AS category_translations "
             f"FROM {candidates} {stories_of} "
             f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "
             f"ORDER BY candidates.shared DESC, a.publish_at DESC, a.id DESC LIMIT %s"
         )
         stories = list(self.model.objects.raw(sql, [*params, *live_a_params, limit]))
+        names = category_model._meta.get_field("translations")
         for story in stories:
+            translations = story.category_translations
+            if isinstance(translations, str):  # a raw column: JSON text
+                translations = names.from_db_value(translations, None, connection)
             story.category = category_model(
-                pk=story.category_id, name=story.category_name, slug=story.category_slug
+                pk=story.category_id,
+                name=story.category_name,
+                slug=story.category_slug,
+                translations=translations or {},
             )
         return stories
 

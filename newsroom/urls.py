@@ -45,7 +45,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),
     path("", include("readership.urls")),
-    path("newsletter/", include("newsletters.urls")),
     # The site's, once: it names every edition's sitemaps.
     path("robots.txt", sitemaps.robots_txt, name="robots"),
 ]
@@ -55,6 +54,8 @@ urlpatterns += edition_patterns(
     path("", include("caching.urls")),
     path("category/", include("categories.urls")),
     path("author/", include("authors.urls")),
+    # Sign-up and preferences in the reader's edition's language (/hy/newsletter/).
+    path("newsletter/", include("newsletters.urls")),
     path("", include("articles.urls")),
 )
 # Read APIs: /wp-json/ (WordPress's) and /api/v1/ (the project's own).

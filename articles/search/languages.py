@@ -12,7 +12,6 @@ prefixes (`արցախ:*`). README.md, "Search", says what that finds and what it
 import re
 
 from django.contrib.postgres.search import SearchQuery
-from django.utils import translation
 
 from .. import editions
 
@@ -60,17 +59,8 @@ _PREFIXED_LEXEME = f"'([{_ARMENIAN_LETTERS}]{{{MIN_PREFIX},}})'"
 
 
 def current():
-    """The edition of the page being rendered: the active language as an edition code
-    (the default edition when it is none of them)."""
-    code = translation.get_language()
-    if code:
-        try:
-            found = translation.get_supported_language_variant(code)
-        except LookupError:
-            found = None
-        if found in editions.codes():
-            return found
-    return editions.default()
+    """The edition of the page being rendered (articles.editions.current())."""
+    return editions.current()
 
 
 def language_filter(edition):

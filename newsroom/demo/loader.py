@@ -171,6 +171,9 @@ class DemoLoader:
                 "description": spec.get("description", ""),
                 "order": spec.get("order", 0),
                 "parent_id": self.categories[spec["parent"]].pk if spec.get("parent") else None,
+                "translations": translations.names_in_editions(
+                    translations.SECTIONS.get(spec["slug"]), editions.codes()
+                ),
             }
             category, created, changed = _upsert(
                 Category, existing.get(spec["slug"]), spec["slug"], values
@@ -200,6 +203,9 @@ class DemoLoader:
                 "x_url": spec.get("x_url", ""),
                 "mastodon_url": spec.get("mastodon_url", ""),
                 "bluesky_url": spec.get("bluesky_url", ""),
+                "translations": translations.names_in_editions(
+                    translations.AUTHORS.get(spec["slug"]), editions.codes()
+                ),
             }
             author, created, changed = _upsert(
                 Author, existing.get(spec["slug"]), spec["slug"], values
