@@ -9,7 +9,7 @@ from django.contrib import admin
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from categories.forms import field_name, other_editions
+from languages.forms import field_name, other_editions
 
 from .models import TagTranslation
 

@@ -8,7 +8,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db import models
 from django.utils.text import slugify
 
-from .forms import translation_fieldsets, translations_form
+from languages.forms import translation_fieldsets, translations_form
+
 from .models import Author
 
 TRANSLATED = {"name": forms.TextInput, "bio": forms.Textarea}

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
-from .forms import translation_fieldsets, translations_form
+from languages.forms import translation_fieldsets, translations_form
+
 from .models import Category
 
 TRANSLATED = {"name": forms.TextInput, "description": forms.Textarea}
