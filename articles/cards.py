@@ -11,19 +11,15 @@ The rows come from the queryset the batch is given (`Article.objects.card_batch(
 so this module needs nothing of the models.
 """
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from caching import fragments
 
 
 def card_name(pk):
-    """The fragment name of a story's cards (every variant in one entry); one per
-    language of the interface on a site of several editions (its words, dates and
-    section names differ)."""
-    if len(settings.LANGUAGES) > 1:
-        return f"card:{pk}:{translation.get_language()}"
+    """The fragment name of a story's cards (every variant in one entry); kept per
+    language on a site of several editions by the fragment store itself
+    (caching.fragments)."""
     return f"card:{pk}"
 
 

@@ -9,7 +9,6 @@ in widgets.apps. The section navigation is part of each page, under the key
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from articles import cache_keys
 from caching import fragments, keys
@@ -61,10 +60,8 @@ def category_nav(context):
     if category is None and article is not None:
         category = article.category
     current_slug = getattr(category, "slug", None)
+    # Per language on a site of several editions: the fragment store keeps them apart.
     name = f"category-nav:{current_slug or ''}"
-    if len(settings.LANGUAGES) > 1:
-        # Section names and the bar's label differ from one language to another.
-        name += f":{translation.get_language()}"
     found = fragments.get_many([name])
     if name in found:
         return found[name]
