@@ -13,35 +13,16 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
+
+from caching.addresses import reverse_once
 
 REST_ROUTE = "rest_route"
 # What a route may look like (anything else is left to the home page).
 ROUTE = re.compile(r"/?[A-Za-z0-9_\-./]*")
 
 
-# Per process: the addresses these middleware compare every request with, reversed
-# once per URLconf, script prefix and language instead of on every request.
-_reversed = {}
-
-
-def _reverse_once(name):
-    key = (
-        name,
-        settings.ROOT_URLCONF,
-        get_urlconf(),
-        get_script_prefix(),
-        translation.get_language(),
-    )
-    path = _reversed.get(key)
-    if path is None:
-        path = _reversed[key] = reverse(name)
-    return path
-
-
 def _api_prefix():
-    return _reverse_once("wp:index")
+    return reverse_once("wp:index")
 
 
 def _normalised_query(query_string):
@@ -107,4 +88,4 @@ class ApiDiscoveryMiddleware:
 
 
 def _admin_prefixes():
-    return (_reverse_once("admin:index"),)
+    return (reverse_once("admin:index"),)

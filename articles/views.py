@@ -124,8 +124,48 @@ class ArticleDetailView(DetailView):
     MAIN_TEMPLATE = "articles/includes/article_main.html"
     RELATED_TEMPLATE = "articles/includes/related.html"
 
+    # What the page needs of a live story's row when its fragments are cached: kept
+    # in the cache with them (`article-row:<slug>`, shown as `article:<id>`), so that
+    # a page rendered again for a story that did not change reads no row at all.
+    # In the model's order of fields, as Model.from_db() takes them.
+    ROW_FIELDS = tuple(
+        field.attname
+        for field in Article._meta.concrete_fields
+        if field.attname
+        in {
+            "id",
+            "slug",
+            "title",
+            "excerpt",
+            "status",
+            "publish_at",
+            "language",
+            "translation_group",
+            "category_id",
+            "featured_image_id",
+        }
+    )
+
     def get_queryset(self):
         return Article.objects.select_related("category", "featured_image")
+
+    def remembered(self):
+        """The live story at this slug as last rendered (only the fields of ROW_FIELDS,
+        the others deferred), from the cache; None when not cached."""
+        name = self.row_name(self.kwargs["slug"])
+        found = fragments.get_many([name])
+        self.row_since = found.since
+        # Written by this code with these fields (not by an older version's).
+        if name not in found or found[name][0] != self.ROW_FIELDS:
+            return None
+        _, values, self.facts = found[name]
+        article = Article.from_db(None, self.ROW_FIELDS, values)
+        article._remembered = True
+        return article
+
+    @staticmethod
+    def row_name(slug):
+        return f"article-row:{slug}"
 
     def get_object(self, queryset=None):
         article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
@@ -155,7 +195,7 @@ class ArticleDetailView(DetailView):
         return images
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        self.object = self.remembered() or self.get_object()
         if self.object.edition not in (None, editions.current()):
             # Asked under another edition's prefix (an old link, a hand-made address):
             # the story answers in its own edition only.
@@ -178,10 +218,21 @@ class ArticleDetailView(DetailView):
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
+    @cached_property
+    def facts(self):
+        """What the page shows of the story beyond its fragments: {description (its
+        excerpt), nav_section_slug (its section, marked in the navigation)}. Kept with
+        the row (remembered())."""
+        article = self.object
+        return {"description": article.excerpt, "nav_section_slug": article.category.slug}
+
     def get_context_data(self, **kwargs):
+        parts = self.fragments()
+        # The row may have been loaded in full by fragments() (self.object).
+        kwargs["object"] = self.object
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_live
-        context.update(self.fragments())
+        context.update(self.facts, **parts)
         return context
 
     def fragments(self):
@@ -192,6 +243,21 @@ class ArticleDetailView(DetailView):
         found = fragments.get_many(list(names.values())) if article.is_live else {}
         html = {part: found[name] for part, name in names.items() if name in found}
         built = {}
+        if getattr(article, "_remembered", False):
+            if len(html) < len(names):
+                # A fragment is missing: it is built from the whole row.
+                article = self.object = self.get_object()
+        elif article.is_live:
+            built[self.row_name(article.slug)] = (
+                (
+                    self.ROW_FIELDS,
+                    tuple(getattr(article, name) for name in self.ROW_FIELDS),
+                    self.facts,
+                ),
+                {cache_keys.article(article.pk), cache_keys.section(article.category_id)},
+            )
+            # Stored only when nothing was purged since the row was read.
+            found.since = self.row_since
         if "meta" not in html or "main" not in html:
             images = self.prepare(article)
             body = bodyimages.render(article.body, images)

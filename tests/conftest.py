@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from caching.middleware import forget_local_copies
+from newsroom.security import forget_local_counts
 from newsroom.celery import app as celery_app
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
     cache.clear()
     # Emptied behind the page cache's back: its per-process copies go too.
     forget_local_copies()
+    forget_local_counts()
     settings.MEDIA_ROOT = tmp_path / "media"
     eager = "worker" not in request.keywords
     previous = celery_app.conf.task_always_eager

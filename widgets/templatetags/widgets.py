@@ -55,11 +55,15 @@ def render_breaking_news():
 @register.simple_tag(takes_context=True)
 def category_nav(context):
     """The top-level sections, marking the one being shown."""
-    category = context.get("category")
-    article = context.get("article")
-    if category is None and article is not None:
-        category = article.category
-    current_slug = getattr(category, "slug", None)
+    if "nav_section_slug" in context:
+        # Named by the view (a story's page: its row may not be loaded).
+        current_slug = context["nav_section_slug"]
+    else:
+        category = context.get("category")
+        article = context.get("article")
+        if category is None and article is not None:
+            category = article.category
+        current_slug = getattr(category, "slug", None)
     # Per language on a site of several editions: the fragment store keeps them apart.
     name = f"category-nav:{current_slug or ''}"
     found = fragments.get_many([name])
