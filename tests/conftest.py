@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from caching.middleware import forget_local_copies
-from newsroom.security import forget_local_counts
 from newsroom.celery import app as celery_app
+from newsroom.security import forget_local_counts
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_DIR / "test-artifacts"
