@@ -1,5 +1,10 @@
 """The benchmark's uncached renderings; only bench.settings installs these.
 
+"Stack": a request carrying X-Bench-Stack (and X-Bench-Bypass) goes through every
+middleware of the site, the page cache's rendering path included, and is answered
+with the floor's fixed page where URL resolution and the view would begin
+(StackProbeMiddleware, last): what the request stack costs on its own.
+
 "Bypass": a request carrying X-Bench-Bypass skips the page cache (its fragments and
 holes are still read from the cache), through BypassPageCacheMiddleware in the page
 cache's place. "Cold": a request carrying X-Bench-Cold sees every cache empty.
@@ -12,11 +17,26 @@ what they store is thrown away with the request, so the next one is as cold.
 
 from django.core.cache import caches
 from django.core.cache.backends import locmem
+from django.http import HttpResponse
 
+from bench.floor_urls import PAGE
 from caching.middleware import PageCacheMiddleware
 
 BYPASS_HEADER = "X-Bench-Bypass"
 HEADER = "HTTP_X_BENCH_COLD"
+STACK_HEADER = "X-Bench-Stack"
+
+
+class StackProbeMiddleware:
+    """Last of the chain: the floor's page for a request carrying STACK_HEADER."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_BENCH_STACK" in request.META:
+            return HttpResponse(PAGE)
+        return self.get_response(request)
 
 
 class BypassPageCacheMiddleware(PageCacheMiddleware):

@@ -18,7 +18,9 @@ ports of 127.0.0.1:
 
 For the home page, an article, a category page and the RSS feed, wrk measures in
 turn the floor, the page rendered with the page cache bypassed (its fragments
-warm), the page answered by the page cache, and the page answered by Varnish;
+warm), the page rendered with every cache empty ("cold"), the page answered by
+the page cache, and the page answered by Varnish (for the article also "stack":
+the site's whole middleware chain around the floor's fixed page, bench/middleware.py);
 each page's ratios are to the floor measured just before it. SQL queries per page
 are counted in-process through the same code.
 
@@ -82,6 +84,9 @@ EDITED_RANK = 10
 
 # A request with this header sees every cache empty (bench/middleware.py, bench.settings).
 COLD_HEADER = "X-Bench-Cold"
+# A request with this one (and the bypass header) is answered a fixed page after every
+# middleware of the site: the request stack's own cost.
+STACK_HEADER = "X-Bench-Stack"
 
 SERVER_ENV = {
     "DEBUG": "false",
@@ -850,7 +855,7 @@ def hit_share(base, visited, expected):
 
 # -- report ----------------------------------------------------------------------------
 
-MODES = ("floor", "bypass", "cold", "django hit", "varnish hit")
+MODES = ("floor", "stack", "bypass", "cold", "django hit", "varnish hit")
 
 
 def table(rows):
@@ -954,6 +959,12 @@ def run(config, running):
         # runs seconds apart moves less than one of runs minutes apart.
         floor = wrk(floor_url, **load)
         measured = [("floor", floor, 0)]
+        if name == "article":
+            # The site's whole request stack (the page cache rendering, throttling,
+            # sessions, CSRF, authentication, ...) around a fixed page instead of
+            # URL resolution and a view: what any rendering costs before its view.
+            stack = [*bypass, f"{STACK_HEADER}: 1"]
+            measured.append(("stack", wrk(site + path, headers=stack, **load), 0))
         measured.append(
             ("bypass", wrk(site + path, headers=bypass, **load), queries[name]["bypass"])
         )

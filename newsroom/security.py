@@ -15,14 +15,17 @@ from importlib import import_module
 from urllib.parse import urlsplit
 
 from axes.backends import AxesStandaloneBackend
-from csp.middleware import CSPMiddleware, PolicyParts
-from csp.utils import default_config
+from csp import constants as csp_constants
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy, default_config
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -109,7 +112,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return parts
 
     def process_response(self, request, response):
-        response = super().process_response(request, response)
+        if self._site_policy_applies(request, response):
+            self._set_site_policy(request, response)
+        else:
+            response = super().process_response(request, response)
         permissions = getattr(settings, "PERMISSIONS_POLICY", "")
         if permissions and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = permissions
@@ -117,6 +123,56 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if endpoint and "Reporting-Endpoints" not in response:
             response["Reporting-Endpoints"] = f'csp-endpoint="{endpoint}"'
         return response
+
+    # What a view or decorator may set on its response to change or drop the policy.
+    _OVERRIDES = tuple(
+        f"_csp_{what}{ro}"
+        for what in ("config", "update", "replace", "exempt")
+        for ro in ("", "_ro")
+    )
+
+    def _site_policy_applies(self, request, response):
+        """True for the common case: a public response with the site's own policy,
+        unchanged by its view (django-csp then builds the same header every time)."""
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return False
+        if request.path.startswith(_admin_prefix()):
+            return False
+        return not any(hasattr(response, name) for name in self._OVERRIDES)
+
+    def _set_site_policy(self, request, response):
+        """django-csp's process_response for that case, with the headers built once per
+        process (with a stand-in for the nonce, which each response gets its own of)."""
+        nonce = getattr(request, "_csp_nonce", None)
+        headers = ((csp_constants.HEADER, False), (csp_constants.HEADER_REPORT_ONLY, True))
+        for header, report_only in headers:
+            policy, excluded = _site_policy(report_only, nonce is not None)
+            if policy and header not in response and not request.path_info.startswith(excluded):
+                response[header] = policy.replace(_NONCE_STAND_IN, nonce) if nonce else policy
+        if nonce is None:
+            # As django-csp: a nonce asked for after the header is written is an error.
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+
+
+# Not a value base64 can produce, so found only where the nonce goes.
+_NONCE_STAND_IN = "*nonce*"
+_site_policies = {}
+
+
+def _site_policy(report_only, with_nonce):
+    """(header value, excluded path prefixes) of the site's policy, built once."""
+    key = (report_only, with_nonce)
+    if key not in _site_policies:
+        name = "CONTENT_SECURITY_POLICY" + ("_REPORT_ONLY" if report_only else "")
+        excluded = tuple((getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+        nonce = _NONCE_STAND_IN if with_nonce else None
+        _site_policies[key] = (build_policy(nonce=nonce, report_only=report_only), excluded)
+    return _site_policies[key]
+
+
+@receiver(setting_changed)
+def _policy_settings_changed(**kwargs):
+    _site_policies.clear()
 
 
 @lru_cache(maxsize=1)
@@ -314,7 +370,9 @@ class StaffSessionTimeoutMiddleware:
 
     def __call__(self, request):
         timeout = getattr(settings, "STAFF_SESSION_IDLE_TIMEOUT", 0)
-        user = getattr(request, "user", None)
+        # Without a session cookie nobody is signed in: the user is not even loaded.
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        user = getattr(request, "user", None) if signed_in else None
         if timeout and user is not None and user.is_authenticated and user.is_staff:
             now = int(time.time())
             last = request.session.get(LAST_ACTIVITY_KEY)

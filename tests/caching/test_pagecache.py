@@ -7,6 +7,7 @@ browsers may keep them.
 """
 
 import gzip
+import re
 import shutil
 import socket
 import subprocess
@@ -175,6 +176,89 @@ def test_a_process_serves_its_own_copy_while_no_purge_happened_anywhere(site, cl
         again = client.get(url)
     assert again["X-Cache"] == "hit"
     assert reads.call_count > 1
+
+
+def test_a_story_that_did_not_change_is_rendered_again_without_the_database(
+    site, client, render_anyway, django_assert_num_queries
+):
+    url = site["article"].get_absolute_url()
+    first = client.get(url, headers=render_anyway)
+    with django_assert_num_queries(0):
+        again = client.get(url, headers=render_anyway)
+    assert again["X-Cache"] == "bypass"
+    # The same page (but for each response's own nonce): its row came from the cache.
+    def without_nonce(response):
+        return re.sub(r'nonce="[^"]+"', "", html(response))
+
+    assert without_nonce(again) == without_nonce(first)
+    assert "Parliament passes the budget" in html(again)
+    assert 'aria-current="page"' in html(again).split("</nav>")[0]
+
+
+def test_a_change_of_the_story_or_its_section_is_rendered_at_once(
+    site, client, render_anyway, django_capture_on_commit_callbacks
+):
+    article, category = site["article"], site["category"]
+    url = article.get_absolute_url()
+    client.get(url, headers=render_anyway)
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Parliament rejects the budget"
+        article.dek = "A new excerpt for the description."
+        article.save()
+    page = html(client.get(url, headers=render_anyway))
+    assert "<title>Parliament rejects the budget" in page
+    assert 'content="A new excerpt for the description."' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        category.slug = "government"
+        category.save()
+    page = html(client.get(url, headers=render_anyway))
+    assert 'href="/category/government/" aria-current="page"' in page
+
+
+def test_a_story_taken_off_the_site_is_not_answered_from_its_cached_row(
+    site, client, render_anyway, django_capture_on_commit_callbacks
+):
+    article = site["article"]
+    url = article.get_absolute_url()
+    assert client.get(url, headers=render_anyway).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = article.Status.UNPUBLISHED
+        article.save()
+    assert client.get(url, headers=render_anyway).status_code == 404
+
+
+def test_a_cached_row_of_another_shape_is_not_used(
+    site, client, render_anyway, django_assert_num_queries
+):
+    """A row stored by an older version of the view (other fields) is read again."""
+    from caching import fragments
+
+    article = site["article"]
+    url = article.get_absolute_url()
+    client.get(url, headers=render_anyway)
+    found = fragments.get_many([f"article-row:{article.slug}"])
+    fields, values, facts = found[f"article-row:{article.slug}"]
+    fragments.set_many(
+        {f"article-row:{article.slug}": ((fields[:-1], values[:-1], facts), {"x"})},
+        since=found.since,
+    )
+    response = client.get(url, headers=render_anyway)
+    assert response.status_code == 200
+    assert "Parliament passes the budget" in html(response)
+
+
+def test_sitewide_markup_follows_the_settings_and_each_response_keeps_its_nonce(
+    site, client, render_anyway, settings
+):
+    url = site["article"].get_absolute_url()
+    answers = [client.get(url, headers=render_anyway) for _ in range(2)]
+    nonces = [re.search(r'<script [^>]*nonce="([^"]+)"', html(a))[1] for a in answers]
+    assert nonces[0] != nonces[1]
+    for answer, nonce in zip(answers, nonces, strict=True):
+        assert f"'nonce-{nonce}'" in answer["Content-Security-Policy"]
+    settings.SITE_NAME = "The Other Paper"
+    page = html(client.get(url, headers=render_anyway))
+    assert '<a class="site-title" href="/">The Other Paper</a>' in page
 
 
 def test_a_page_rendered_again_reads_the_store_in_one_round_trip(site, client, render_anyway):
