@@ -186,6 +186,7 @@ def test_a_story_that_did_not_change_is_rendered_again_without_the_database(
     with django_assert_num_queries(0):
         again = client.get(url, headers=render_anyway)
     assert again["X-Cache"] == "bypass"
+
     # The same page (but for each response's own nonce): its row came from the cache.
     def without_nonce(response):
         return re.sub(r'nonce="[^"]+"', "", html(response))
