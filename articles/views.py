@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.generic import (
     DetailView,
     ListView,
@@ -42,6 +43,8 @@ def home_layout():
 
 
 RELATED_COUNT = 4
+# The meta description's length at most, in characters.
+DESCRIPTION_LENGTH = 200
 # The lead picture's crop, and the share picture's (articles.seo).
 LEAD_RATIOS = ("16:9", "1.91:1")
 
@@ -221,10 +224,13 @@ class ArticleDetailView(DetailView):
     @cached_property
     def facts(self):
         """What the page shows of the story beyond its fragments: {description (its
-        excerpt), nav_section_slug (its section, marked in the navigation)}. Kept with
+        excerpt, shortened), nav_section_slug (its section, marked in the navigation)}. Kept with
         the row (remembered())."""
         article = self.object
-        return {"description": article.excerpt, "nav_section_slug": article.category.slug}
+        return {
+            "description": Truncator(article.excerpt).chars(DESCRIPTION_LENGTH),
+            "nav_section_slug": article.category.slug,
+        }
 
     def get_context_data(self, **kwargs):
         parts = self.fragments()

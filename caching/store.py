@@ -104,6 +104,8 @@ def _fetch(cache_keys):
     wanted = [SEQUENCE, *cache_keys]
     for cache_key in cache_keys:
         wanted.extend(_needs.get(cache_key, ()))
+    # Entries share keys (a story's fragments all show the story): each asked once.
+    wanted = list(dict.fromkeys(wanted))
     fetch = getattr(cache, "get_many_fast", cache.get_many)
     try:
         values = fetch(wanted)

@@ -46,6 +46,9 @@ def sitewide(parser, token):
 class SitewideNode(template.Node):
     # Languages × hosts × prefixes a process serves: a handful; a bound all the same.
     LIMIT = 64
+    # Not searched for blocks (what `{% extends %}` looks for in every rendering): a
+    # block cannot be inside, its content would be repeated from another page.
+    child_nodelists = ()
 
     def __init__(self, nodelist):
         self.nodelist = nodelist
