@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 
 from articles import sitemaps
 from articles.editions import edition_patterns
+from caching.addresses import remembering
 
 from . import health, security
 
@@ -65,3 +66,6 @@ if settings.DEBUG:
     # Uploaded media in development; production serves MEDIA_ROOT from the
     # web server or object storage (see README).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# What each path resolved to is remembered per process (caching.addresses).
+urlpatterns = remembering(urlpatterns)

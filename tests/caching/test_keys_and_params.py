@@ -42,8 +42,19 @@ def stored():
 
 
 def test_a_repeated_parameter_counts_with_its_last_value_as_the_view_reads_it(news, client):
-    armenia = ArticleFactory(title="Armenia signs the treaty", slug="armenia-signs")
-    other = ArticleFactory(title="Other news of the day", slug="other-news")
+    # Texts of their own: a random one may hold "other" ("brother") and be found too.
+    armenia = ArticleFactory(
+        title="Armenia signs the treaty",
+        slug="armenia-signs",
+        dek="The treaty was signed in Yerevan.",
+        body="<p>The treaty was signed in Yerevan on Monday.</p>",
+    )
+    other = ArticleFactory(
+        title="Other news of the day",
+        slug="other-news",
+        dek="The day's remaining news.",
+        body="<p>The day's remaining news, in brief.</p>",
+    )
     first = cached(client, "/search/?q=armenia")
     assert armenia.get_absolute_url() in html(first)
     response = client.get("/search/?q=armenia&q=other")
