@@ -139,7 +139,6 @@ class ArticleDetailView(DetailView):
             "id",
             "slug",
             "title",
-            "excerpt",
             "status",
             "publish_at",
             "language",
@@ -224,8 +223,8 @@ class ArticleDetailView(DetailView):
     @cached_property
     def facts(self):
         """What the page shows of the story beyond its fragments: {description (its
-        excerpt, shortened), nav_section_slug (its section, marked in the navigation)}. Kept with
-        the row (remembered())."""
+        excerpt, shortened), nav_section_slug (its section, marked in the navigation)}.
+        Kept with the row (remembered())."""
         article = self.object
         return {
             "description": Truncator(article.excerpt).chars(DESCRIPTION_LENGTH),
