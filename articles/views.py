@@ -85,30 +85,42 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         keys.record(cache_keys.HOME)
-        # The newest featured story leads; without one, the newest story does.
-        layout = home_layout()
-        featured, newest = Article.objects.lead_and_latest(layout["latest"] + 1)
-        lead = featured or (newest[0] if newest else None)
-        latest = [pk for pk in newest if pk != lead][: layout["latest"]]
+        lead, latest, blocks = self.lists(home_layout())
         # Every card of the page loads its row (when not cached) in one batch.
         batch = Article.objects.card_batch()
         context.update(
             lead=batch.cards([lead] if lead else []),
             latest=batch.cards(latest),
-            category_blocks=self.category_blocks(batch, layout["block_size"], exclude=lead),
+            category_blocks=[(category, batch.cards(ids)) for category, ids in blocks],
         )
         return context
 
-    def category_blocks(self, batch, block_size, exclude=None):
-        """The newest few stories of each home-page category, in one query."""
+    def lists(self, layout):
+        """(lead id, latest ids, [(section, ids of its newest stories)]): which stories the
+        page shows. Cached under the lists they are drawn from (`home`, each home
+        section's own and its list, `sections`), so a page rendered again while none of
+        them changed asks no statement; otherwise three: the lead and latest, the
+        sections, their newest stories."""
+        name = f"home-lists:{layout['latest']}:{layout['block_size']}"
+        found = fragments.get_many([name])
+        if name in found:
+            return found[name]
+        # The newest featured story leads; without one, the newest story does.
+        featured, newest = Article.objects.lead_and_latest(layout["latest"] + 1)
+        lead = featured or (newest[0] if newest else None)
+        latest = [pk for pk in newest if pk != lead][: layout["latest"]]
         categories = list(Category.objects.filter(show_on_home=True))
         # Of the page's edition (in_edition()), as lead_and_latest().
-        newest = Article.objects.newest_per_category(
-            [c.pk for c in categories], block_size, exclude=exclude
+        newest_by_section = Article.objects.newest_per_category(
+            [c.pk for c in categories], layout["block_size"], exclude=lead
         )
+        blocks = [(c, newest_by_section[c.pk]) for c in categories if newest_by_section.get(c.pk)]
+        shown = {cache_keys.HOME, cache_keys.SECTIONS}
         for c in categories:
-            keys.record(cache_keys.section(c.pk), cache_keys.listing(cache_keys.section(c.pk)))
-        return [(c, batch.cards(newest[c.pk])) for c in categories if newest.get(c.pk)]
+            shown.update((cache_keys.section(c.pk), cache_keys.listing(cache_keys.section(c.pk))))
+        lists = (lead, latest, blocks)
+        fragments.set_many({name: (lists, shown)}, since=found.since)
+        return lists
 
 
 class ArticleDetailView(DetailView):

@@ -248,6 +248,65 @@ def test_a_cached_row_of_another_shape_is_not_used(
     assert "Parliament passes the budget" in html(response)
 
 
+def test_the_home_page_rendered_again_asks_no_statement_until_a_list_changes(
+    site, client, render_anyway, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    category = site["category"]
+    elsewhere = CategoryFactory(name="Sport", slug="sport", show_on_home=False)
+    client.get("/", headers=render_anyway)
+    with django_assert_num_queries(0):
+        again = client.get("/", headers=render_anyway)
+    assert again["X-Cache"] == "bypass"
+    assert "Parliament passes the budget" in html(again)
+
+    def behind_the_caches_back(**fields):
+        with mock.patch.object(store, "purge"), django_capture_on_commit_callbacks(execute=True):
+            ArticleFactory(**fields)
+
+    # Which stories the page shows is cached under the lists it draws them from: the
+    # latest stories (`home`) and each home section's list.
+    now = timezone.now()
+    behind_the_caches_back(
+        title="A match was played", category=elsewhere, publish_at=now - timedelta(minutes=10)
+    )
+    assert "A match was played" not in html(client.get("/", headers=render_anyway))
+    purges.purge({"home"})
+    assert "A match was played" in html(client.get("/", headers=render_anyway))
+    behind_the_caches_back(
+        title="A newer vote", category=category, publish_at=now - timedelta(minutes=30)
+    )
+    assert "A newer vote" not in html(client.get("/", headers=render_anyway))
+    # Its section's list alone: the lists are read again (the latest and the block).
+    purges.purge({listing(f"section:{category.pk}")})
+    assert html(client.get("/", headers=render_anyway)).count("A newer vote") == 2
+    # A section renamed or taken off the home page (their saves purge them).
+    with django_capture_on_commit_callbacks(execute=True):
+        category.name = "Government"
+        category.save()
+    page = html(client.get("/", headers=render_anyway))
+    assert 'class="section-title"><a href="/category/politics/">Government</a>' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        category.show_on_home = False
+        category.save()
+    assert 'class="category-block"' not in html(client.get("/", headers=render_anyway))
+
+
+def test_a_scheduled_story_reaches_the_home_page_at_its_time(
+    site, client, render_anyway, django_capture_on_commit_callbacks
+):
+    # In a section without a block: only the latest list shows it.
+    elsewhere = CategoryFactory(name="Sport", slug="sport", show_on_home=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        ArticleFactory(
+            title="Tomorrow's story",
+            category=elsewhere,
+            publish_at=timezone.now() + timedelta(hours=1),
+        )
+    assert "Tomorrow&#x27;s story" not in html(client.get("/", headers=render_anyway))
+    with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1)):
+        assert "Tomorrow&#x27;s story" in html(client.get("/", headers=render_anyway))
+
+
 def test_sitewide_markup_follows_the_settings_and_each_response_keeps_its_nonce(
     site, client, render_anyway, settings
 ):
