@@ -95,6 +95,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def manage(env, *args):
+    """`manage.py <args>` run for the copy of the site that `env` describes."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def serve(env):
     """gunicorn on 127.0.0.1 with `env`; returns (process, base URL) once it answers."""
     port = free_port()
@@ -179,14 +191,7 @@ def test_a_restored_backup_serves_the_same_site(settings, tmp_path):
     servers = []
     try:
         env = site_env(restored_db, restored_media, tmp_path / "restored-cache")
-        result = subprocess.run(
-            [sys.executable, "manage.py", "restore", str(tmp_path / "backups" / backup["name"])],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = manage(env, "restore", str(tmp_path / "backups" / backup["name"]))
         assert result.returncode == 0, result.stderr
         assert f"Restored {backup['name']}" in result.stdout
 
@@ -223,14 +228,7 @@ def test_a_restored_backup_serves_the_same_site(settings, tmp_path):
             )
         # A change behind the site's back is shown once its key is purged, as an operator
         # who edits the database by hand does (the story's page is cached in fragments).
-        purged = subprocess.run(
-            [sys.executable, "manage.py", "purge_cache", f"article:{live[0].pk}"],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        purged = manage(env, "purge_cache", f"article:{live[0].pk}")
         assert purged.returncode == 0, purged.stderr
         path = live[0].get_absolute_url()
         assert masked(fetch(servers[0][1], path)[2]) != masked(fetch(servers[1][1], path)[2])
