@@ -39,6 +39,15 @@ def render_anyway(settings):
     return {middleware.BYPASS_HEADER: "1"}
 
 
+@pytest.fixture
+def two_editions(settings):
+    """A site of two editions: English (the default, unprefixed) and Armenian (/hy/)."""
+    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
+    settings.LANGUAGE_CODE = "en"
+    settings.SITE_LANGUAGE = "en-us"
+    return settings
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks(request, settings, tmp_path):
     """Each test starts with an empty cache, its own media folder, and in-process tasks.

@@ -3,10 +3,8 @@
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf
-from django.utils.translation import get_language
 
-from .. import editions, seo
+from .. import seo
 
 register = template.Library()
 
@@ -67,28 +65,8 @@ def seo_page(context, title=None, description=None, noindex=False):
     return _render(context, meta)
 
 
-# {(site name, site address, script prefix, URLconf, language, host): the links}: the
-# same on every page of an edition (its feeds are under its prefix).
-_feed_links = {}
-
-
 @register.simple_tag
 def site_feed_links():
-    """<link rel="alternate"> to the site's RSS and Atom feeds (made once per process
-    for the settings and URLconf in force: every page of the site shows them)."""
-    made_of = (
-        settings.SITE_NAME,
-        settings.SITE_URL,
-        get_script_prefix(),
-        get_urlconf(),
-        get_language(),
-        editions.host_edition(),
-    )
-    links = _feed_links.get(made_of)
-    if links is None:
-        if len(_feed_links) > 16:
-            _feed_links.clear()
-        links = _feed_links[made_of] = render_to_string(
-            "includes/seo/site_feeds.html", seo.site_feeds()
-        )
-    return links
+    """<link rel="alternate"> to the site's RSS and Atom feeds. The same on every page
+    of an edition: base.html shows it inside {% sitewide %}, made once per process."""
+    return render_to_string("includes/seo/site_feeds.html", seo.site_feeds())

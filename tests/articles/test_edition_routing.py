@@ -35,14 +35,6 @@ ARTICLE_PAGE_BUDGET = 10
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    settings.SITE_LANGUAGE = "en-us"
-    return settings
-
-
-@pytest.fixture
 def site(two_editions):
     """A story in each edition, sharing a section, a tag and a byline, and a month."""
     section = CategoryFactory(slug="politics", name="Politics")

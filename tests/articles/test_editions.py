@@ -28,14 +28,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    settings.SITE_LANGUAGE = "en-us"
-    return settings
-
-
-@pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 

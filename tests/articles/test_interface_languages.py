@@ -20,13 +20,6 @@ NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    return settings
-
-
-@pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield

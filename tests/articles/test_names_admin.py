@@ -1,19 +1,11 @@
 """Names per language in the admin: one input per edition other than the default."""
 
-import pytest
 from taggit.models import Tag
 
 from articles.models import TagTranslation
 from authors.models import Author
 from categories.models import Category
 from tests.factories import AuthorFactory, CategoryFactory
-
-
-@pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    return settings
 
 
 def test_category_form_keeps_the_armenian_name_and_description(two_editions, admin_client):

@@ -14,12 +14,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
 def stories(transactional_db):
     """The same three stories in each edition: {language: the newest one}."""
     now = timezone.now()

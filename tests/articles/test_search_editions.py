@@ -24,13 +24,6 @@ DAY = timezone.timedelta(days=1)
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    return settings
-
-
-@pytest.fixture
 def indexed(db, django_capture_on_commit_callbacks):
     """Create articles and run the after-commit index refresh, as a real commit would."""
 

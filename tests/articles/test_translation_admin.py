@@ -25,14 +25,6 @@ MISSING = "admin:articles_article_missing_translations"
 
 
 @pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    settings.SITE_LANGUAGE = "en-us"
-    return settings
-
-
-@pytest.fixture
 def editor(db):
     return StaffUserFactory(role="Editor")
 

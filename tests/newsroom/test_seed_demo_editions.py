@@ -28,13 +28,6 @@ def _draw_each_picture_once(monkeypatch):
     monkeypatch.setattr(images, "portrait", _portrait)
 
 
-@pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    return settings
-
-
 def seed_demo():
     out = io.StringIO()
     call_command("seed_demo", stdout=out)

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 SITE = "https://polylang.example.org"
 
 
-@pytest.fixture
-def two_editions(settings):
-    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
-    settings.LANGUAGE_CODE = "en"
-    return settings
-
-
 def story(wp_id):
     item = ImportedItem.objects.get(site=SITE, kind="post", wp_id=wp_id)
     return Article.objects.get(pk=item.object_id)
