@@ -1,13 +1,20 @@
 """Public pages of articles: home, story, tag, archives, search; they read, never write."""
 
+import hashlib
+import re
+import secrets
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import InvalidPage
+from django.core.signals import setting_changed
 from django.db.models import prefetch_related_objects
-from django.http import Http404
+from django.dispatch import receiver
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
@@ -21,7 +28,7 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
-from caching import fragments, keys
+from caching import blocks, fragments, keys
 from categories.models import Category
 from images.renditions import with_renditions
 
@@ -43,10 +50,35 @@ def home_layout():
 
 
 RELATED_COUNT = 4
+# A story page's fragments (ArticleDetailView.fragments()).
+PARTS = ("meta", "main", "related")
+# What a story page's cached frame leaves out (ArticleDetailView.framed()).
+FRAME_SLOTS = ("related", "nonce")
 # The meta description's length at most, in characters.
 DESCRIPTION_LENGTH = 200
 # The lead picture's crop, and the share picture's (articles.seo).
 LEAD_RATIOS = ("16:9", "1.91:1")
+
+
+@lru_cache(maxsize=1)
+def frame_signature():
+    """A digest of what a story page's frame (ArticleDetailView.framed()) takes from
+    outside the story: the site's name and description, the static files' version (the
+    manifest's hash, with hashed names) and the page's two templates. A frame cached
+    before an upgrade changed one of them is not used."""
+    parts = [
+        settings.SITE_NAME,
+        settings.SITE_DESCRIPTION,
+        getattr(staticfiles_storage, "manifest_hash", None) or settings.STATIC_URL,
+    ]
+    for name in (ArticleDetailView.template_name, "base.html"):
+        parts.append(get_template(name).template.source)
+    return hashlib.md5("\0".join(parts).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+@receiver(setting_changed)
+def _frame_settings_changed(**kwargs):
+    frame_signature.cache_clear()
 
 
 class ListingMixin:
@@ -135,6 +167,8 @@ class ArticleDetailView(DetailView):
 
     model = Article
     template_name = "articles/article_detail.html"
+    # Whether the row was put in the cache in this rendering (fragments()).
+    row_kept = False
     context_object_name = "article"
     MAIN_TEMPLATE = "articles/includes/article_main.html"
     RELATED_TEMPLATE = "articles/includes/related.html"
@@ -223,6 +257,9 @@ class ArticleDetailView(DetailView):
             when.year != int(kwargs["year"]) or when.month != int(kwargs["month"])
         ):
             return redirect(self.object.get_absolute_url(), permanent=True)
+        if self.object.is_live and blocks.as_includes():
+            # The page every reader gets: from its frame (framed()).
+            return HttpResponse(self.framed())
         context = self.get_context_data(object=self.object)
         response = self.render_to_response(context)
         if not self.object.is_live:
@@ -243,19 +280,20 @@ class ArticleDetailView(DetailView):
             "nav_section_slug": article.category.slug,
         }
 
-    def get_context_data(self, **kwargs):
-        parts = self.fragments()
+    def get_context_data(self, *, parts=PARTS, **kwargs):
+        html = self.fragments(parts)
         # The row may have been loaded in full by fragments() (self.object).
         kwargs["object"] = self.object
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_live
-        context.update(self.facts, **parts)
+        context.update(self.facts, **html)
         return context
 
-    def fragments(self):
-        """{meta_html, main_html, related_html}: from the cache, or built and stored."""
+    def fragments(self, parts=PARTS):
+        """{meta_html, main_html, related_html} (those of `parts`): from the cache, or
+        built and stored."""
         article = self.object
-        names = {part: f"article-{part}:{article.pk}" for part in ("meta", "main", "related")}
+        names = {part: f"article-{part}:{article.pk}" for part in parts}
         # A preview shows what readers may not see yet: never cached.
         found = fragments.get_many(list(names.values())) if article.is_live else {}
         html = {part: found[name] for part, name in names.items() if name in found}
@@ -264,7 +302,8 @@ class ArticleDetailView(DetailView):
             if len(html) < len(names):
                 # A fragment is missing: it is built from the whole row.
                 article = self.object = self.get_object()
-        elif article.is_live:
+        elif article.is_live and not self.row_kept:
+            self.row_kept = True
             built[self.row_name(article.slug)] = (
                 (
                     self.ROW_FIELDS,
@@ -275,7 +314,8 @@ class ArticleDetailView(DetailView):
             )
             # Stored only when nothing was purged since the row was read.
             found.since = self.row_since
-        if "meta" not in html or "main" not in html:
+        story = {"meta", "main"} & names.keys()
+        if story - html.keys():
             images = self.prepare(article)
             body = bodyimages.render(article.body, images)
             shown = self.story_keys([image.pk for image in images])
@@ -288,9 +328,9 @@ class ArticleDetailView(DetailView):
                 {"article": article, "body": body, "editions": self.switcher(translations)},
                 request=self.request,
             )
-            built[names["meta"]] = (html["meta"], shown)
-            built[names["main"]] = (html["main"], shown)
-        if "related" not in html:
+            built[f"article-meta:{article.pk}"] = (html["meta"], shown)
+            built[f"article-main:{article.pk}"] = (html["main"], shown)
+        if "related" in names and "related" not in html:
             related = self.related_articles()
             html["related"] = render_to_string(
                 self.RELATED_TEMPLATE, {"related": related}, request=self.request
@@ -303,6 +343,58 @@ class ArticleDetailView(DetailView):
                 keys.record_all(shown)
         # Each part is the output of an autoescaping template.
         return {f"{part}_html": mark_safe(value) for part, value in html.items()}  # noqa: S308 # nosec B308 B703
+
+    def framed(self):
+        """The page of a live story as every reader gets it (the page cache's rendering):
+        its frame with the related stories and this response's nonce put in.
+
+        The frame is the whole page but those two: the story's fragments in base.html's
+        and article_detail.html's markup, the navigation, the holes' includes. It is
+        cached as `article-page:<id>` under what it shows, which is all the page shows
+        but the related stories and the lists they come from: a page purged because a
+        story was published in its section or a related story changed is rendered
+        again from its frame and a new related list, without its templates.
+        """
+        article = self.object
+        frame_name, related_name = self.frame_name(article.pk), f"article-related:{article.pk}"
+        found = fragments.get_many([frame_name, related_name])
+        frame = found.get(frame_name)
+        if frame is None:
+            frame = self.frame()
+        if related_name in found:
+            related = found[related_name]
+        else:
+            related = self.fragments(("related",))["related_html"]
+        slots = {"related": related, "nonce": str(self.request.csp_nonce)}
+        return "".join(piece if i % 2 == 0 else slots[piece] for i, piece in enumerate(frame))
+
+    def frame(self):
+        """(markup, slot, markup, slot, markup) of the page, slots named as in FRAME_SLOTS;
+        stored when the rendering has each slot once."""
+        # Stand-ins no story's text can hold: new at each rendering.
+        token = secrets.token_hex(12)
+        with keys.collecting() as shown:
+            context = self.get_context_data(
+                object=self.object,
+                parts=("meta", "main"),
+                related_html=mark_safe(f"related-{token}"),  # noqa: S308 # nosec B308 B703
+                page_nonce=f"nonce-{token}",
+            )
+            html = render_to_string(self.template_name, context, request=self.request)
+        article = self.object
+        pieces = re.split(f"((?:{'|'.join(FRAME_SLOTS)})-{token})", html)
+        frame = tuple(p if i % 2 == 0 else p.partition("-")[0] for i, p in enumerate(pieces))
+        if sorted(frame[1::2]) == sorted(FRAME_SLOTS):
+            # The story's title and description and its section in the navigation.
+            shown.update((cache_keys.article(article.pk), cache_keys.section(article.category_id)))
+            # Since the row was read (remembered() is the rendering's first reading).
+            fragments.set_many({self.frame_name(article.pk): (frame, shown)}, since=self.row_since)
+        return frame
+
+    @staticmethod
+    def frame_name(pk):
+        # A frame drawn from other templates, settings or static files is not used.
+        return f"article-page:{pk}:{frame_signature()}"
 
     def translations(self):
         """The story's live translations into the site's other editions (one query, and

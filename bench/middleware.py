@@ -7,7 +7,11 @@ with the floor's fixed page where URL resolution and the view would begin
 
 "Bypass": a request carrying X-Bench-Bypass skips the page cache (its fragments and
 holes are still read from the cache), through BypassPageCacheMiddleware in the page
-cache's place. "Cold": a request carrying X-Bench-Cold sees every cache empty.
+cache's place. "Elsewhere": a story's page carrying X-Bench-Elsewhere as well is
+rendered as after an edit elsewhere (a story entering one of the lists its related
+stories come from): its related stories' fragment misses and is built again, the
+rest of its fragments (its frame, its row) are read from the cache. "Cold": a
+request carrying X-Bench-Cold sees every cache empty.
 
 For that request the default cache is an empty local-memory cache of its own: the
 page cache, the story's fragments, the holes (Recent Posts, the banner), the
@@ -20,11 +24,14 @@ from django.core.cache.backends import locmem
 from django.http import HttpResponse
 
 from bench.floor_urls import PAGE
+from caching import fragments
 from caching.middleware import PageCacheMiddleware
 
 BYPASS_HEADER = "X-Bench-Bypass"
 HEADER = "HTTP_X_BENCH_COLD"
 STACK_HEADER = "X-Bench-Stack"
+# The fragment an edit elsewhere purges from a story's page (articles.views).
+ELSEWHERE_PURGES = "article-related:"
 
 
 class StackProbeMiddleware:
@@ -63,3 +70,25 @@ class ColdCacheMiddleware:
             # Local-memory caches live in module-level dicts, by name.
             for table in (locmem._caches, locmem._expire_info, locmem._locks):
                 table.pop(name, None)
+
+
+class ElsewhereMiddleware:
+    """For a request carrying X-Bench-Elsewhere, fragments named ELSEWHERE_PURGES… are
+    not found (a sync worker serves one request at a time: the swap is its own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_BENCH_ELSEWHERE" not in request.META:
+            return self.get_response(request)
+        real = fragments.get_many
+
+        def get_many(names):
+            return real([name for name in names if not name.startswith(ELSEWHERE_PURGES)])
+
+        fragments.get_many = get_many
+        try:
+            return self.get_response(request)
+        finally:
+            fragments.get_many = real

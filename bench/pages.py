@@ -20,7 +20,9 @@ For the home page, an article, a category page and the RSS feed, wrk measures in
 turn the floor, the page rendered with the page cache bypassed (its fragments
 warm), the page rendered with every cache empty ("cold"), the page answered by
 the page cache, and the page answered by Varnish (for the article also "stack":
-the site's whole middleware chain around the floor's fixed page, bench/middleware.py);
+the site's whole middleware chain around the floor's fixed page, and "elsewhere":
+the page rendered as after an edit elsewhere, its related stories built again and
+the rest of it from its fragments, bench/middleware.py);
 each page's ratios are to the floor measured just before it. SQL queries per page
 are counted in-process through the same code.
 
@@ -87,6 +89,9 @@ COLD_HEADER = "X-Bench-Cold"
 # A request with this one (and the bypass header) is answered a fixed page after every
 # middleware of the site: the request stack's own cost.
 STACK_HEADER = "X-Bench-Stack"
+# With this one as well, a story's page is rendered as after an edit elsewhere: its
+# related stories are built again, its frame and row come from the cache.
+ELSEWHERE_HEADER = "X-Bench-Elsewhere"
 
 SERVER_ENV = {
     "DEBUG": "false",
@@ -663,6 +668,10 @@ def count_queries(paths, bypass_header):
         with CaptureQueriesContext(connection) as cold:
             client.get(path, headers={**bypass, COLD_HEADER: "1"})
         counts[name]["cold"] = len(cold)
+        if name == "article":
+            with CaptureQueriesContext(connection) as elsewhere:
+                client.get(path, headers={**bypass, ELSEWHERE_HEADER: "1"})
+            counts[name]["elsewhere"] = len(elsewhere)
         client.get(path)
         with CaptureQueriesContext(connection) as warm:
             response = client.get(path)
@@ -855,7 +864,7 @@ def hit_share(base, visited, expected):
 
 # -- report ----------------------------------------------------------------------------
 
-MODES = ("floor", "stack", "bypass", "cold", "django hit", "varnish hit")
+MODES = ("floor", "stack", "bypass", "elsewhere", "cold", "django hit", "varnish hit")
 
 
 def table(rows):
@@ -968,6 +977,15 @@ def run(config, running):
         measured.append(
             ("bypass", wrk(site + path, headers=bypass, **load), queries[name]["bypass"])
         )
+        if name == "article":
+            elsewhere = [*bypass, f"{ELSEWHERE_HEADER}: 1"]
+            measured.append(
+                (
+                    "elsewhere",
+                    wrk(site + path, headers=elsewhere, **load),
+                    queries[name]["elsewhere"],
+                )
+            )
         measured.append(("cold", wrk(site + path, headers=cold, **load), queries[name]["cold"]))
         _, answer, bypassed_size, problem = get(site + path, {config["bypass_header"]: "1"})
         size = warm(site + path, "hit")

@@ -48,6 +48,12 @@ def inline():
     return _holes_as(False)
 
 
+def as_includes():
+    """True while holes render as <esi:include> tags: a rendering for the page cache,
+    the same for every reader (not one reader's page, not a fragment's own)."""
+    return _placeholders.get()
+
+
 # {(name, script prefix, URLconf, language, host): the fragment's path}: reversed once
 # per process. The path carries the page's language prefix (/hy/_fragment/...), so a
 # page and its holes are of one edition, at the edge and in the store.

@@ -20,6 +20,7 @@ import time_machine
 from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.test import Client, override_settings
+from django.test.signals import template_rendered
 from django.urls import include, path
 from django.utils import timezone
 from taggit.models import Tag
@@ -246,6 +247,83 @@ def test_a_cached_row_of_another_shape_is_not_used(
     response = client.get(url, headers=render_anyway)
     assert response.status_code == 200
     assert "Parliament passes the budget" in html(response)
+
+
+@pytest.fixture
+def templates_rendered():
+    """The names of the templates rendered while the test runs, in order."""
+    names = []
+
+    def seen(sender, template, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(seen)
+    yield names
+    template_rendered.disconnect(seen)
+
+
+def test_a_story_page_purged_for_its_related_stories_is_put_together_from_its_frame(
+    site,
+    client,
+    render_anyway,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    templates_rendered,
+):
+    """The page but its related stories is cached as the story's frame: a page purged
+    because a story entered one of the lists its related stories come from is rendered
+    again from the frame and a new related list, without the page's templates."""
+    article = site["article"]
+    url = article.get_absolute_url()
+    first = client.get(url)
+    assert "base.html" in templates_rendered
+    with mock.patch.object(store, "purge"), django_capture_on_commit_callbacks(execute=True):
+        ArticleFactory(
+            title="The budget's second reading",
+            category=CategoryFactory(name="Economy", slug="economy"),
+            tags=["budget"],
+            publish_at=timezone.now() - timedelta(minutes=5),
+        )
+    assert "second reading" not in html(client.get(url))
+    # The tag's list: the page and its related stories are purged, the frame is not.
+    purges.purge({listing(f"tag:{Tag.objects.get(slug='budget').pk}")})
+    templates_rendered.clear()
+    with django_assert_num_queries(3):  # the row, the tags, the related stories
+        again = client.get(url)
+    assert again["X-Cache"] == "miss"
+    assert templates_rendered == ["articles/includes/related.html"]
+    assert "The budget&#x27;s second reading" in html(again)
+
+    def without(response, *parts):
+        page = re.sub(r'nonce="[^"]+"', "", html(response))
+        for part in parts:
+            page = page.replace(part, "")
+        return re.sub(r'<section class="related".*?</section>', "", page, flags=re.S)
+
+    assert without(again) == without(first)
+    # What the frame shows is the story's own: a change of the story renders it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Parliament passes the budget at last"
+        article.save()
+    assert "<title>Parliament passes the budget at last" in html(client.get(url))
+    assert "base.html" in templates_rendered
+
+
+def test_a_story_page_for_the_cache_keeps_no_nonce_and_staff_get_no_frame(
+    site, client, render_anyway, templates_rendered
+):
+    url = site["article"].get_absolute_url()
+    pages = [client.get(url, headers=render_anyway) for _ in range(3)]
+    nonces = [re.search(r'<script [^>]*nonce="([^"]+)"', html(p))[1] for p in pages]
+    assert len(set(nonces)) == 3
+    assert templates_rendered.count("base.html") == 1
+    # Staff get their own rendering, holes inline: from the templates, not the frame.
+    client.force_login(StaffUserFactory())
+    templates_rendered.clear()
+    staff = client.get(url)
+    assert "base.html" in templates_rendered
+    assert "<esi:include" not in html(staff)
+    assert re.search(r'<script [^>]*nonce="([^"]+)"', html(staff))[1] not in nonces
 
 
 def test_the_home_page_rendered_again_asks_no_statement_until_a_list_changes(
