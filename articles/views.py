@@ -169,6 +169,8 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     # Whether the row was put in the cache in this rendering (fragments()).
     row_kept = False
+    # What is kept with the row beyond its fields (facts).
+    FACTS = ("description", "nav_section_slug", "tag_ids")
     context_object_name = "article"
     MAIN_TEMPLATE = "articles/includes/article_main.html"
     RELATED_TEMPLATE = "articles/includes/related.html"
@@ -206,7 +208,10 @@ class ArticleDetailView(DetailView):
         # Written by this code with these fields (not by an older version's).
         if name not in found or found[name][0] != self.ROW_FIELDS:
             return None
-        _, values, self.facts = found[name]
+        _, values, facts = found[name]
+        if set(facts) != set(self.FACTS):
+            return None
+        self.facts = facts
         article = Article.from_db(None, self.ROW_FIELDS, values)
         article._remembered = True
         return article
@@ -271,13 +276,15 @@ class ArticleDetailView(DetailView):
 
     @cached_property
     def facts(self):
-        """What the page shows of the story beyond its fragments: {description (its
-        excerpt, shortened), nav_section_slug (its section, marked in the navigation)}.
-        Kept with the row (remembered())."""
+        """What the page needs of the story beyond its row and fragments: {description
+        (its excerpt, shortened), nav_section_slug (its section, marked in the
+        navigation), tag_ids (its tags in their order: its related stories are drawn
+        from them)}. Kept with the row (remembered())."""
         article = self.object
         return {
             "description": Truncator(article.excerpt).chars(DESCRIPTION_LENGTH),
             "nav_section_slug": article.category.slug,
+            "tag_ids": tuple(tag.pk for tag in article.tag_list),
         }
 
     def get_context_data(self, *, parts=PARTS, **kwargs):
@@ -298,22 +305,11 @@ class ArticleDetailView(DetailView):
         found = fragments.get_many(list(names.values())) if article.is_live else {}
         html = {part: found[name] for part, name in names.items() if name in found}
         built = {}
-        if getattr(article, "_remembered", False):
-            if len(html) < len(names):
-                # A fragment is missing: it is built from the whole row.
-                article = self.object = self.get_object()
-        elif article.is_live and not self.row_kept:
-            self.row_kept = True
-            built[self.row_name(article.slug)] = (
-                (
-                    self.ROW_FIELDS,
-                    tuple(getattr(article, name) for name in self.ROW_FIELDS),
-                    self.facts,
-                ),
-                {cache_keys.article(article.pk), cache_keys.section(article.category_id)},
-            )
-            # Stored only when nothing was purged since the row was read.
-            found.since = self.row_since
+        missing = names.keys() - html.keys()
+        if getattr(article, "_remembered", False) and missing - {"related"}:
+            # The story's own fragments are built from the whole row (the related
+            # stories need only what is remembered with it: its section and tags).
+            article = self.object = self.get_object()
         story = {"meta", "main"} & names.keys()
         if story - html.keys():
             images = self.prepare(article)
@@ -336,6 +332,19 @@ class ArticleDetailView(DetailView):
                 self.RELATED_TEMPLATE, {"related": related}, request=self.request
             )
             built[names["related"]] = (html["related"], self.related_keys(related))
+        if article.is_live and not getattr(article, "_remembered", False) and not self.row_kept:
+            # Made last: the row's facts take the tags the story's fragments loaded.
+            self.row_kept = True
+            built[self.row_name(article.slug)] = (
+                (
+                    self.ROW_FIELDS,
+                    tuple(getattr(article, name) for name in self.ROW_FIELDS),
+                    self.facts,
+                ),
+                {cache_keys.article(article.pk), cache_keys.section(article.category_id)},
+            )
+            # Stored only when nothing was purged since the row was read.
+            found.since = self.row_since
         if article.is_live:
             fragments.set_many(built, since=found.since)
         else:
@@ -438,7 +447,7 @@ class ArticleDetailView(DetailView):
             cache_keys.listing(cache_keys.section(article.category_id)),
         }
         shown.update(
-            cache_keys.listing(cache_keys.tag(tag.pk)) for tag in article.tag_list[:RELATED_TAGS]
+            cache_keys.listing(cache_keys.tag(pk)) for pk in self.facts["tag_ids"][:RELATED_TAGS]
         )
         for story in related:
             shown.update((cache_keys.article(story.pk), cache_keys.section(story.category_id)))
@@ -446,9 +455,7 @@ class ArticleDetailView(DetailView):
 
     def related_articles(self):
         """Recent live stories sharing the most tags, then the same section; newest first."""
-        article = self.object
-        tag_ids = [tag.pk for tag in article.tag_list]
-        return Article.objects.related_to(article, tag_ids, limit=RELATED_COUNT)
+        return Article.objects.related_to(self.object, self.facts["tag_ids"], limit=RELATED_COUNT)
 
 
 def day_permalink(request, year, month, day, slug):
