@@ -160,9 +160,11 @@ class ArticleDetailView(DetailView):
 
     The metadata (<head>), the story itself (header, picture, body, corrections,
     tags, sharing, bylines) and the related stories are cached apart
-    (caching.fragments): a page rendered again for a story that did not change
-    (after a change of its related stories, say) reads one row and the three
-    fragments, and only a missing fragment loads what it shows.
+    (caching.fragments), with what the page needs of the row (remembered()); the
+    page every reader gets is put together from its frame, the page but its related
+    stories (framed()). A page rendered again for a story that did not change (after
+    a change of its related stories, say) reads the cache once, and only a missing
+    fragment loads what it shows.
     """
 
     model = Article
@@ -404,6 +406,11 @@ class ArticleDetailView(DetailView):
     def frame_name(pk):
         # A frame drawn from other templates, settings or static files is not used.
         return f"article-page:{pk}:{frame_signature()}"
+
+    @classmethod
+    def own_fragments(cls, pk):
+        """The names of the fragments of story `pk`'s page that are its alone."""
+        return [*(f"article-{part}:{pk}" for part in PARTS), cls.frame_name(pk)]
 
     def translations(self):
         """The story's live translations into the site's other editions (one query, and

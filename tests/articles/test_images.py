@@ -11,6 +11,7 @@ from reversion.models import Version
 
 from articles import bodyimages, services
 from articles.models import Article, ArticleBodyImage
+from articles.views import ArticleDetailView
 from caching import fragments, schedule
 from caching.purges import purge
 from images import renditions
@@ -290,8 +291,8 @@ def forget_the_story_only(client, article, headers):
     every other one (navigation, banner, Recent Posts, the schedule) stays warm, as it
     is on a site that is being read."""
     client.get(article.get_absolute_url(), headers=headers)
-    parts = ("meta", "main", "related")
-    cache.delete_many([f"{fragments.PREFIX}article-{part}:{article.pk}" for part in parts])
+    own = ArticleDetailView.own_fragments(article.pk)
+    cache.delete_many([fragments.PREFIX + name for name in own])
 
 
 def test_an_uncached_pictured_story_reads_six_statements_of_its_own(client, render_anyway):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
+from articles.views import ArticleDetailView
 from caching import fragments, schedule
 from wordpress import bench as wxr_bench
 from wordpress import services as wordpress_services
@@ -151,8 +152,8 @@ def test_an_uncached_article_page_reads_bounded_rows_without_statistics(
     # The page once, so that its holes are stored (Recent Posts, read above, is not:
     # the rendering was asked for), then the story's own fragments dropped.
     client.get(story.get_absolute_url(), headers=render)
-    parts = ("meta", "main", "related")
-    cache.delete_many([f"{fragments.PREFIX}article-{part}:{story.pk}" for part in parts])
+    own = ArticleDetailView.own_fragments(story.pk)
+    cache.delete_many([fragments.PREFIX + name for name in own])
     with CaptureQueriesContext(connection) as captured:
         response = client.get(story.get_absolute_url(), headers=render)
     assert response.status_code == 200
