@@ -1,7 +1,8 @@
 """Profile one page's rendering in-process, through the whole WSGI stack, under cProfile.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-        python -m bench.profile_article [--mode bypass|elsewhere|cold|hit] [--requests 300] [--path /...]
+        python -m bench.profile_article [--mode bypass|elsewhere|cold|hit] [--requests 300] \\
+            [--path /...]
 
 Uses the benchmark's settings (bench.settings: production settings, DEBUG off) and
 its corpus (run `python -m bench.pages` once first). The requests go through
