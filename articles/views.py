@@ -302,7 +302,7 @@ class ArticleDetailView(DetailView):
         """{meta_html, main_html, related_html} (those of `parts`): from the cache, or
         built and stored."""
         article = self.object
-        names = {part: f"article-{part}:{article.pk}" for part in parts}
+        names = {part: self.part_name(part, article.pk) for part in parts}
         # A preview shows what readers may not see yet: never cached.
         found = fragments.get_many(list(names.values())) if article.is_live else {}
         html = {part: found[name] for part, name in names.items() if name in found}
@@ -326,8 +326,8 @@ class ArticleDetailView(DetailView):
                 {"article": article, "body": body, "editions": self.switcher(translations)},
                 request=self.request,
             )
-            built[f"article-meta:{article.pk}"] = (html["meta"], shown)
-            built[f"article-main:{article.pk}"] = (html["main"], shown)
+            built[self.part_name("meta", article.pk)] = (html["meta"], shown)
+            built[self.part_name("main", article.pk)] = (html["main"], shown)
         if "related" in names and "related" not in html:
             related = self.related_articles()
             html["related"] = render_to_string(
@@ -367,7 +367,10 @@ class ArticleDetailView(DetailView):
         again from its frame and a new related list, without its templates.
         """
         article = self.object
-        frame_name, related_name = self.frame_name(article.pk), f"article-related:{article.pk}"
+        frame_name, related_name = (
+            self.frame_name(article.pk),
+            self.part_name("related", article.pk),
+        )
         found = fragments.get_many([frame_name, related_name])
         frame = found.get(frame_name)
         if frame is None:
@@ -404,6 +407,11 @@ class ArticleDetailView(DetailView):
         return frame
 
     @staticmethod
+    def part_name(part, pk):
+        """The fragment name of one part (PARTS) of story `pk`'s page."""
+        return f"article-{part}:{pk}"
+
+    @staticmethod
     def frame_name(pk):
         # A frame drawn from other templates, settings or static files is not used.
         return f"article-page:{pk}:{frame_signature()}"
@@ -411,7 +419,7 @@ class ArticleDetailView(DetailView):
     @classmethod
     def own_fragments(cls, pk):
         """The names of the fragments of story `pk`'s page that are its alone."""
-        return [*(f"article-{part}:{pk}" for part in PARTS), cls.frame_name(pk)]
+        return [*(cls.part_name(part, pk) for part in PARTS), cls.frame_name(pk)]
 
     def translations(self):
         """The story's live translations into the site's other editions (one query, and

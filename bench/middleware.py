@@ -23,6 +23,7 @@ from django.core.cache import caches
 from django.core.cache.backends import locmem
 from django.http import HttpResponse
 
+from articles.views import ArticleDetailView
 from bench.floor_urls import PAGE
 from caching import fragments
 from caching.middleware import PageCacheMiddleware
@@ -30,8 +31,8 @@ from caching.middleware import PageCacheMiddleware
 BYPASS_HEADER = "X-Bench-Bypass"
 HEADER = "HTTP_X_BENCH_COLD"
 STACK_HEADER = "X-Bench-Stack"
-# The fragment an edit elsewhere purges from a story's page (articles.views).
-ELSEWHERE_PURGES = "article-related:"
+# The fragment an edit elsewhere purges from a story's page: its related stories.
+ELSEWHERE_PURGES = ArticleDetailView.part_name("related", "")
 
 
 class StackProbeMiddleware:
