@@ -237,7 +237,7 @@ class ArticleQuerySet(models.QuerySet):
             stories_of = f"JOIN {articles} a ON a.id = candidates.id"
         sql = (
             f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, a.language, "  # nosec B608 # noqa: S608
-            f"c.name AS category_name, c.slug AS category_slug, "
+            f"candidates.shared AS shared, c.name AS category_name, c.slug AS category_slug, "
             f"c.translations AS category_translations "
             f"FROM {candidates} {stories_of} "
             f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "

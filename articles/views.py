@@ -456,12 +456,19 @@ class ArticleDetailView(DetailView):
 
     def related_keys(self, related):
         """The related stories shown, and the lists they are drawn from (which depend
-        on the story's own section and tags)."""
+        on the story's own section and tags).
+
+        The section's list counts only while a story drawn from the section alone (no
+        tag shared) is shown, or fewer than RELATED_COUNT are: such stories rank below
+        every story sharing a tag, so a story published in the section without one of
+        these tags cannot enter a full list of stories that share tags; one with such a
+        tag purges that tag's list. A story published in a busy section then leaves
+        the pages of its section's older stories cached.
+        """
         article = self.object
-        shown = {
-            cache_keys.article(article.pk),
-            cache_keys.listing(cache_keys.section(article.category_id)),
-        }
+        shown = {cache_keys.article(article.pk)}
+        if len(related) < RELATED_COUNT or any(not story.shared for story in related):
+            shown.add(cache_keys.listing(cache_keys.section(article.category_id)))
         shown.update(
             cache_keys.listing(cache_keys.tag(pk)) for pk in self.facts["tag_ids"][:RELATED_TAGS]
         )

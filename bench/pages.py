@@ -30,7 +30,10 @@ Then the hit share after an edit: the 50 most-visited pages (most_visited()) are
 made warm in the page cache and in Varnish, the title of the 10th newest story is
 edited as an editor saves it (articles.services.save_article, committed, so its
 purges run), and each page is asked once of the site and once of Varnish: the
-share still answered from the cache is reported.
+share still answered from the cache is reported. Then the same after a publication:
+every page warm again, a follow-up of the newest story (its section, tags and
+bylines) published as an editor publishes one (articles.services.publish), each
+page asked once; the story is removed at the end of the run.
 
 Prints a table and writes JSON to bench/results/. Targets (reported, not enforced):
 page-cache hits at ≥ 70 % of the floor, Varnish at ≥ 5× the floor, ≥ 90 % of the
@@ -83,6 +86,8 @@ VISITED_ARTICLES = 30
 RECENT_STORIES = 100
 # The story edited: the 10th newest (on the home page and its section's first page).
 EDITED_RANK = 10
+# The story published after it (publish_story()), removed when the run ends.
+PUBLISHED_SLUG = "pb-bench-follow-up"
 
 # A request with this header sees every cache empty (bench/middleware.py, bench.settings).
 COLD_HEADER = "X-Bench-Cold"
@@ -697,6 +702,39 @@ def edit_story(rank=EDITED_RANK):
     return save_article(story, base_version=story.version, comment="Edited by the benchmark")
 
 
+def publish_story():
+    """Publish a follow-up of the newest story (its section, tags and bylines, a new
+    title and body) as an editor publishes one (articles.services.publish, committed);
+    the story. One left by an earlier run is removed first."""
+    from articles.models import Article, ArticleAuthor
+    from articles.services import publish
+
+    remove_published_story()
+    newest = Article.objects.live().latest_first().select_related("category")[0]
+    story = Article.objects.create(
+        title=f"Follow-up: {re.sub(r' [(]update [0-9]+[)]$', '', newest.title)}",
+        slug=PUBLISHED_SLUG,
+        body="".join(f"<p>Paragraph {n} of the follow-up.</p>" for n in range(PARAGRAPHS)),
+        category=newest.category,
+        language=newest.language,
+        status=Article.Status.DRAFT,
+    )
+    story.tags.set(list(newest.tags.all()))
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=story, author_id=line.author_id, order=line.order)
+        for line in newest.bylines.all()
+    )
+    # Committed here (autocommit): the purges wait for the commit, as in the admin.
+    return publish(Article.objects.get(pk=story.pk))
+
+
+def remove_published_story():
+    from articles.models import Article
+
+    for story in Article.objects.filter(slug=PUBLISHED_SLUG):
+        story.delete()
+
+
 # -- servers and load -----------------------------------------------------------------
 
 
@@ -894,10 +932,11 @@ def summary(rows, mode, target, unit):
     return f"{mode}: {span} the floor (target {goal}: met by {met} of {len(ratios)} pages)"
 
 
-def share_line(name, share, word):
+def share_line(name, share, word, target=True):
+    goal = "; target ≥ 90 %" if target else ""
     line = (
         f"  {name:<18} {share['hits']:>2} of {share['total']} {word:<4} "
-        f"({share['share']:.0%}; target ≥ 90 %)"
+        f"({share['share']:.0%}{goal})"
     )
     if share["missed"]:
         line += "\n" + "\n".join(f"{'':<21}not a hit: {label}" for label in share["missed"])
@@ -1028,6 +1067,19 @@ def run(config, running):
     shares = {"django": hit_share(site, visited, "hit")}
     if config["varnish"]:
         shares["varnish"] = hit_share(edge, visited, "HIT")
+    # The same after a publication: every page warm again, a story published.
+    for _label, path in visited:
+        warm(site + path, "hit")
+        if config["varnish"]:
+            warm(edge + path, "HIT")
+    published = publish_story()
+    time.sleep(PURGE_REACHES_WORKERS)
+    try:
+        shares["after_publish"] = {"django": hit_share(site, visited, "hit")}
+        if config["varnish"]:
+            shares["after_publish"]["varnish"] = hit_share(edge, visited, "HIT")
+    finally:
+        remove_published_story()
     served = sum(row["requests"] for row in rows)
     loadavg["end"] = load_average()
 
@@ -1050,6 +1102,15 @@ def run(config, running):
     print(share_line("Django page cache", shares["django"], "hits"))
     if "varnish" in shares:
         print(share_line("Varnish", shares["varnish"], "HIT"))
+    print(
+        f"\nAfter a story was published in {published.category.slug!r} (a follow-up of the "
+        "newest story: its section, tags and bylines) through articles.services.publish, "
+        "each page asked once:"
+    )
+    after = shares["after_publish"]
+    print(share_line("Django page cache", after["django"], "hits", target=False))
+    if "varnish" in after:
+        print(share_line("Varnish", after["varnish"], "HIT", target=False))
     if framing:
         print(
             f"\nMisses whose Content-Length was not the page's size: {len(framing)} "
@@ -1085,6 +1146,7 @@ def run(config, running):
                         "rank": EDITED_RANK,
                         "path": story.get_absolute_url(),
                     },
+                    "published": {"slug": published.slug, "section": published.category.slug},
                     **shares,
                 },
                 "content_length_mismatches": framing,

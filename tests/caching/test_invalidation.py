@@ -301,6 +301,77 @@ def test_a_new_tag_changes_the_storys_related_stories(news, client, commit):
     assert "Film festival opens in Yerevan" in related(page)
 
 
+def four_related_sharing_budget(news):
+    """Four more Politics stories tagged "budget": A's related stories, each sharing a tag."""
+    return [
+        ArticleFactory(
+            title=f"Budget hearing {n}",
+            category=news["politics"],
+            authors=[news["lilit"]],
+            tags=["budget"],
+            publish_at=ago(hours=10 + n),
+        )
+        for n in range(4)
+    ]
+
+
+def test_a_story_in_its_section_leaves_a_page_whose_related_stories_share_tags(
+    news, client, commit
+):
+    a = news["a"]
+    with commit():
+        four_related_sharing_budget(news)
+    page = html(cached(client, url(a)))
+    assert related(page).count("Budget hearing") == 4
+    with commit():
+        ArticleFactory(
+            title="Cabinet reshuffle",
+            category=news["politics"],
+            authors=[news["ani"]],
+            tags=["cabinet"],
+            publish_at=ago(minutes=5),
+        )
+    # The new story shares no tag with A: it could only rank below all four.
+    response = client.get(url(a))
+    assert response["X-Cache"] == "hit"
+    assert "Cabinet reshuffle" in recent_posts(html(response))
+    assert "Cabinet reshuffle" not in related(html(response))
+    with commit():
+        ArticleFactory(
+            title="Budget vote scheduled",
+            category=news["sport"],  # not even A's section: its tag is enough
+            authors=[news["ani"]],
+            tags=["budget"],
+            publish_at=ago(minutes=1),
+        )
+    assert_fresh(client, [url(a)], shows=["Budget vote scheduled"])
+    assert "Budget vote scheduled" in related(html(client.get(url(a))))
+
+
+def test_a_story_in_its_section_purges_a_page_with_stories_drawn_from_the_section(
+    news, client, commit
+):
+    a = news["a"]
+    with commit():
+        hearings = four_related_sharing_budget(news)
+        # One of A's four related stories shares no tag: drawn from the section.
+        loaded(hearings[0]).tags.clear()
+    assert related(html(cached(client, url(a)))).count("Budget hearing") == 4
+    with commit():
+        ArticleFactory(
+            title="Cabinet reshuffle",
+            category=news["politics"],
+            authors=[news["ani"]],
+            tags=["cabinet"],
+            publish_at=ago(minutes=5),
+        )
+    # Newer than the untagged hearing, as unrelated by tags: it takes its place.
+    assert_fresh(client, [url(a)], shows=["Cabinet reshuffle"])
+    shown = related(html(client.get(url(a))))
+    assert "Cabinet reshuffle" in shown
+    assert "Budget hearing 0" not in shown
+
+
 def test_adding_a_tag_puts_the_story_on_the_tag_page(news, client, commit):
     with commit():
         news["c"].tags.add("economy")
