@@ -19,7 +19,13 @@ SETTINGS_CACHE_KEY = "widgets:settings:v1"
 def recent_posts(*, exclude=None, limit):
     """The newest live articles of the page's edition, without `exclude` (the article
     being read, or its id)."""
-    articles = Article.objects.live().in_edition().select_related("category").latest_first()
+    # What the block shows: the title, the address, the excerpt (dek or body) and time.
+    articles = (
+        Article.objects.live()
+        .in_edition()
+        .only("pk", "title", "slug", "dek", "body", "publish_at", "language")
+        .latest_first()
+    )
     exclude_pk = getattr(exclude, "pk", exclude)
     if exclude_pk:
         articles = articles.exclude(pk=exclude_pk)
@@ -33,7 +39,9 @@ def current_breaking_news():
 
 def top_level_categories():
     """Sections for the navigation bar, in their editorial order."""
-    return list(Category.objects.filter(parent__isnull=True))
+    # What a link shows: its address and its name in the page's language.
+    sections = Category.objects.filter(parent__isnull=True)
+    return list(sections.only("pk", "name", "slug", "translations"))
 
 
 def widget_settings():
