@@ -193,8 +193,14 @@ class ArticleQuerySet(models.QuerySet):
         Candidates are the newest RELATED_CANDIDATES stories of the section and, for
         each of its first RELATED_TAGS tags, the RELATED_CANDIDATES stories most
         recently given that tag; they are ranked by how many of those tag lists they
-        are in, then newest first. Every part is an index walk that stops early, so
-        the page costs the same with 2,000 or 200,000 stories.
+        are in, then newest first. Of the section's, only the newest `limit` are read:
+        a story drawn from the section alone ranks below every story sharing a tag and
+        is picked, newest first, only for the places those leave; each of the newest
+        `limit` that shares a tag takes one of those places, so the others are enough
+        to fill the rest, and they are the ones the longer list would give. Every part
+        is an index walk that stops early, so the page costs the same with 2,000 or
+        200,000 stories. Each story's `shared` is the number of those tag lists it is in
+        (0: from the section alone).
         """
         category_model = self.model._meta.get_field("category").related_model
         articles = self.model._meta.db_table
@@ -206,7 +212,8 @@ class ArticleQuerySet(models.QuerySet):
         live, live_params = live_sql(exclude=article.pk, edition=edition)
         sources = [
             f"SELECT id, 0 AS shared FROM (SELECT id FROM {articles} WHERE category_id = %s "  # nosec B608 # noqa: S608
-            f"AND {live} {NEWEST_FIRST} LIMIT {RELATED_CANDIDATES}) AS same_section"
+            f"AND {live} {NEWEST_FIRST} LIMIT {min(RELATED_CANDIDATES, int(limit))}) "
+            "AS same_section"
         ]
         params = [article.category_id, *live_params]
         for n, tag_id in enumerate(list(tag_ids)[:RELATED_TAGS]):

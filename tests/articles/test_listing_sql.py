@@ -107,3 +107,35 @@ def test_related_to_is_what_the_orm_finds(corpus):
                 assert story.category.name == Article.objects.get(pk=story.pk).category.name
         checked += bool(tag_ids)
     assert checked > 20  # most stories have tags: the ranking by shared tags is exercised
+
+
+def test_related_to_fills_from_the_section_as_its_whole_window_would(db):
+    # related_to() reads only the section's newest `limit`; the ranking must be the
+    # one its RELATED_CANDIDATES would give, whichever of them share a tag.
+    section, other = CategoryFactory(), CategoryFactory()
+    now = timezone.now()
+    article = ArticleFactory(category=section, tags=["x", "y"], publish_at=now)
+
+    def story(hours, tags=(), category=section, **kwargs):
+        return ArticleFactory(
+            category=category,
+            tags=list(tags),
+            publish_at=now - timezone.timedelta(hours=hours),
+            **kwargs,
+        )
+
+    tagged_new = [story(1, ["x"]), story(2, ["x", "y"])]
+    story(3, ["x"], draft=True)  # a draft among the newest: no candidate
+    untagged = [story(4 + n) for n in range(6)]
+    tagged_old = story(40, ["y"], category=other)
+    tag_ids = list(article.tags.order_by("pk").values_list("pk", flat=True))
+    for limit in (1, 2, 3, 4, 5, 8, 12):
+        found = [a.pk for a in Article.objects.related_to(article, tag_ids, limit=limit)]
+        assert found == related_by_orm(article, tag_ids, limit), limit
+    assert [a.pk for a in Article.objects.related_to(article, tag_ids, limit=5)] == [
+        tagged_new[1].pk,  # two tags shared
+        tagged_new[0].pk,
+        tagged_old.pk,  # one tag, another section
+        untagged[0].pk,  # then the section's newest
+        untagged[1].pk,
+    ]
