@@ -1,5 +1,5 @@
 """Addresses worked out once per process: fixed addresses (`reverse()` of a name
-without arguments) and what paths resolve to.
+without arguments, or of a section's slug) and what paths resolve to.
 
 Django's reverse() and resolve() walk the URLconf on every call; middleware that
 compares each request's path with a few fixed addresses (the search page, the
@@ -23,10 +23,13 @@ _reversed = {}
 _LIMIT = 512
 
 
-def reverse_once(name):
-    """reverse(name), remembered for the URLconf, script prefix and language in force."""
+def reverse_once(name, **kwargs):
+    """reverse(name, kwargs=kwargs), remembered for the URLconf, script prefix and
+    language in force. For fixed addresses and those of a few things (the sections):
+    at most _LIMIT answers are kept."""
     key = (
         name,
+        tuple(kwargs.items()),
         settings.ROOT_URLCONF,
         get_urlconf(),
         get_script_prefix(),
@@ -36,7 +39,7 @@ def reverse_once(name):
     if path is None:
         if len(_reversed) >= _LIMIT:
             _reversed.clear()
-        path = _reversed[key] = reverse(name)
+        path = _reversed[key] = reverse(name, kwargs=kwargs or None)
     return path
 
 

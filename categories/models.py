@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.text import slugify
 
+from caching.addresses import reverse_once
 from languages.names import in_language
 
 
@@ -81,7 +81,8 @@ class Category(models.Model):
         return f"section:{pk}"
 
     def get_absolute_url(self):
-        return reverse("categories:detail", kwargs={"slug": self.slug})
+        # Asked a dozen times a page (the navigation, labels): worked out once.
+        return reverse_once("categories:detail", slug=self.slug)
 
     def clean(self):
         # A category cannot be its own ancestor: that would loop every breadcrumb.

@@ -6,7 +6,7 @@ from django.urls import Resolver404, get_resolver, resolve, reverse
 from django.utils import translation
 
 from caching import addresses
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, CategoryFactory
 
 
 @pytest.fixture
@@ -77,3 +77,14 @@ def test_a_story_page_is_served_through_the_remembered_match(db, client, project
         assert response.status_code == 200
         assert response.resolver_match.url_name == "detail"
     assert any(key[0].endswith(f"{story.slug}/") for key in project_resolver._resolved)
+
+
+def test_a_sections_address_is_worked_out_once_and_follows_its_slug(db, settings):
+    settings.LANGUAGES = [("en", "English"), ("hy", "Armenian")]
+    section = CategoryFactory(name="Artsakh", slug="artsakh")
+    assert section.get_absolute_url() == reverse("categories:detail", kwargs={"slug": "artsakh"})
+    with translation.override("hy"):
+        assert section.get_absolute_url() == "/hy/category/artsakh/"
+    section.slug = "artsakh-news"
+    assert section.get_absolute_url() == "/category/artsakh-news/"
+    assert addresses.reverse_once("categories:detail", slug="artsakh") == "/category/artsakh/"
