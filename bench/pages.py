@@ -705,7 +705,7 @@ def edit_story(rank=EDITED_RANK):
 def publish_story():
     """Publish a follow-up of the newest story (its section, tags and bylines, a new
     title and body) as an editor publishes one (articles.services.publish, committed);
-    the story. One left by an earlier run is removed first."""
+    (the story, the one it follows). One left by an earlier run is removed first."""
     from articles.models import Article, ArticleAuthor
     from articles.services import publish
 
@@ -725,7 +725,7 @@ def publish_story():
         for line in newest.bylines.all()
     )
     # Committed here (autocommit): the purges wait for the commit, as in the admin.
-    return publish(Article.objects.get(pk=story.pk))
+    return publish(Article.objects.get(pk=story.pk)), newest
 
 
 def remove_published_story():
@@ -1072,7 +1072,7 @@ def run(config, running):
         warm(site + path, "hit")
         if config["varnish"]:
             warm(edge + path, "HIT")
-    published = publish_story()
+    published, followed = publish_story()
     time.sleep(PURGE_REACHES_WORKERS)
     try:
         shares["after_publish"] = {"django": hit_share(site, visited, "hit")}
@@ -1146,7 +1146,11 @@ def run(config, running):
                         "rank": EDITED_RANK,
                         "path": story.get_absolute_url(),
                     },
-                    "published": {"slug": published.slug, "section": published.category.slug},
+                    "published": {
+                        "slug": published.slug,
+                        "section": published.category.slug,
+                        "follows": followed.slug,
+                    },
                     **shares,
                 },
                 "content_length_mismatches": framing,

@@ -108,6 +108,21 @@ def test_an_edit_renders_again_only_the_pages_that_show_the_story(run):
     assert share["django"]["hits"] >= 40, share["django"]
 
 
+def test_a_publication_renders_again_its_lists_and_the_story_it_follows(run):
+    stdout, report = run
+    assert "After a story was published" in stdout
+    share = report["hit_share"]
+    after = share["after_publish"]["django"]
+    missed = " ".join(after["missed"])
+    # Its lists, and the story it follows (the same tags: a related story now).
+    assert "home " in missed and "feed: site RSS " in missed
+    assert f"article: {share['published']['follows']} " in missed
+    # Not the pages of the other stories of its section that share none of its tags.
+    assert after["hits"] >= 30, after
+    if "varnish" in share["after_publish"]:
+        assert share["after_publish"]["varnish"]["hits"] >= 30, share["after_publish"]
+
+
 def test_varnish_answers_the_pages_and_is_purged_by_the_edit(run):
     _, report = run
     if report["varnish"] is not True:
