@@ -315,6 +315,17 @@ def four_related_sharing_budget(news):
     ]
 
 
+def cabinet_reshuffle(news):
+    """A new Politics story sharing no tag with A."""
+    return ArticleFactory(
+        title="Cabinet reshuffle",
+        category=news["politics"],
+        authors=[news["ani"]],
+        tags=["cabinet"],
+        publish_at=ago(minutes=5),
+    )
+
+
 def test_a_story_in_its_section_leaves_a_page_whose_related_stories_share_tags(
     news, client, commit
 ):
@@ -324,13 +335,7 @@ def test_a_story_in_its_section_leaves_a_page_whose_related_stories_share_tags(
     page = html(cached(client, url(a)))
     assert related(page).count("Budget hearing") == 4
     with commit():
-        ArticleFactory(
-            title="Cabinet reshuffle",
-            category=news["politics"],
-            authors=[news["ani"]],
-            tags=["cabinet"],
-            publish_at=ago(minutes=5),
-        )
+        cabinet_reshuffle(news)
     # The new story shares no tag with A: it could only rank below all four.
     response = client.get(url(a))
     assert response["X-Cache"] == "hit"
@@ -358,13 +363,7 @@ def test_a_story_in_its_section_purges_a_page_with_stories_drawn_from_the_sectio
         loaded(hearings[0]).tags.clear()
     assert related(html(cached(client, url(a)))).count("Budget hearing") == 4
     with commit():
-        ArticleFactory(
-            title="Cabinet reshuffle",
-            category=news["politics"],
-            authors=[news["ani"]],
-            tags=["cabinet"],
-            publish_at=ago(minutes=5),
-        )
+        cabinet_reshuffle(news)
     # Newer than the untagged hearing, as unrelated by tags: it takes its place.
     assert_fresh(client, [url(a)], shows=["Cabinet reshuffle"])
     shown = related(html(client.get(url(a))))
