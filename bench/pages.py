@@ -32,8 +32,8 @@ edited as an editor saves it (articles.services.save_article, committed, so its
 purges run), and each page is asked once of the site and once of Varnish: the
 share still answered from the cache is reported. Then the same after a publication:
 every page warm again, a follow-up of the newest story (its section, tags and
-bylines) published as an editor publishes one (articles.services.publish), each
-page asked once; the story is removed at the end of the run.
+bylines) written and published as an editor does it (articles.services), each
+page asked once; the story is trashed and deleted for good at the end of the run.
 
 Prints a table and writes JSON to bench/results/. Targets (reported, not enforced):
 page-cache hits at ≥ 70 % of the floor, Varnish at ≥ 5× the floor, ≥ 90 % of the
@@ -704,35 +704,42 @@ def edit_story(rank=EDITED_RANK):
 
 def publish_story():
     """Publish a follow-up of the newest story (its section, tags and bylines, a new
-    title and body) as an editor publishes one (articles.services.publish, committed);
-    (the story, the one it follows). One left by an earlier run is removed first."""
+    title and body) as an editor writes and publishes one (articles.services.save_article
+    and publish, committed); (the story, the one it follows). One left by an earlier run
+    is removed first."""
     from articles.models import Article, ArticleAuthor
-    from articles.services import publish
+    from articles.services import publish, save_article
 
     remove_published_story()
     newest = Article.objects.live().latest_first().select_related("category")[0]
-    story = Article.objects.create(
+    story = Article(
         title=f"Follow-up: {re.sub(r' [(]update [0-9]+[)]$', '', newest.title)}",
         slug=PUBLISHED_SLUG,
         body="".join(f"<p>Paragraph {n} of the follow-up.</p>" for n in range(PARAGRAPHS)),
         category=newest.category,
         language=newest.language,
-        status=Article.Status.DRAFT,
     )
-    story.tags.set(list(newest.tags.all()))
-    ArticleAuthor.objects.bulk_create(
-        ArticleAuthor(article=story, author_id=line.author_id, order=line.order)
-        for line in newest.bylines.all()
-    )
+
+    def relations():
+        story.tags.set(list(newest.tags.all()))
+        ArticleAuthor.objects.bulk_create(
+            ArticleAuthor(article=story, author_id=line.author_id, order=line.order)
+            for line in newest.bylines.all()
+        )
+
+    save_article(story, save_relations=relations, comment="Written by the benchmark")
     # Committed here (autocommit): the purges wait for the commit, as in the admin.
     return publish(Article.objects.get(pk=story.pk)), newest
 
 
 def remove_published_story():
+    """Take the follow-up off the site and delete it, as an editor would (trash, then
+    delete for good): its pages and lists are purged."""
     from articles.models import Article
+    from articles.services import delete_for_good, trash
 
     for story in Article.objects.filter(slug=PUBLISHED_SLUG):
-        story.delete()
+        delete_for_good(trash(story))
 
 
 # -- servers and load -----------------------------------------------------------------

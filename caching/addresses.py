@@ -19,7 +19,8 @@ from django.urls.resolvers import RoutePattern
 from django.utils import translation
 
 _reversed = {}
-# Names × URLconfs × prefixes × languages a process serves: a handful; a bound all the same.
+# Names (and sections' slugs) × URLconfs × prefixes × languages a process serves: a few
+# hundred at most; a bound all the same.
 _LIMIT = 512
 
 
