@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup bench-readers \
+.PHONY: audit run test lint serve edge worker beat bench bench-search bench-backup bench-readers bench-wagtail \
 	chromium varnish pg-client gettext wrk clean help cluster wordpress-fixtures wordpress-packages bench-import
 
 help:
@@ -215,6 +215,17 @@ bench-backup: $(VENV)/.runtime
 # The read beacon against the bare Django view, and a digest to BENCH_SUBSCRIBERS
 # (50,000) through a real worker into a local SMTP sink (bench/readers.py). The sink
 # is aiosmtpd, a development requirement.
+# The story page beside a Wagtail site serving the same stories (bench/wagtail.py):
+# Wagtail in a virtualenv of its own, never among the project's requirements.
+WAGTAIL_VENV ?= .venv-wagtail
+$(WAGTAIL_VENV)/.ready: bench/wagtail_site/requirements.txt
+	$(PYTHON) -m venv $(WAGTAIL_VENV)
+	$(WAGTAIL_VENV)/bin/pip install -q -r bench/wagtail_site/requirements.txt
+	touch $@
+
+bench-wagtail: $(VENV)/.runtime $(WAGTAIL_VENV)/.ready wrk
+	WAGTAIL_PYTHON=$(WAGTAIL_VENV)/bin/python $(PY) -m bench.wagtail
+
 bench-readers: $(VENV)/.dev wrk
 	$(PY) -m bench.readers
 

@@ -11,25 +11,19 @@ cache's place. "Elsewhere": a story's page carrying X-Bench-Elsewhere as well is
 rendered as after an edit elsewhere (a story entering one of the lists its related
 stories come from): its related stories' fragment misses and is built again, the
 rest of its fragments (its frame, its row) are read from the cache. "Cold": a
-request carrying X-Bench-Cold sees every cache empty.
-
-For that request the default cache is an empty local-memory cache of its own: the
-page cache, the story's fragments, the holes (Recent Posts, the banner), the
-section navigation and the schedule all miss and are built from the database, and
-what they store is thrown away with the request, so the next one is as cold.
+request carrying X-Bench-Cold sees every cache empty (bench/coldcache.py): the page
+cache, the story's fragments, the holes (Recent Posts, the banner), the section
+navigation and the schedule all miss and are built from the database.
 """
 
-from django.core.cache import caches
-from django.core.cache.backends import locmem
 from django.http import HttpResponse
 
 from articles.views import ArticleDetailView
 from bench.floor_urls import PAGE
-from caching import fragments
+from caching import fragments, store
 from caching.middleware import PageCacheMiddleware
 
 BYPASS_HEADER = "X-Bench-Bypass"
-HEADER = "HTTP_X_BENCH_COLD"
 STACK_HEADER = "X-Bench-Stack"
 # The fragment an edit elsewhere purges from a story's page: its related stories.
 ELSEWHERE_PURGES = ArticleDetailView.part_name("related", "")
@@ -54,28 +48,10 @@ class BypassPageCacheMiddleware(PageCacheMiddleware):
         return request.headers.get(BYPASS_HEADER) is not None
 
 
-class ColdCacheMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if HEADER not in request.META:
-            return self.get_response(request)
-        real = caches["default"]
-        name = f"bench-cold-{id(request)}"
-        caches["default"] = locmem.LocMemCache(name, {"TIMEOUT": 60})
-        try:
-            return self.get_response(request)
-        finally:
-            caches["default"] = real
-            # Local-memory caches live in module-level dicts, by name.
-            for table in (locmem._caches, locmem._expire_info, locmem._locks):
-                table.pop(name, None)
-
-
 class ElsewhereMiddleware:
     """For a request carrying X-Bench-Elsewhere, fragments named ELSEWHERE_PURGES… are
-    not found (a sync worker serves one request at a time: the swap is its own)."""
+    read but not found, as when a purge has made them stale (a sync worker serves one
+    request at a time: the swap is its own)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -83,13 +59,19 @@ class ElsewhereMiddleware:
     def __call__(self, request):
         if "HTTP_X_BENCH_ELSEWHERE" not in request.META:
             return self.get_response(request)
-        real = fragments.get_many
+        real = store.get_many
 
-        def get_many(names):
-            return real([name for name in names if not name.startswith(ELSEWHERE_PURGES)])
+        def get_many(cache_keys):
+            # Asked as ever (within the page's one read), found stale, as after the purge.
+            found = real(cache_keys)
+            for stale in [
+                key for key in found if f"{fragments.PREFIX}" in key and ELSEWHERE_PURGES in key
+            ]:
+                del found[stale]
+            return found
 
-        fragments.get_many = get_many
+        store.get_many = get_many
         try:
             return self.get_response(request)
         finally:
-            fragments.get_many = real
+            store.get_many = real

@@ -766,15 +766,19 @@ def get(url, headers=None):
         return error.code, error.headers, 0, None
 
 
-def start_gunicorn(app, port, settings_module, ready_path):
+def start_gunicorn(app, port, settings_module, ready_path, *, python=None, env=None):
+    """gunicorn serving `app` on 127.0.0.1:`port` with the project's gunicorn settings,
+    once `ready_path` answers 200; from the virtualenv of `python` (default: this one)."""
     env = {
         **os.environ,
         **SERVER_ENV,
+        **(env or {}),
         "DJANGO_SETTINGS_MODULE": settings_module,
         "PORT": str(port),
         "HOST": "127.0.0.1",
     }
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    python = Path(python or sys.executable)
+    gunicorn = shutil.which("gunicorn", path=str(python.parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - fixed command
         [gunicorn, app, "-c", "newsroom/gunicorn.conf.py"],
         cwd=PROJECT_DIR,

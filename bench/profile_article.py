@@ -1,7 +1,7 @@
 """Profile one page's rendering in-process, through the whole WSGI stack, under cProfile.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-        python -m bench.profile_article [--mode bypass|elsewhere|cold|hit] [--requests 300] \\
+        python -m bench.profile_article [--mode bypass|elsewhere|cold|stack|hit] [--requests 300] \\
             [--path /...]
 
 Uses the benchmark's settings (bench.settings: production settings, DEBUG off) and
@@ -13,6 +13,8 @@ Django's WSGI handler as gunicorn's would, so every middleware counts:
 - cold: every cache empty (X-Bench-Cold as well, bench.middleware), as its "cold" row;
 - elsewhere: a story's related stories built again, the rest of its page from the
   cache (X-Bench-Elsewhere as well), as its "elsewhere" row;
+- stack: every middleware of the site around the floor's fixed page (X-Bench-Stack as
+  well), as its "stack" row;
 - hit: the page cache answers.
 
 Prints the milliseconds per request and the functions that take them (cumulative
@@ -36,6 +38,7 @@ HEADERS = {
     "bypass": {"HTTP_X_BENCH_BYPASS": "1"},
     "cold": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_COLD": "1"},
     "elsewhere": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_ELSEWHERE": "1"},
+    "stack": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_STACK": "1"},
     "hit": {},
 }
 

@@ -14,7 +14,7 @@ from newsroom.settings import *  # noqa: F403
 PAGE_CACHE_MIDDLEWARE = "caching.middleware.PageCacheMiddleware"
 BYPASS_MIDDLEWARE = "bench.middleware.BypassPageCacheMiddleware"
 MIDDLEWARE = [
-    "bench.middleware.ColdCacheMiddleware",
+    "bench.coldcache.ColdCacheMiddleware",
     "bench.middleware.ElsewhereMiddleware",
     *(BYPASS_MIDDLEWARE if name == PAGE_CACHE_MIDDLEWARE else name for name in MIDDLEWARE),  # noqa: F405
     # Answers X-Bench-Stack after every middleware: the stack's own cost.
