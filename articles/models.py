@@ -328,24 +328,20 @@ class Article(models.Model):
         """Load the bylines, tags and corrections of this one article: two plain queries,
         three for a story that has corrections (or no byline).
 
-        For a single article, prefetch_related's bookkeeping costs more than its queries.
-        Whether corrections exist comes with the bylines (a subquery the database
-        answers once): most stories have none, and then are not asked for them.
+        For a single article, prefetch_related's bookkeeping costs more than its queries,
+        and the ORM composing them more than the database answering: both are written
+        in SQL (ArticleQuerySet.bylines_and_tags). Whether corrections exist comes with
+        the bylines (a subquery the database answers once): most stories have none,
+        and then are not asked for them.
         """
-        corrected = models.Exists(Correction.objects.filter(article_id=self.pk))
-        bylines = list(self.bylines.select_related("author").annotate(corrected=corrected))
-        self._ordered_authors = [b.author for b in bylines]
-        tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Article), object_id=self.pk
-        ).order_by("id")
+        authors, corrected, tags = Article.objects.bylines_and_tags(self.pk)
+        self._ordered_authors = authors
         self._tag_list = [
             with_local_name(Tag(pk=pk, name=name, slug=slug), names)
-            for pk, name, slug, names in tagged.values_list(
-                "tag_id", "tag__name", "tag__slug", "tag__translation__names"
-            )
+            for pk, name, slug, names in tags
         ]
         self._tag_names = [tag.local_name for tag in self._tag_list]
-        if bylines and not bylines[0].corrected:
+        if corrected is False:
             self._correction_list = []
         else:
             self._correction_list = list(self.corrections.all())

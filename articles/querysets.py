@@ -16,12 +16,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Q
 from django.utils import timezone
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from images.renditions import with_renditions
+from newsroom import sqlrows
 
 from . import editions
 from .cards import CardBatch, Cards
@@ -263,6 +264,75 @@ class ArticleQuerySet(models.QuerySet):
                 translations=translations or {},
             )
         return stories
+
+    def body_pictures(self, pk):
+        """The library images in story `pk`'s body (whole rows), in the order they were
+        recorded: what `ArticleBodyImage.objects.filter(article_id=pk)
+        .select_related("image")` reads, in SQL (a test compares the two)."""
+        lines = self.model._meta.get_field("body_images").related_model
+        image_model = lines._meta.get_field("image").related_model
+        database = connections[self.db]
+        sql = (
+            f"SELECT {sqlrows.columns(image_model, 'i', database.ops.quote_name)} "  # nosec B608 # noqa: S608
+            f"FROM {lines._meta.db_table} l JOIN {image_model._meta.db_table} i "
+            f"ON i.id = l.image_id WHERE l.article_id = %s ORDER BY l.id"
+        )
+        with database.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            return sqlrows.instances(image_model, cursor.fetchall(), database)
+
+    def bylines_and_tags(self, pk):
+        """(authors, corrected, tags) of story `pk`, for its page, in two statements:
+        its bylines' authors in their order (whole rows, as select_related would load
+        them) and whether it has corrections; its tags in the order they were given, as
+        (id, name, slug, names in the other editions or None). `corrected` is None
+        for a story without a byline (the corrections are then read apart).
+
+        What `bylines.select_related("author")` with an Exists() and a values_list() of
+        its tagged items read; the ORM composing them cost a story page more than the
+        database answering them. Tests compare both with those ORM versions.
+        """
+        bylines = self.model._meta.get_field("bylines").related_model
+        author_model = bylines._meta.get_field("author").related_model
+        corrections = self.model._meta.get_field("corrections").related_model
+        translation = Tag._meta.get_field("translation")
+        # The request's reading database (a replica when the router allows one).
+        database = connections[self.db]
+        quote = database.ops.quote_name
+        columns = sqlrows.columns(author_model, "au", quote)
+        order = quote(bylines._meta.get_field("order").column)
+        authors_sql = (
+            f"SELECT {columns}, EXISTS(SELECT 1 FROM {corrections._meta.db_table} "  # nosec B608 # noqa: S608
+            f"WHERE article_id = %s) FROM {bylines._meta.db_table} b "
+            f"JOIN {author_model._meta.db_table} au ON au.id = b.author_id "
+            f"WHERE b.article_id = %s ORDER BY b.{order}, b.id"
+        )
+        tags_sql = (
+            f"SELECT t.tag_id, g.name, g.slug, tr.names FROM {TaggedItem._meta.db_table} t "  # nosec B608 # noqa: S608
+            f"JOIN {Tag._meta.db_table} g ON g.id = t.tag_id "
+            f"LEFT JOIN {translation.related_model._meta.db_table} tr ON tr.tag_id = g.id "
+            f"WHERE t.content_type_id = %s AND t.object_id = %s ORDER BY t.id"
+        )
+        content_type = ContentType.objects.get_for_model(self.model).pk
+        with database.cursor() as cursor:
+            cursor.execute(authors_sql, [pk, pk])
+            author_rows = cursor.fetchall()
+            cursor.execute(tags_sql, [content_type, pk])
+            tag_rows = cursor.fetchall()
+        authors = sqlrows.instances(author_model, author_rows, database)
+        # Known from the bylines' rows only (None: a story without a byline).
+        corrected = bool(author_rows[0][-1]) if author_rows else None
+        names_field = translation.related_model._meta.get_field("names")
+        tags = [
+            (
+                tag_id,
+                name,
+                slug,
+                sqlrows.json_value(names_field, names, database) if names is not None else None,
+            )
+            for tag_id, name, slug, names in tag_rows
+        ]
+        return authors, corrected, tags
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import InvalidPage
 from django.core.signals import setting_changed
-from django.db.models import prefetch_related_objects
 from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -30,11 +29,11 @@ from taggit.models import Tag
 
 from caching import blocks, fragments, keys
 from categories.models import Category
-from images.renditions import with_renditions
+from images.renditions import load_renditions
 
 from . import bodyimages, cache_keys, editions, hooks, search, seo
 from .cards import Cards
-from .models import Article, ArticleBodyImage, ArticleRedirect, with_local_name
+from .models import Article, ArticleRedirect, with_local_name
 from .preview import can_preview
 from .querysets import RELATED_TAGS
 from .templatetags import seo as seo_tags
@@ -239,13 +238,9 @@ class ArticleDetailView(DetailView):
         Returns the body's pictures."""
         images = []
         if bodyimages.file_names(article.body):
-            lines = ArticleBodyImage.objects.filter(article=article).select_related("image")
-            images = [line.image for line in lines]
+            images = Article.objects.body_pictures(article.pk)
         pictured = [article.featured_image] if article.featured_image_id else []
-        if pictured or images:
-            prefetch_related_objects(
-                [*pictured, *images], *with_renditions(ratios=[*LEAD_RATIOS, "original"])
-            )
+        load_renditions([*pictured, *images], ratios=[*LEAD_RATIOS, "original"])
         article.load_for_reading()
         return images
 

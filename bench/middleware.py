@@ -10,7 +10,9 @@ holes are still read from the cache), through BypassPageCacheMiddleware in the p
 cache's place. "Elsewhere": a story's page carrying X-Bench-Elsewhere as well is
 rendered as after an edit elsewhere (a story entering one of the lists its related
 stories come from): its related stories' fragment misses and is built again, the
-rest of its fragments (its frame, its row) are read from the cache. "Cold": a
+rest of its fragments (its frame, its row) are read from the cache. "Edited": one
+carrying X-Bench-Edited is rendered as after an edit of the story itself: all of
+its own fragments miss, the blocks every page shares are warm. "Cold": a
 request carrying X-Bench-Cold sees every cache empty (bench/coldcache.py): the page
 cache, the story's fragments, the holes (Recent Posts, the banner), the section
 navigation and the schedule all miss and are built from the database.
@@ -18,7 +20,7 @@ navigation and the schedule all miss and are built from the database.
 
 from django.http import HttpResponse
 
-from articles.views import ArticleDetailView
+from articles.views import PARTS, ArticleDetailView
 from bench.floor_urls import PAGE
 from caching import fragments, store
 from caching.middleware import PageCacheMiddleware
@@ -27,6 +29,12 @@ BYPASS_HEADER = "X-Bench-Bypass"
 STACK_HEADER = "X-Bench-Stack"
 # The fragment an edit elsewhere purges from a story's page: its related stories.
 ELSEWHERE_PURGES = ArticleDetailView.part_name("related", "")
+# Those an edit of the story purges: all of its own (ArticleDetailView.own_fragments()).
+EDITED_PURGES = (
+    *(ArticleDetailView.part_name(part, "") for part in PARTS),
+    ArticleDetailView.row_name(""),
+    "article-page:",
+)
 
 
 class StackProbeMiddleware:
@@ -48,26 +56,36 @@ class BypassPageCacheMiddleware(PageCacheMiddleware):
         return request.headers.get(BYPASS_HEADER) is not None
 
 
-class ElsewhereMiddleware:
-    """For a request carrying X-Bench-Elsewhere, fragments named ELSEWHERE_PURGES… are
-    read but not found, as when a purge has made them stale (a sync worker serves one
-    request at a time: the swap is its own)."""
+class StaleFragmentsMiddleware:
+    """For a request carrying X-Bench-Elsewhere, a story's related stories are read but
+    not found, as when a purge has made them stale; for one carrying X-Bench-Edited,
+    all of the story's own fragments (its row, frame, metadata, story and related
+    stories), as after an edit of the story itself. The shared blocks (navigation,
+    holes, schedule) stay warm. A sync worker serves one request at a time: the swap
+    is its own."""
+
+    STALE = {
+        "HTTP_X_BENCH_ELSEWHERE": (ELSEWHERE_PURGES,),
+        "HTTP_X_BENCH_EDITED": EDITED_PURGES,
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "HTTP_X_BENCH_ELSEWHERE" not in request.META:
+        stale = next(
+            (names for header, names in self.STALE.items() if header in request.META), None
+        )
+        if stale is None:
             return self.get_response(request)
         real = store.get_many
 
         def get_many(cache_keys):
             # Asked as ever (within the page's one read), found stale, as after the purge.
             found = real(cache_keys)
-            for stale in [
-                key for key in found if f"{fragments.PREFIX}" in key and ELSEWHERE_PURGES in key
-            ]:
-                del found[stale]
+            for key in [key for key in found if key.startswith(fragments.PREFIX)]:
+                if any(name in key for name in stale):
+                    del found[key]
             return found
 
         store.get_many = get_many

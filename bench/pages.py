@@ -22,7 +22,9 @@ warm), the page rendered with every cache empty ("cold"), the page answered by
 the page cache, and the page answered by Varnish (for the article also "stack":
 the site's whole middleware chain around the floor's fixed page, and "elsewhere":
 the page rendered as after an edit elsewhere, its related stories built again and
-the rest of it from its fragments, bench/middleware.py);
+the rest of it from its fragments, and "edited": as after an edit of the story
+itself, all of its own fragments built again and the shared blocks from the cache,
+bench/middleware.py);
 each page's ratios are to the floor measured just before it. SQL queries per page
 are counted in-process through the same code.
 
@@ -97,6 +99,10 @@ STACK_HEADER = "X-Bench-Stack"
 # With this one as well, a story's page is rendered as after an edit elsewhere: its
 # related stories are built again, its frame and row come from the cache.
 ELSEWHERE_HEADER = "X-Bench-Elsewhere"
+# With this one instead, as after an edit of the story itself: all of its own fragments
+# (row, frame, metadata, story, related stories) are built again, the shared blocks
+# (navigation, Recent Posts, banner, schedule) come from the cache.
+EDITED_HEADER = "X-Bench-Edited"
 
 SERVER_ENV = {
     "DEBUG": "false",
@@ -677,6 +683,9 @@ def count_queries(paths, bypass_header):
             with CaptureQueriesContext(connection) as elsewhere:
                 client.get(path, headers={**bypass, ELSEWHERE_HEADER: "1"})
             counts[name]["elsewhere"] = len(elsewhere)
+            with CaptureQueriesContext(connection) as edited:
+                client.get(path, headers={**bypass, EDITED_HEADER: "1"})
+            counts[name]["edited"] = len(edited)
         client.get(path)
         with CaptureQueriesContext(connection) as warm:
             response = client.get(path)
@@ -913,7 +922,7 @@ def hit_share(base, visited, expected):
 
 # -- report ----------------------------------------------------------------------------
 
-MODES = ("floor", "stack", "bypass", "elsewhere", "cold", "django hit", "varnish hit")
+MODES = ("floor", "stack", "bypass", "elsewhere", "edited", "cold", "django hit", "varnish hit")
 
 
 def table(rows):
@@ -1035,6 +1044,10 @@ def run(config, running):
                     wrk(site + path, headers=elsewhere, **load),
                     queries[name]["elsewhere"],
                 )
+            )
+            edited = [*bypass, f"{EDITED_HEADER}: 1"]
+            measured.append(
+                ("edited", wrk(site + path, headers=edited, **load), queries[name]["edited"])
             )
         measured.append(("cold", wrk(site + path, headers=cold, **load), queries[name]["cold"]))
         _, answer, bypassed_size, problem = get(site + path, {config["bypass_header"]: "1"})

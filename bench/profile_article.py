@@ -1,8 +1,8 @@
 """Profile one page's rendering in-process, through the whole WSGI stack, under cProfile.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-        python -m bench.profile_article [--mode bypass|elsewhere|cold|stack|hit] [--requests 300] \\
-            [--path /...]
+        python -m bench.profile_article [--mode bypass|elsewhere|edited|cold|stack|hit] \\
+            [--requests 300] [--path /...]
 
 Uses the benchmark's settings (bench.settings: production settings, DEBUG off) and
 its corpus (run `python -m bench.pages` once first). The requests go through
@@ -13,6 +13,8 @@ Django's WSGI handler as gunicorn's would, so every middleware counts:
 - cold: every cache empty (X-Bench-Cold as well, bench.middleware), as its "cold" row;
 - elsewhere: a story's related stories built again, the rest of its page from the
   cache (X-Bench-Elsewhere as well), as its "elsewhere" row;
+- edited: a story's own fragments built again, the shared blocks from the cache
+  (X-Bench-Edited as well), as its "edited" row;
 - stack: every middleware of the site around the floor's fixed page (X-Bench-Stack as
   well), as its "stack" row;
 - hit: the page cache answers.
@@ -38,6 +40,7 @@ HEADERS = {
     "bypass": {"HTTP_X_BENCH_BYPASS": "1"},
     "cold": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_COLD": "1"},
     "elsewhere": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_ELSEWHERE": "1"},
+    "edited": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_EDITED": "1"},
     "stack": {"HTTP_X_BENCH_BYPASS": "1", "HTTP_X_BENCH_STACK": "1"},
     "hit": {},
 }

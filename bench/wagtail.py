@@ -16,8 +16,9 @@ then runs this module, which:
   Wagtail story page as it serves it (no page cache: Wagtail renders every request,
   its own caches warm) and with every cache empty ("wagtail cold", X-Bench-Cold), and
   the project's same story with the page cache bypassed ("bypass": fragments
-  warm), as after an edit elsewhere ("elsewhere") and with every cache empty
-  ("cold"), as bench/pages.py defines them.
+  warm), as after an edit elsewhere ("elsewhere"), as after an edit of the story
+  itself ("edited") and with every cache empty ("cold"), as bench/pages.py defines
+  them.
 
 Prints each mode's median over the rounds with its ratio to the floor and to the
 Wagtail page as served in the same round, and writes JSON to BENCH_RESULTS_DIR.
@@ -43,7 +44,7 @@ from bench import pages as bench
 WAGTAIL_PYTHON = bench.PROJECT_DIR / ".venv-wagtail" / "bin" / "python"
 WAGTAIL_SETTINGS = "bench.wagtail_site.settings"
 # Measured in this order in each round; ratios are to the round's floor and Wagtail.
-MODES = ("floor", "wagtail", "wagtail cold", "bypass", "elsewhere", "cold")
+MODES = ("floor", "wagtail", "wagtail cold", "bypass", "elsewhere", "edited", "cold")
 
 
 def wagtail_env(database_url):
@@ -161,6 +162,7 @@ def run(config, python, running):
         "wagtail cold": (wagtail, cold),
         "bypass": (site, bypass),
         "elsewhere": (site, [*bypass, f"{bench.ELSEWHERE_HEADER}: 1"]),
+        "edited": (site, [*bypass, f"{bench.EDITED_HEADER}: 1"]),
         "cold": (site, [*bypass, *cold]),
     }
     queries = {
@@ -169,6 +171,7 @@ def run(config, python, running):
         "wagtail cold": theirs["cold"],
         "bypass": ours["bypass"],
         "elsewhere": ours["elsewhere"],
+        "edited": ours["edited"],
         "cold": ours["cold"],
     }
     sizes = same_story(site, wagtail, {config["bypass_header"]: "1"}, slug)

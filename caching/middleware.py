@@ -309,6 +309,8 @@ class PageCacheMiddleware:
             keys.collecting() as shown,
             blocks.as_placeholders(),
             store.prefetching(_page_reads.get(key, ())) as read,
+            # What the rendering stores (fragments, holes, the page) in one write.
+            store.writing_together(),
         ):
             response = self.get_response(request)
             has_holes = _is_html(response) and b"<esi:include" in _content(response)

@@ -140,21 +140,55 @@ def get(cache_key):
     return get_many([cache_key]).get(cache_key)
 
 
+_batch = ContextVar("caching_write_batch", default=None)
+
+
+@contextmanager
+def writing_together():
+    """Within the block, set_many() queues what it stores; at its end the queue is
+    stored in one read (the sequence and the keys' versions) and one write, instead of
+    two round trips for each call. The page cache renders a page this way: the
+    story's fragments, its frame, the holes, the schedule and the page itself are
+    written together. What was rendered under a sequence that has moved is still
+    dropped, batch by batch."""
+    queue = []
+    token = _batch.set(queue)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        if queue:
+            _store(queue)
+
+
 def set_many(items, *, since):
     """Store {cache key: (value, keys, expires_at)} rendered under purge sequence `since`.
 
     Nothing is stored when a purge happened since (the rendering may show what
-    it purged) or when the deadline has passed. True if stored.
+    it purged) or when the deadline has passed. True if stored (within
+    writing_together(): if queued).
     """
     now = time.time()
     items = {k: item for k, item in items.items() if item[2] > now}
     if not items:
         return False
-    needed = {version_key(key) for _, keys, _ in items.values() for key in keys}
-    needed.add(version_key(EVERYTHING))
+    queue = _batch.get()
+    if queue is not None:
+        queue.append((items, since))
+        return True
+    return _store([(items, since)])
+
+
+def _store(batches):
+    """Store each batch of [(items, since)] whose `since` is the current sequence."""
+    now = time.time()
+    needed = {version_key(EVERYTHING)}
+    for items, _since in batches:
+        needed.update(version_key(key) for _, keys, _ in items.values() for key in keys)
     try:
         values = cache.get_many([SEQUENCE, *needed])
-        if values.get(SEQUENCE) != since:
+        batches = [(items, since) for items, since in batches if since == values.get(SEQUENCE)]
+        if not batches:
             return False
         missing = [v for v in needed if v not in values]
         if missing:
@@ -167,12 +201,19 @@ def set_many(items, *, since):
                 return False
         stored = {}
         longest = 0
-        for cache_key, (value, keys, expires_at) in items.items():
-            versions = {version_key(key): values[version_key(key)] for key in keys}
-            versions[version_key(EVERYTHING)] = values[version_key(EVERYTHING)]
-            stored[cache_key] = (versions, expires_at, frozenset(keys), value)
-            longest = max(longest, expires_at - now)
-            _needs[cache_key] = tuple(versions)
+        for items, _since in batches:
+            for cache_key, (value, keys, expires_at) in items.items():
+                if expires_at <= now:
+                    continue
+                versions = {version_key(key): values[version_key(key)] for key in keys}
+                versions[version_key(EVERYTHING)] = values[version_key(EVERYTHING)]
+                stored[cache_key] = (versions, expires_at, frozenset(keys), value)
+                longest = max(longest, expires_at - now)
+                _needs[cache_key] = tuple(versions)
+        if not stored:
+            return False
+        # One write, kept as long as the longest-lived entry: each entry's own deadline
+        # is checked when it is read.
         cache.set_many(stored, timeout=max(1, math.ceil(longest) + 1))
         return True
     except Exception:

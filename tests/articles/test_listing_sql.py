@@ -139,3 +139,97 @@ def test_related_to_fills_from_the_section_as_its_whole_window_would(db):
         untagged[0].pk,  # then the section's newest
         untagged[1].pk,
     ]
+
+
+def _values(instance):
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_bylines_and_tags_read_what_the_orm_reads(db):
+    from django.db.models import Exists, OuterRef
+
+    from articles.models import ArticleAuthor, Correction, TagTranslation
+    from tests.factories import AuthorFactory, CorrectionFactory
+
+    organisation = AuthorFactory(
+        name="Newsroom staff",
+        kind="organization",
+        website="https://example.org/",
+        translations={"hy": {"name": "Խմբագրություն"}},
+    )
+    writers = [organisation, AuthorFactory(bio="Covers the border."), AuthorFactory()]
+    story = ArticleFactory(authors=[])
+    # Bylines in an order of their own (not their ids'), two at the same position.
+    for order, author in zip((2, 0, 0), writers, strict=True):
+        ArticleAuthor.objects.create(article=story, author=author, order=order)
+    # Tags given in an order that is neither their ids' nor their names'.
+    story.tags.add("zeta")
+    story.tags.add("alpha", "mid")
+    TagTranslation.objects.create(tag=story.tags.get(name="alpha"), names={"hy": "Ալֆա"})
+    other = ArticleFactory(tags=["alpha", "other"])
+    CorrectionFactory(article=other)
+
+    for article, corrected in ((story, False), (other, True)):
+        authors, found_corrected, tags = Article.objects.bylines_and_tags(article.pk)
+        bylines = article.bylines.select_related("author").annotate(
+            corrected=Exists(Correction.objects.filter(article_id=OuterRef("article_id")))
+        )
+        assert [_values(a) for a in authors] == [_values(b.author) for b in bylines]
+        assert found_corrected is corrected is bylines[0].corrected
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article), object_id=article.pk
+        ).order_by("id")
+        assert tags == list(
+            tagged.values_list("tag_id", "tag__name", "tag__slug", "tag__translation__names")
+        )
+    assert [a.pk for a in Article.objects.bylines_and_tags(story.pk)[0]] == [
+        writers[1].pk,
+        writers[2].pk,
+        writers[0].pk,
+    ]
+    assert [name for _pk, name, _slug, _names in tags] == ["alpha", "other"]
+    authors, _corrected, tags = Article.objects.bylines_and_tags(story.pk)
+    names = {name: translated for _pk, name, _slug, translated in tags}
+    assert tags[0][1] == "zeta"
+    assert names == {"zeta": None, "mid": None, "alpha": {"hy": "Ալֆա"}}
+    assert authors[0].translations == {}
+    assert authors[2].translations == {"hy": {"name": "Խմբագրություն"}}
+    assert authors[2].kind == "organization"
+
+
+def test_a_story_without_bylines_reads_its_corrections_apart(db, django_assert_num_queries):
+    from tests.factories import CorrectionFactory
+
+    story = ArticleFactory(authors=[], tags=["one"])
+    CorrectionFactory(article=story)
+    assert Article.objects.bylines_and_tags(story.pk)[1] is None
+    story = Article.objects.get(pk=story.pk)
+    with django_assert_num_queries(3):
+        story.load_for_reading()
+    assert [c.text for c in story.correction_list] == ["An earlier version misspelled a name."]
+    assert story.ordered_authors == []
+    assert [t.name for t in story.tag_list] == ["one"]
+    # With bylines and no correction: two statements, and none for the corrections.
+    plain = Article.objects.get(pk=ArticleFactory(tags=["one"]).pk)
+    with django_assert_num_queries(2):
+        plain.load_for_reading()
+    assert plain.correction_list == []
+
+
+def test_body_pictures_read_what_the_orm_reads(db):
+    from articles.models import ArticleBodyImage
+    from tests.factories import ImageFactory
+
+    story = ArticleFactory()
+    pictures = [ImageFactory(credit=f"Photographer {n}") for n in range(3)]
+    for image in (pictures[2], pictures[0]):
+        ArticleBodyImage.objects.create(article=story, image=image)
+    ArticleBodyImage.objects.create(article=ArticleFactory(), image=pictures[1])
+    lines = ArticleBodyImage.objects.filter(article_id=story.pk).select_related("image")
+    found = Article.objects.body_pictures(story.pk)
+    assert [_values(image) for image in found] == [
+        _values(line.image) for line in lines.order_by("id")
+    ]
+    assert [image.pk for image in found] == [pictures[2].pk, pictures[0].pk]
+    assert found[0].file.url == pictures[2].file.url
+    assert Article.objects.body_pictures(ArticleFactory().pk) == []

@@ -111,3 +111,37 @@ def test_with_renditions_follows_relations_and_limits_ratios():
     prefetch = renditions.with_renditions("featured_image", ratios=["16:9"])[0]
     assert prefetch.prefetch_through == "featured_image__renditions"
     assert "16:9" in str(prefetch.queryset.query)
+
+
+@pytest.mark.parametrize("ratios", [None, ["16:9", "original"]])
+def test_load_renditions_sets_what_the_prefetch_sets(make_image, django_assert_num_queries, ratios):
+    from django.db.models import prefetch_related_objects
+
+    made = []
+    for n, size in enumerate([(1000, 800), (400, 300), (600, 900)]):
+        image = make_image(image_bytes(size=size, color=(n * 60, 0, 0)), alt_text=f"n{n}")
+        if n < 2:  # the third has none yet (its renditions are still queued)
+            tasks.generate_renditions(image.pk)
+        made.append(image.pk)
+    # The first image twice, as a lead picture that is also in the body is.
+    loaded = [Image.objects.get(pk=pk) for pk in [*made, made[0]]]
+    expected = [Image.objects.get(pk=pk) for pk in [*made, made[0]]]
+    prefetch_related_objects(expected, *renditions.with_renditions(ratios=ratios))
+    with django_assert_num_queries(1):
+        renditions.load_renditions([None, *loaded], ratios=ratios)
+
+    def rows(image):
+        return [
+            {field.attname: getattr(r, field.attname) for field in r._meta.concrete_fields}
+            for r in image.renditions.all()
+        ]
+
+    with django_assert_num_queries(0):
+        found = [rows(image) for image in loaded]
+    assert found == [rows(image) for image in expected]
+    assert found[0] and found[1] and found[2] == [] and found[3] == found[0]
+    if ratios:
+        assert {r["ratio"] for r in found[0]} == set(ratios)
+    template = '{% for image in images %}{% picture image ratio="16:9" %}{% endfor %}'
+    with django_assert_num_queries(0):
+        assert render(template, images=loaded) == render(template, images=expected)
