@@ -8,8 +8,12 @@ The statements in SQL (`lead_and_latest`, `newest_per_category`, `related_to`) r
 on every uncached home and article page. Each is one statement over the indexes of
 the articles table that stops after a few rows however large the archive grows; the
 ORM cannot say "the newest N of each of these sections" in one statement on SQLite.
-Only identifiers from the models' metadata and integer constants are put in their
-text; every value goes as a parameter. Tests compare each with a plain ORM version.
+A story page's own reads (`story_at`, `body_pictures`, `bylines_and_tags`) are plain
+statements written in SQL because the ORM composing them cost the page more than the
+database answering them; they make the same instances (`_instances()`: the ORM's own
+converters, `from_db()`). Only identifiers from the models' metadata and integer
+constants are put in their text; every value goes as a parameter. Tests compare each
+with a plain ORM version.
 """
 
 from datetime import timedelta
@@ -22,7 +26,6 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from images.renditions import with_renditions
-from newsroom import sqlrows
 
 from . import editions
 from .cards import CardBatch, Cards
@@ -243,27 +246,70 @@ class ArticleQuerySet(models.QuerySet):
             )
         else:
             stories_of = f"JOIN {articles} a ON a.id = candidates.id"
+        # What a link shows, in the models' order of fields (_instances()).
+        database = connections[self.db]
+        quote = database.ops.quote_name
+        shown = {"id", "title", "slug", "publish_at", "status", "category_id", "language"}
+        deferred = [f.attname for f in self.model._meta.concrete_fields if f.attname not in shown]
+        section = {"id", "name", "slug", "translations"}
+        section_deferred = [
+            f.attname for f in category_model._meta.concrete_fields if f.attname not in section
+        ]
         sql = (
-            f"SELECT a.id, a.title, a.slug, a.publish_at, a.status, a.category_id, a.language, "  # nosec B608 # noqa: S608
-            f"candidates.shared AS shared, c.name AS category_name, c.slug AS category_slug, "
-            f"c.translations AS category_translations "
-            f"FROM {candidates} {stories_of} "
+            f"SELECT {_columns(self.model, 'a', quote, deferred)}, "  # nosec B608 # noqa: S608
+            f"{_columns(category_model, 'c', quote, section_deferred)}, "
+            f"candidates.shared FROM {candidates} {stories_of} "
             f"JOIN {categories} c ON c.id = a.category_id WHERE {live_a} "
             f"ORDER BY candidates.shared DESC, a.publish_at DESC, a.id DESC LIMIT %s"
         )
-        stories = list(self.model.objects.raw(sql, [*params, *live_a_params, limit]))
-        names = category_model._meta.get_field("translations")
-        for story in stories:
-            translations = story.category_translations
-            if isinstance(translations, str):  # a raw column: JSON text
-                translations = names.from_db_value(translations, None, connection)
-            story.category = category_model(
-                pk=story.category_id,
-                name=story.category_name,
-                slug=story.category_slug,
-                translations=translations or {},
-            )
+        with database.cursor() as cursor:
+            cursor.execute(sql, [*params, *live_a_params, limit])
+            rows = cursor.fetchall()
+        stories = _instances(self.model, rows, database, deferred)
+        sections = _instances(
+            category_model, [row[len(shown) : -1] for row in rows], database, section_deferred
+        )
+        for story, row_section, row in zip(stories, sections, rows, strict=True):
+            story.shared = row[-1]
+            story.category = row_section
         return stories
+
+    def story_at(self, slug):
+        """The article at `slug` (whatever its state), with its section and lead image,
+        as `select_related("category", "featured_image").get(slug=slug)` loads them
+        (the search vector deferred, as the manager does); None when there is none.
+        In SQL: the ORM composing that statement cost a story page more than the
+        database answering it (a test compares the two). The queryset's own filters do
+        not apply."""
+        category_model = self.model._meta.get_field("category").related_model
+        image_model = self.model._meta.get_field("featured_image").related_model
+        database = connections[self.db]
+        quote = database.ops.quote_name
+        deferred = ("search_vector",)
+        sql = (
+            f"SELECT {_columns(self.model, 'a', quote, deferred)}, "  # nosec B608 # noqa: S608
+            f"{_columns(category_model, 'c', quote)}, "
+            f"{_columns(image_model, 'i', quote)} "
+            f"FROM {self.model._meta.db_table} a "
+            f"JOIN {category_model._meta.db_table} c ON c.id = a.category_id "
+            f"LEFT JOIN {image_model._meta.db_table} i ON i.id = a.featured_image_id "
+            f"WHERE a.slug = %s"
+        )
+        with database.cursor() as cursor:
+            cursor.execute(sql, [slug])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        ends = [len(_loaded_fields(self.model, deferred))]
+        ends.append(ends[0] + len(category_model._meta.concrete_fields))
+        (article,) = _instances(self.model, [row[: ends[0]]], database, deferred)
+        (article.category,) = _instances(category_model, [row[ends[0] : ends[1]]], database)
+        image = row[ends[1] :]
+        # As select_related leaves a story without a lead picture: None, cached.
+        article.featured_image = (
+            _instances(image_model, [image], database)[0] if image[0] is not None else None
+        )
+        return article
 
     def body_pictures(self, pk):
         """The library images in story `pk`'s body (whole rows), in the order they were
@@ -273,13 +319,13 @@ class ArticleQuerySet(models.QuerySet):
         image_model = lines._meta.get_field("image").related_model
         database = connections[self.db]
         sql = (
-            f"SELECT {sqlrows.columns(image_model, 'i', database.ops.quote_name)} "  # nosec B608 # noqa: S608
+            f"SELECT {_columns(image_model, 'i', database.ops.quote_name)} "  # nosec B608 # noqa: S608
             f"FROM {lines._meta.db_table} l JOIN {image_model._meta.db_table} i "
             f"ON i.id = l.image_id WHERE l.article_id = %s ORDER BY l.id"
         )
         with database.cursor() as cursor:
             cursor.execute(sql, [pk])
-            return sqlrows.instances(image_model, cursor.fetchall(), database)
+            return _instances(image_model, cursor.fetchall(), database)
 
     def bylines_and_tags(self, pk):
         """(authors, corrected, tags) of story `pk`, for its page, in two statements:
@@ -299,7 +345,7 @@ class ArticleQuerySet(models.QuerySet):
         # The request's reading database (a replica when the router allows one).
         database = connections[self.db]
         quote = database.ops.quote_name
-        columns = sqlrows.columns(author_model, "au", quote)
+        columns = _columns(author_model, "au", quote)
         order = quote(bylines._meta.get_field("order").column)
         authors_sql = (
             f"SELECT {columns}, EXISTS(SELECT 1 FROM {corrections._meta.db_table} "  # nosec B608 # noqa: S608
@@ -319,7 +365,7 @@ class ArticleQuerySet(models.QuerySet):
             author_rows = cursor.fetchall()
             cursor.execute(tags_sql, [content_type, pk])
             tag_rows = cursor.fetchall()
-        authors = sqlrows.instances(author_model, author_rows, database)
+        authors = _instances(author_model, author_rows, database)
         # Known from the bylines' rows only (None: a story without a byline).
         corrected = bool(author_rows[0][-1]) if author_rows else None
         names_field = translation.related_model._meta.get_field("names")
@@ -328,11 +374,50 @@ class ArticleQuerySet(models.QuerySet):
                 tag_id,
                 name,
                 slug,
-                sqlrows.json_value(names_field, names, database) if names is not None else None,
+                _json_value(names_field, names, database) if names is not None else None,
             )
             for tag_id, name, slug, names in tag_rows
         ]
         return authors, corrected, tags
+
+
+# -- model instances from rows read in SQL, as the ORM would have made them --------------
+
+
+def _loaded_fields(model, deferred=()):
+    """`model`'s concrete fields in their order, but those named in `deferred`."""
+    return [field for field in model._meta.concrete_fields if field.attname not in deferred]
+
+
+def _columns(model, alias, quote, deferred=()):
+    """The SELECT list of `model`'s concrete columns (but `deferred`) in order, under `alias`."""
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _loaded_fields(model, deferred))
+
+
+def _instances(model, rows, database, deferred=()):
+    """Instances of `model` from `rows` that start with its columns (_columns() with the
+    same `deferred`, which the instances leave deferred)."""
+    fields = _loaded_fields(model, deferred)
+    converters = []
+    for n, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        steps = [*database.ops.get_db_converters(column), *column.get_db_converters(database)]
+        if steps:
+            converters.append((n, column, steps))
+    names = [field.attname for field in fields]
+    made = []
+    for row in rows:
+        values = list(row[: len(fields)])
+        for n, column, steps in converters:
+            for step in steps:
+                values[n] = step(values[n], column, database)
+        made.append(model.from_db(database.alias, names, values))
+    return made
+
+
+def _json_value(field, value, database):
+    """A JSON column's value as the ORM gives it (a raw cursor may return its text)."""
+    return field.from_db_value(value, None, database) if isinstance(value, str) else value
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):

@@ -222,7 +222,10 @@ class ArticleDetailView(DetailView):
         return f"article-row:{slug}"
 
     def get_object(self, queryset=None):
-        article = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+        # get_queryset()'s row and relations, in SQL (ArticleQuerySet.story_at).
+        article = Article.objects.story_at(self.kwargs["slug"])
+        if article is None:
+            raise Http404("No article found matching the query")
         # Also when not live yet: its 404 must go when it is published.
         keys.record(cache_keys.article(article.pk))
         if not article.is_live and not can_preview(self.request, article):

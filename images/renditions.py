@@ -22,8 +22,6 @@ from django.db.models import Prefetch
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from newsroom import sqlrows
-
 from .models import Image, Rendition
 from .signals import renditions_changed
 
@@ -249,14 +247,20 @@ def load_renditions(images, ratios=None):
         where += f" AND ratio IN ({', '.join(['%s'] * len(ratios))})"
         params += list(ratios)
     quote = database.ops.quote_name
+    fields = Rendition._meta.concrete_fields
+    columns = ", ".join(f"r.{quote(field.column)}" for field in fields)
     order = ", ".join(quote(name) for name in Rendition._meta.ordering)
     sql = (
-        f"SELECT {sqlrows.columns(Rendition, 'r', quote)} FROM {Rendition._meta.db_table} r "  # nosec B608 # noqa: S608
+        f"SELECT {columns} FROM {Rendition._meta.db_table} r "  # nosec B608 # noqa: S608
         f"WHERE {where} ORDER BY {order}, r.id"
     )
     with database.cursor() as cursor:
         cursor.execute(sql, params)
-        found = sqlrows.instances(Rendition, cursor.fetchall(), database)
+        rows = cursor.fetchall()
+    # Integers, text and a file name: no column needs converting (as the ORM would on
+    # SQLite for dates or JSON), so rows make instances as they come.
+    names = [field.attname for field in fields]
+    found = [Rendition.from_db(database.alias, names, row) for row in rows]
     by_image = {}
     for rendition in found:
         by_image.setdefault(rendition.image_id, []).append(rendition)

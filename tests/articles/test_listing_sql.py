@@ -141,8 +141,15 @@ def test_related_to_fills_from_the_section_as_its_whole_window_would(db):
     ]
 
 
-def _values(instance):
-    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+def _values(instance, deferred=False):
+    """Its fields' values; with `deferred`, only those loaded (reading the others would
+    load them)."""
+    skipped = instance.get_deferred_fields() if deferred else set()
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.fields
+        if field.attname not in skipped
+    }
 
 
 def test_bylines_and_tags_read_what_the_orm_reads(db):
@@ -233,3 +240,32 @@ def test_body_pictures_read_what_the_orm_reads(db):
     assert [image.pk for image in found] == [pictures[2].pk, pictures[0].pk]
     assert found[0].file.url == pictures[2].file.url
     assert Article.objects.body_pictures(ArticleFactory().pk) == []
+
+
+def test_story_at_reads_what_select_related_reads(db, django_assert_num_queries):
+    from tests.factories import ImageFactory
+
+    pictured = ArticleFactory(
+        featured_image=ImageFactory(caption="The square at dusk"),
+        dek="A dek",
+        category=CategoryFactory(translations={"hy": {"name": "Արցախ"}}),
+    )
+    plain = ArticleFactory(draft=True)
+    for story in (pictured, plain):
+        expected = Article.objects.select_related("category", "featured_image").get(slug=story.slug)
+        with django_assert_num_queries(1):
+            found = Article.objects.story_at(story.slug)
+            # Its relations come with it, as select_related's do.
+            section, picture = found.category, found.featured_image
+        assert found.get_deferred_fields() == expected.get_deferred_fields() == {"search_vector"}
+        assert _values(found, deferred=True) == _values(expected, deferred=True)
+        assert _values(section) == _values(expected.category)
+        if story is pictured:
+            assert _values(picture) == _values(expected.featured_image)
+            assert picture.file.url == expected.featured_image.file.url
+        else:
+            assert picture is None and expected.featured_image is None
+    assert Article.objects.story_at(pictured.slug).category.translations == {
+        "hy": {"name": "Արցախ"}
+    }
+    assert Article.objects.story_at("no-such-story") is None
