@@ -24,6 +24,7 @@ help:
 	@echo "make bench-readers - read beacon and a 50,000-subscriber digest (needs DATABASE_URL and REDIS_URL)"
 	@echo "make wordpress-fixtures - regenerate tests/wordpress/fixtures with a real WordPress"
 	@echo "make bench-import - import a generated 50,000-post WordPress export (needs DATABASE_URL)"
+	@echo "make bench-wagtail - the story page beside a Wagtail site serving the same stories (needs DATABASE_URL and REDIS_URL)"
 
 # Each stamp is rebuilt when its requirements file changes.
 $(VENV)/.runtime: requirements.txt
