@@ -95,6 +95,10 @@ def test_warm_pages_do_no_queries_and_renderings_few(run):
     # story's section and tags are kept with its row), the rest comes from its frame.
     assert set(_rows(report, "elsewhere")) == {"article"}
     assert _rows(report, "elsewhere")["article"]["queries"] == 1
+    # After an edit of the story itself its own six statements run again (row, body
+    # pictures, renditions, bylines, tags, related stories); the shared blocks are cached.
+    assert set(_rows(report, "edited")) == {"article"}
+    assert _rows(report, "edited")["article"]["queries"] == 6
 
 
 def test_an_edit_renders_again_only_the_pages_that_show_the_story(run):
