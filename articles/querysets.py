@@ -152,7 +152,9 @@ class ArticleQuerySet(models.QuerySet):
     # -- statements in SQL: each reads the whole table, not this queryset's filters
 
     def _ids(self, sql, params):
-        with connection.cursor() as cursor:
+        # On the request's reading database (a replica, or the one a reader is served
+        # from while the primary is down), as the ORM's statements.
+        with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -269,3 +269,36 @@ def test_story_at_reads_what_select_related_reads(db, django_assert_num_queries)
         "hy": {"name": "Արցախ"}
     }
     assert Article.objects.story_at("no-such-story") is None
+
+
+class ReadsElsewhere:
+    """A router that sends every read to a database this test run does not have."""
+
+    def db_for_read(self, model, **hints):
+        return "elsewhere"
+
+
+def test_the_statements_in_sql_read_the_database_the_router_picks(db, settings):
+    from django.utils.connection import ConnectionDoesNotExist
+
+    from images.renditions import load_renditions
+    from tests.factories import ImageFactory
+
+    story = ArticleFactory(tags=["one"], featured_image=ImageFactory())
+    image = story.featured_image
+    # A replica when replica reads are allowed; the replica a reader is served from
+    # while the primary is down (newsroom.db_router): never the primary regardless.
+    settings.DATABASE_ROUTERS = [f"{__name__}.ReadsElsewhere"]
+    statements = {
+        "lead_and_latest": lambda: Article.objects.lead_and_latest(3),
+        "newest_per_category": lambda: Article.objects.newest_per_category([story.category_id], 3),
+        "related_to": lambda: Article.objects.related_to(story, [], limit=4),
+        "story_at": lambda: Article.objects.story_at(story.slug),
+        "body_pictures": lambda: Article.objects.body_pictures(story.pk),
+        "bylines_and_tags": lambda: Article.objects.bylines_and_tags(story.pk),
+        "load_renditions": lambda: load_renditions([image]),
+    }
+    for name, statement in statements.items():
+        with pytest.raises(ConnectionDoesNotExist):
+            statement()
+            pytest.fail(f"{name} read the default database")
