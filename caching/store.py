@@ -200,25 +200,36 @@ def _store(batches):
             if any(v not in values for v in missing):
                 return False
         stored = {}
-        longest = 0
         for items, _since in batches:
             for cache_key, (value, keys, expires_at) in items.items():
                 if expires_at <= now:
                     continue
                 versions = {version_key(key): values[version_key(key)] for key in keys}
                 versions[version_key(EVERYTHING)] = values[version_key(EVERYTHING)]
-                stored[cache_key] = (versions, expires_at, frozenset(keys), value)
-                longest = max(longest, expires_at - now)
+                entry = (versions, expires_at, frozenset(keys), value)
+                stored[cache_key] = (entry, max(1, math.ceil(expires_at - now) + 1))
                 _needs[cache_key] = tuple(versions)
         if not stored:
             return False
-        # One write, kept as long as the longest-lived entry: each entry's own deadline
-        # is checked when it is read.
-        cache.set_many(stored, timeout=max(1, math.ceil(longest) + 1))
+        _write(stored)
         return True
     except Exception:
         logger.warning("cache write failed", exc_info=True)
         return False
+
+
+def _write(stored):
+    """{cache key: (entry, seconds)}: each kept until its deadline; in one round trip with
+    the project's Redis backend, one per distinct timeout with another backend."""
+    expiring = getattr(cache, "set_many_expiring", None)
+    if expiring is not None:
+        expiring(stored)
+        return
+    by_timeout = {}
+    for cache_key, (entry, seconds) in stored.items():
+        by_timeout.setdefault(seconds, {})[cache_key] = entry
+    for seconds, entries in by_timeout.items():
+        cache.set_many(entries, timeout=seconds)
 
 
 def sequence():

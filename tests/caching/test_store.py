@@ -184,3 +184,47 @@ def test_the_purge_cache_command_purges_keys_or_everything():
     assert store.get("page:b") is None
     with pytest.raises(CommandError, match="Name the keys"):
         call_command("purge_cache")
+
+
+def test_writes_together_are_stored_at_the_end_each_batch_under_its_own_sequence():
+    since = store.get_many(["page:a"]).seq
+    with store.writing_together():
+        assert store.set_many({"page:a": ("A", frozenset({"article:1"}), later())}, since=since)
+        # Queued, not yet written: read-after-write within the block is not promised.
+        assert store.get("page:a") is None
+        stale = store.get_many(["page:b"]).seq
+        store.purge({"article:9"})
+        fresh = store.get_many(["page:c"]).seq
+        store.set_many({"page:b": ("B", frozenset({"article:2"}), later())}, since=stale)
+        store.set_many({"page:c": ("C", frozenset({"article:3"}), later())}, since=fresh)
+    # "page:a" and "page:b" were rendered before the purge: dropped; "page:c" after it.
+    assert store.get("page:a") is None and store.get("page:b") is None
+    assert store.get("page:c") == ("C", frozenset({"article:3"}))
+
+
+@pytest.mark.redis
+def test_writes_together_keep_each_entry_until_its_own_deadline_in_one_round_trip(settings):
+    from django.test import override_settings
+
+    redis = {
+        "default": {
+            "BACKEND": "caching.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "store-test",
+        }
+    }
+    with override_settings(CACHES=redis):
+        backend = caches["default"]
+        since = store.get_many(["frag:short"]).seq
+        client = backend._cache.get_client(None, write=True)
+        with (
+            mock.patch.object(type(client), "pipeline", wraps=client.pipeline) as pipelines,
+            store.writing_together(),
+        ):
+            store.set_many({"frag:short": ("S", frozenset({"a"}), later(60))}, since=since)
+            store.set_many({"frag:long": ("L", frozenset({"b"}), later(3600))}, since=since)
+        assert pipelines.call_count == 1
+        ttl = {name: client.ttl(backend.make_key(name)) for name in ("frag:short", "frag:long")}
+        assert 55 <= ttl["frag:short"] <= 61 and 3590 <= ttl["frag:long"] <= 3601
+        assert store.get("frag:short")[0] == "S" and store.get("frag:long")[0] == "L"
+        backend.delete_many(["frag:short", "frag:long"])
