@@ -268,8 +268,9 @@ class ArticleQuerySet(models.QuerySet):
             cursor.execute(sql, [*params, *live_a_params, limit])
             rows = cursor.fetchall()
         stories = _instances(self.model, rows, database, deferred)
+        split = len(_loaded_fields(self.model, deferred))
         sections = _instances(
-            category_model, [row[len(shown) : -1] for row in rows], database, section_deferred
+            category_model, [row[split:-1] for row in rows], database, section_deferred
         )
         for story, row_section, row in zip(stories, sections, rows, strict=True):
             story.shared = row[-1]
@@ -372,12 +373,7 @@ class ArticleQuerySet(models.QuerySet):
         corrected = bool(author_rows[0][-1]) if author_rows else None
         names_field = translation.related_model._meta.get_field("names")
         tags = [
-            (
-                tag_id,
-                name,
-                slug,
-                _json_value(names_field, names, database) if names is not None else None,
-            )
+            (tag_id, name, slug, _json_value(names_field, names, database))
             for tag_id, name, slug, names in tag_rows
         ]
         return authors, corrected, tags
@@ -418,7 +414,8 @@ def _instances(model, rows, database, deferred=()):
 
 
 def _json_value(field, value, database):
-    """A JSON column's value as the ORM gives it (a raw cursor may return its text)."""
+    """A JSON column's value as the ORM gives it (a raw cursor may return its text;
+    None stays None)."""
     return field.from_db_value(value, None, database) if isinstance(value, str) else value
 
 

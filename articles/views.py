@@ -197,9 +197,6 @@ class ArticleDetailView(DetailView):
         }
     )
 
-    def get_queryset(self):
-        return Article.objects.select_related("category", "featured_image")
-
     def remembered(self):
         """The live story at this slug as last rendered (only the fields of ROW_FIELDS,
         the others deferred), from the cache; None when not cached."""
@@ -222,7 +219,7 @@ class ArticleDetailView(DetailView):
         return f"article-row:{slug}"
 
     def get_object(self, queryset=None):
-        # get_queryset()'s row and relations, in SQL (ArticleQuerySet.story_at).
+        # The row with its section and lead picture, in SQL (ArticleQuerySet.story_at).
         article = Article.objects.story_at(self.kwargs["slug"])
         if article is None:
             raise Http404("No article found matching the query")

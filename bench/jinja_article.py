@@ -86,7 +86,7 @@ def main():
 
     path = bench_pages.pages(config["corpus"])["article"]
     slug = path.rstrip("/").rsplit("/", 1)[-1]
-    article = ArticleDetailView().get_queryset().get(slug=slug)
+    article = Article.objects.story_at(slug)
     images = ArticleDetailView.prepare(article)
     body = mark_safe(bodyimages.render(article.body, images))  # noqa: S308 # nosec B308 B703
     request = RequestFactory().get(path, HTTP_HOST="127.0.0.1")

@@ -91,7 +91,7 @@ EDITED_RANK = 10
 # The story published after it (publish_story()), removed when the run ends.
 PUBLISHED_SLUG = "pb-bench-follow-up"
 
-# A request with this header sees every cache empty (bench/middleware.py, bench.settings).
+# A request with this header sees every cache empty (bench/coldcache.py, bench.settings).
 COLD_HEADER = "X-Bench-Cold"
 # A request with this one (and the bypass header) is answered a fixed page after every
 # middleware of the site: the request stack's own cost.
@@ -979,7 +979,7 @@ def run(config, running):
     connections = int(os.environ.get("BENCH_CONNECTIONS", 16))
     results_dir = Path(os.environ.get("BENCH_RESULTS_DIR", PROJECT_DIR / "bench" / "results"))
     bypass = [f"{config['bypass_header']}: 1"]
-    # Every cache empty for the request (bench/middleware.py): nothing but the database.
+    # Every cache empty for the request (bench/coldcache.py): nothing but the database.
     cold = [*bypass, f"{COLD_HEADER}: 1"]
     ports = config["ports"]
     site = f"http://127.0.0.1:{ports['site']}"

@@ -1,5 +1,6 @@
-"""Settings of the server `make bench` measures: production settings plus the two
-headers of bench/middleware.py, so that the benchmark can time uncached renderings.
+"""Settings of the server `make bench` measures: production settings plus the headers
+of bench/middleware.py and bench/coldcache.py, so that the benchmark can time uncached
+renderings.
 
 Only the benchmark's gunicorn (and its own process, which counts queries) runs
 with DJANGO_SETTINGS_MODULE=bench.settings; production never honours the headers.

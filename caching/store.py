@@ -190,6 +190,10 @@ def _store(batches):
         batches = [(items, since) for items, since in batches if since == values.get(SEQUENCE)]
         if not batches:
             return False
+        # Versions are started only for the keys of what is stored.
+        needed = {version_key(EVERYTHING)}
+        for items, _since in batches:
+            needed.update(version_key(key) for _, keys, _ in items.values() for key in keys)
         missing = [v for v in needed if v not in values]
         if missing:
             # A key never purged (or whose version was lost) starts now.

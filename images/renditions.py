@@ -7,7 +7,9 @@ JPEG pair, the Rendition table can be prefetched for a whole page in one query
 in a Celery task while pages fall back to the original file.
 
 Reading (picture(), og_image(), thumbnail_url()) never generates anything and
-never queries beyond image.renditions.all(): prefetch it with with_renditions().
+never queries beyond image.renditions.all(): prefetch it with with_renditions(), or
+for a page's few pictures with load_renditions() (one statement, no prefetch
+bookkeeping).
 """
 
 import io

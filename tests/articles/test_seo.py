@@ -6,6 +6,7 @@ from django.utils import timezone
 from lxml import html as lxml_html
 
 from articles import seo, services
+from articles.models import Article
 from authors.models import Author
 from images import renditions
 from tests.factories import ArticleFactory, AuthorFactory, CategoryFactory, ImageFactory
@@ -305,7 +306,7 @@ def test_article_metadata_adds_no_queries(article, django_assert_num_queries):
 
     renditions.generate(article.featured_image)
     # As the article page loads it: the row, then its bylines, tags and corrections.
-    loaded = ArticleDetailView().get_queryset().get(pk=article.pk)
+    loaded = Article.objects.story_at(article.slug)
     ArticleDetailView.prepare(loaded)
     with django_assert_num_queries(0):
         seo.article_meta(loaded)

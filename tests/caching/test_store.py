@@ -200,6 +200,9 @@ def test_writes_together_are_stored_at_the_end_each_batch_under_its_own_sequence
     # "page:a" and "page:b" were rendered before the purge: dropped; "page:c" after it.
     assert store.get("page:a") is None and store.get("page:b") is None
     assert store.get("page:c") == ("C", frozenset({"article:3"}))
+    # No version was started for a key only the dropped batches show.
+    assert cache.get(store.version_key("article:2")) is None
+    assert cache.get(store.version_key("article:3")) is not None
 
 
 @pytest.mark.redis
